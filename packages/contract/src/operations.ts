@@ -1,0 +1,251 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import {
+  httpMethods,
+  openapiDocument,
+  type HttpMethod,
+  type OpenApiDocument,
+  type OperationObject,
+  type ParameterObject,
+} from './document.js';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** What is wrong with a value, named the way the operator's API names errors: by field. */
+export interface ValidationIssue {
+  /** The offending field or parameter (top-level name), or '' when the value as a whole is wrong. */
+  field: string;
+  /** A sentence for a person, naming the full path of the offending value. */
+  description: string;
+}
+
+export type ParameterLocation = 'path' | 'query' | 'header';
+
+export interface OperationContract {
+  operationId: string;
+  method: HttpMethod;
+  /** The OpenAPI path template, e.g. `/sbc/session/{id}`. */
+  path: string;
+  /** The operation's `x-access-level`: operator levels, `SBC`, or `LEVEL+FEATURE`. */
+  accessLevels: readonly string[];
+  /** False for operations with `security: []` (the probes). */
+  requiresToken: boolean;
+  parameters: readonly ParameterObject[];
+  /** Media types the request body may have; empty when the operation takes no body. */
+  requestMediaTypes: readonly string[];
+  /** Documented response statuses, as in the document ('200', '404', ...). */
+  responseStatuses: readonly string[];
+  /**
+   * Coerces raw parameters of one location (strings from the URL or headers) to their
+   * schema types and validates them. Unknown query parameters are an issue; `ignore` names
+   * ones that belong to something else (the `token` credential).
+   */
+  parseParameters(
+    location: ParameterLocation,
+    raw: Record<string, string | string[] | undefined>,
+    ignore?: readonly string[],
+  ): { value: Record<string, unknown> } | { issue: ValidationIssue };
+  validateBody(mediaType: string, body: unknown): ValidationIssue | null;
+  /** Checks a response against the document: status, media type and body. */
+  validateResponse(status: number, mediaType: string | undefined, body: unknown): ValidationIssue | null;
+}
+
+export interface Contract {
+  document: OpenApiDocument;
+  operations: ReadonlyMap<string, OperationContract>;
+  operation(operationId: string): OperationContract;
+  /** A validator for a named component schema, e.g. `IngestReport`. */
+  schema(name: string): (value: unknown) => ValidationIssue | null;
+}
+
+const DOC_ID = 'sbc-openapi.json';
+
+function fieldPath(instancePath: string, extra?: string): string {
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) parts.push(extra);
+  return parts.reduce((acc, p) => (/^[0-9]+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+/** Turns Ajv's first error into the operator's style: the top-level field, and a sentence. */
+export function describeErrors(errors: readonly ErrorObject[] | null | undefined, what = 'body'): ValidationIssue {
+  const composite = errors?.find((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const error = composite ?? errors?.[0];
+  if (!error) return { field: '', description: `Invalid ${what}` };
+  let extra: string | undefined;
+  let text = error.message ?? 'is invalid';
+  if (error.keyword === 'required') {
+    extra = (error.params as { missingProperty: string }).missingProperty;
+    text = 'is required';
+  } else if (error.keyword === 'additionalProperties' || error.keyword === 'unevaluatedProperties') {
+    extra =
+      (error.params as { additionalProperty?: string; unevaluatedProperty?: string }).additionalProperty ??
+      (error.params as { unevaluatedProperty?: string }).unevaluatedProperty;
+    text = 'is not a known property';
+  } else if (composite) {
+    const parent = error.parentSchema as { title?: string; description?: string } | undefined;
+    text = `must be a valid ${parent?.title ?? 'value'}${parent?.description ? ` (${parent.description.split('\n')[0]})` : ''}`;
+  } else if (error.keyword === 'enum') {
+    text = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  } else if (error.keyword === 'pattern') {
+    const parent = error.parentSchema as { title?: string } | undefined;
+    text = parent?.title ? `is not a valid ${parent.title} (${error.message})` : text;
+  }
+  const path = fieldPath(error.instancePath, extra);
+  const field = path.split(/[.[]/)[0] ?? '';
+  return { field, description: path ? `${path} ${text}` : `The ${what} ${text}` };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Loads the contract: one Ajv (JSON Schema 2020-12) instance per purpose, compiled from the bundle. */
+export function loadContract(document: OpenApiDocument = openapiDocument): Contract {
+  const options = { strict: false, allErrors: false, verbose: true, discriminator: false } as const;
+  // Bodies and responses are JSON already: validated as they are. Parameters arrive as strings: coerced.
+  const strictAjv = new Ajv2020(options);
+  const coercingAjv = new Ajv2020({ ...options, coerceTypes: true, useDefaults: true });
+  for (const ajv of [strictAjv, coercingAjv]) {
+    addFormats(ajv);
+    ajv.addSchema(document as object, DOC_ID);
+  }
+  // Schemas are taken out of the document (following $refs of responses and parameters, which
+  // JSON Schema cannot) and compiled with their own refs pointed back into it.
+  const compile = (ajv: Ajv2020, schema: unknown): ValidateFunction => ajv.compile(rebase(schema));
+
+  const operations = new Map<string, OperationContract>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of httpMethods) {
+      const op = item[method];
+      if (!op) continue;
+      operations.set(op.operationId, buildOperation(path, method, op, item.parameters ?? []));
+    }
+  }
+
+  function buildOperation(
+    path: string,
+    method: HttpMethod,
+    op: OperationObject,
+    shared: ParameterObject[],
+  ): OperationContract {
+    const parameters = [...shared, ...(op.parameters ?? [])].map((p) => resolve<ParameterObject>(p));
+    const parameterValidators = new Map<ParameterLocation, ValidateFunction>();
+    for (const location of ['path', 'query', 'header'] as const) {
+      const own = parameters.filter((p) => p.in === location);
+      const properties = Object.fromEntries(own.map((p) => [location === 'header' ? p.name.toLowerCase() : p.name, p.schema]));
+      const required = own.filter((p) => p.required).map((p) => (location === 'header' ? p.name.toLowerCase() : p.name));
+      parameterValidators.set(
+        location,
+        compile(coercingAjv, {
+          type: 'object',
+          properties,
+          required,
+          // Headers carry much besides our parameters; the URL only what we document.
+          additionalProperties: location === 'header',
+        }),
+      );
+    }
+    const requestContent = op.requestBody?.content ?? {};
+    const bodyValidators = new Map(
+      Object.keys(requestContent).map((mediaType) => [
+        mediaType,
+        compile(strictAjv, requestContent[mediaType]?.schema ?? {}),
+      ]),
+    );
+    const responseValidators = new Map<string, ValidateFunction | null>();
+    for (const [status, response] of Object.entries(op.responses)) {
+      for (const [mediaType, media] of Object.entries(resolve<{ content?: Record<string, { schema?: unknown }> }>(response).content ?? {})) {
+        // An event stream's body is a string on the wire; its events are checked one by one.
+        const validate = media.schema && mediaType === 'application/json' ? compile(strictAjv, media.schema) : null;
+        responseValidators.set(`${status} ${mediaType}`, validate);
+      }
+      if (!resolve<{ content?: object }>(response).content) responseValidators.set(`${status} `, null);
+    }
+    const arrayParams = new Set(parameters.filter((p) => p.schema['type'] === 'array').map((p) => p.name));
+
+    return {
+      operationId: op.operationId,
+      method,
+      path,
+      accessLevels: op['x-access-level'] ?? [],
+      requiresToken: !(Array.isArray(op.security) && op.security.length === 0),
+      parameters,
+      requestMediaTypes: Object.keys(requestContent),
+      responseStatuses: Object.keys(op.responses),
+      parseParameters(location, raw, ignore = []) {
+        const value: Record<string, unknown> = {};
+        for (const [name, v] of Object.entries(raw)) {
+          if (v === undefined || ignore.includes(name)) continue;
+          if (Array.isArray(v) && location !== 'header') {
+            return { issue: { field: name, description: `${name} is given more than once` } };
+          }
+          const text = Array.isArray(v) ? v.join(',') : v;
+          value[name] = arrayParams.has(name) ? text.split(',') : text;
+        }
+        const validate = parameterValidators.get(location)!;
+        if (validate(value)) return { value };
+        return { issue: describeErrors(validate.errors, `${location} parameters`) };
+      },
+      validateBody(mediaType, body) {
+        const validate = bodyValidators.get(mediaType);
+        if (!validate) return { field: '', description: `Media type ${mediaType} is not accepted` };
+        return validate(body) ? null : describeErrors(validate.errors);
+      },
+      validateResponse(status, mediaType, body) {
+        const key = String(status);
+        const documented = op.responses[key] ?? op.responses[`${key[0]}XX`] ?? op.responses['default'];
+        if (!documented) return { field: '', description: `${method.toUpperCase()} ${path} does not document status ${status}` };
+        const statusKey = op.responses[key] ? key : op.responses[`${key[0]}XX`] ? `${key[0]}XX` : 'default';
+        const mt = mediaType?.split(';')[0]?.trim() ?? '';
+        if (!responseValidators.has(`${statusKey} ${mt}`)) {
+          return { field: '', description: `${method.toUpperCase()} ${path} ${status} does not document media type '${mt}'` };
+        }
+        const validate = responseValidators.get(`${statusKey} ${mt}`);
+        if (validate && !validate(body)) return describeErrors(validate.errors, `${status} response body`);
+        return null;
+      },
+    };
+  }
+
+  function resolve<T>(node: unknown): T {
+    let current = node;
+    while (isRecord(current) && typeof current['$ref'] === 'string') {
+      const ref = current['$ref'] as string;
+      current = ref
+        .slice(2)
+        .split('/')
+        .map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce<unknown>((acc, key) => (isRecord(acc) ? acc[key] : undefined), document);
+    }
+    return current as T;
+  }
+
+  function rebase(schema: unknown): Record<string, unknown> {
+    return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#/g, `"$ref":"${DOC_ID}#`));
+  }
+
+  const schemaValidators = new Map<string, (value: unknown) => ValidationIssue | null>();
+  return {
+    document,
+    operations,
+    operation(operationId) {
+      const op = operations.get(operationId);
+      if (!op) throw new Error(`No operation ${operationId} in the contract`);
+      return op;
+    },
+    schema(name) {
+      let validator = schemaValidators.get(name);
+      if (!validator) {
+        if (!isRecord(document.components.schemas[name])) throw new Error(`No schema ${name} in the contract`);
+        const validate = compile(strictAjv, { $ref: `#/components/schemas/${name}` });
+        validator = (value) => (validate(value) ? null : describeErrors(validate.errors));
+        schemaValidators.set(name, validator);
+      }
+      return validator;
+    },
+  };
+}
