@@ -5,8 +5,10 @@ import {
   openapiDocument,
   type HttpMethod,
   type OpenApiDocument,
+  type MediaTypeObject,
   type OperationObject,
   type ParameterObject,
+  type ResponseObject,
 } from './document.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
@@ -99,13 +101,21 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
   return { field, description: path ? `${path} ${text}` : `The ${what} ${text}` };
 }
 
+function lazy<K, V>(build: (key: K) => V): (key: K) => V {
+  const cache = new Map<K, V>();
+  return (key) => {
+    if (!cache.has(key)) cache.set(key, build(key));
+    return cache.get(key) as V;
+  };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Loads the contract: one Ajv (JSON Schema 2020-12) instance per purpose, compiled from the bundle. */
 export function loadContract(document: OpenApiDocument = openapiDocument): Contract {
-  const options = { strict: false, allErrors: false, verbose: true, discriminator: false } as const;
+  const options = { strict: false, allErrors: false, verbose: true, discriminator: false, validateSchema: false } as const;
   // Bodies and responses are JSON already: validated as they are. Parameters arrive as strings: coerced.
   const strictAjv = new Ajv2020(options);
   const coercingAjv = new Ajv2020({ ...options, coerceTypes: true, useDefaults: true });
@@ -133,38 +143,31 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
     shared: ParameterObject[],
   ): OperationContract {
     const parameters = [...shared, ...(op.parameters ?? [])].map((p) => resolve<ParameterObject>(p));
-    const parameterValidators = new Map<ParameterLocation, ValidateFunction>();
-    for (const location of ['path', 'query', 'header'] as const) {
+    // Validators compile on first use: a server starts fast and pays only for what it serves.
+    const parameterValidator = lazy((location: ParameterLocation) => {
+      const key = (p: ParameterObject) => (location === 'header' ? p.name.toLowerCase() : p.name);
       const own = parameters.filter((p) => p.in === location);
-      const properties = Object.fromEntries(own.map((p) => [location === 'header' ? p.name.toLowerCase() : p.name, p.schema]));
-      const required = own.filter((p) => p.required).map((p) => (location === 'header' ? p.name.toLowerCase() : p.name));
-      parameterValidators.set(
-        location,
-        compile(coercingAjv, {
-          type: 'object',
-          properties,
-          required,
-          // Headers carry much besides our parameters; the URL only what we document.
-          additionalProperties: location === 'header',
-        }),
-      );
-    }
+      return compile(coercingAjv, {
+        type: 'object',
+        properties: Object.fromEntries(own.map((p) => [key(p), p.schema])),
+        required: own.filter((p) => p.required).map(key),
+        // Headers carry much besides our parameters; the URL only what we document.
+        additionalProperties: location === 'header',
+      });
+    });
     const requestContent = op.requestBody?.content ?? {};
-    const bodyValidators = new Map(
-      Object.keys(requestContent).map((mediaType) => [
-        mediaType,
-        compile(strictAjv, requestContent[mediaType]?.schema ?? {}),
-      ]),
-    );
-    const responseValidators = new Map<string, ValidateFunction | null>();
+    const bodyValidator = lazy((mediaType: string) => compile(strictAjv, requestContent[mediaType]?.schema ?? {}));
+    const responseMedia = new Map<string, MediaTypeObject>();
     for (const [status, response] of Object.entries(op.responses)) {
-      for (const [mediaType, media] of Object.entries(resolve<{ content?: Record<string, { schema?: unknown }> }>(response).content ?? {})) {
-        // An event stream's body is a string on the wire; its events are checked one by one.
-        const validate = media.schema && mediaType === 'application/json' ? compile(strictAjv, media.schema) : null;
-        responseValidators.set(`${status} ${mediaType}`, validate);
-      }
-      if (!resolve<{ content?: object }>(response).content) responseValidators.set(`${status} `, null);
+      const content = resolve<ResponseObject>(response).content;
+      if (!content) responseMedia.set(`${status} `, {});
+      for (const [mediaType, media] of Object.entries(content ?? {})) responseMedia.set(`${status} ${mediaType}`, media);
     }
+    // An event stream's or a text body is a string on the wire; only JSON bodies have a schema to check here.
+    const responseValidator = lazy((key: string) => {
+      const schema = responseMedia.get(key)?.schema;
+      return schema && key.endsWith(' application/json') ? compile(strictAjv, schema) : null;
+    });
     const arrayParams = new Set(parameters.filter((p) => p.schema['type'] === 'array').map((p) => p.name));
 
     return {
@@ -186,13 +189,13 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
           const text = Array.isArray(v) ? v.join(',') : v;
           value[name] = arrayParams.has(name) ? text.split(',') : text;
         }
-        const validate = parameterValidators.get(location)!;
+        const validate = parameterValidator(location);
         if (validate(value)) return { value };
         return { issue: describeErrors(validate.errors, `${location} parameters`) };
       },
       validateBody(mediaType, body) {
-        const validate = bodyValidators.get(mediaType);
-        if (!validate) return { field: '', description: `Media type ${mediaType} is not accepted` };
+        if (!(mediaType in requestContent)) return { field: '', description: `Media type ${mediaType} is not accepted` };
+        const validate = bodyValidator(mediaType);
         return validate(body) ? null : describeErrors(validate.errors);
       },
       validateResponse(status, mediaType, body) {
@@ -201,10 +204,10 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
         if (!documented) return { field: '', description: `${method.toUpperCase()} ${path} does not document status ${status}` };
         const statusKey = op.responses[key] ? key : op.responses[`${key[0]}XX`] ? `${key[0]}XX` : 'default';
         const mt = mediaType?.split(';')[0]?.trim() ?? '';
-        if (!responseValidators.has(`${statusKey} ${mt}`)) {
+        if (!responseMedia.has(`${statusKey} ${mt}`)) {
           return { field: '', description: `${method.toUpperCase()} ${path} ${status} does not document media type '${mt}'` };
         }
-        const validate = responseValidators.get(`${statusKey} ${mt}`);
+        const validate = responseValidator(`${statusKey} ${mt}`);
         if (validate && !validate(body)) return describeErrors(validate.errors, `${status} response body`);
         return null;
       },
