@@ -443,7 +443,9 @@ export interface components {
          * IngestReport
          * @description One report in a batch; the same as a `SessionReport` but `callId` is required.
          */
-        IngestReport: components["schemas"]["SessionReport"] & Record<string, never>;
+        IngestReport: components["schemas"]["SessionReport"] & {
+            callId: components["schemas"]["CallId"];
+        };
         /**
          * IngestRequest
          * @description A batch of session reports, applied in order in one transaction.
