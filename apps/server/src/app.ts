@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
+import { ApiError, internalError, notReady } from './errors.js';
+import { redactUrl } from './logger.js';
+import { operationMiddleware, type Handler } from './operation.js';
+import { customerRoutes } from './routes/customers.js';
+import type { RouteDeps } from './routes/deps.js';
+import { eventRoutes } from './routes/events.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { operationsRoutes, serveDocs } from './routes/operations.js';
+import { sessionRoutes } from './routes/sessions.js';
+
+export interface AppOptions extends RouteDeps {
+  bodyLimit: number;
+}
+
+/** The whole request path, top to bottom. */
+export function createApp(options: AppOptions): Koa {
+  const app = new Koa();
+  const router = contractRouter(options);
+  app.use(requestId);
+  app.use(accessLog(options));
+  app.use(errorBody(options));
+  app.use(refuseWhileShuttingDown(options));
+  app.use(router.routes());
+  app.use(unknownRoute(router));
+  return app;
+}
+
+const clientRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Keeps a sane `X-Request-Id` from the client, otherwise makes one; echoed on every answer. */
+async function requestId(ctx: Context, next: Next): Promise<void> {
+  const given = ctx.get('x-request-id');
+  ctx.state['requestId'] = clientRequestId.test(given) ? given : randomUUID();
+  ctx.set('X-Request-Id', ctx.state['requestId'] as string);
+  await next();
+}
+
+/** One log line and one metrics sample per request, by route template (never by raw id). */
+function accessLog({ logger, metrics }: AppOptions): Middleware {
+  return async (ctx, next) => {
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = (ctx.state['route'] as string | undefined) ?? 'unmatched';
+      metrics.observe(ctx.method, route, ctx.status, seconds);
+      logger.info(
+        { reqId: ctx.state['requestId'], method: ctx.method, url: redactUrl(ctx.originalUrl), route, status: ctx.status, ms: seconds * 1000 },
+        'request',
+      );
+    }
+  };
+}
+
+/** Every failure leaves as the contract's `Error` body; a bug is logged and hidden behind 500. */
+function errorBody({ logger }: AppOptions): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      let error: ApiError;
+      if (thrown instanceof ApiError) error = thrown;
+      else {
+        logger.error({ reqId: ctx.state['requestId'], err: thrown }, 'unexpected error');
+        error = internalError();
+      }
+      ctx.status = error.status;
+      ctx.set(error.headers);
+      ctx.body = error.toBody(ctx.state['requestId'] as string);
+    }
+  };
+}
+
+function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
+  return async (ctx, next) => {
+    if (isShuttingDown()) {
+      ctx.set('Connection', 'close');
+      throw notReady('The server is shutting down');
+    }
+    await next();
+  };
+}
+
+/** One route per operation of the contract; `/docs` is the only path outside it. */
+function contractRouter(options: AppOptions): Router {
+  const handlers: Record<string, Handler> = {
+    ...sessionRoutes(options),
+    ...ingestRoutes(options),
+    ...eventRoutes(options),
+    ...customerRoutes(options),
+    ...operationsRoutes(options),
+  };
+  const router = new Router({ strict: true });
+  for (const op of options.contract.operations.values()) {
+    const handler = handlers[op.operationId];
+    if (!handler) throw new Error(`No handler for operation ${op.operationId}`);
+    const template = op.path.replace(/\{([^}]+)\}/g, ':$1');
+    const steps: Middleware[] = [
+      async (ctx, next) => {
+        ctx.state['route'] = op.path;
+        await next();
+      },
+      operationMiddleware(op, handler, { store: options.store, now: options.now, bodyLimit: options.bodyLimit }),
+    ];
+    router.register(template, [op.method], steps);
+    // `/sbc/session/` is a request whose id is missing, not an unknown path.
+    if (template.endsWith('/:id')) router.register(template.slice(0, -3), [op.method], steps);
+  }
+  router.get('/docs', async (ctx) => {
+    ctx.state['route'] = '/docs';
+    await serveDocs(ctx);
+  });
+  return router;
+}
+
+/** 404 `not_found` for a path outside the contract, 405 for a method the path does not have. */
+function unknownRoute(router: Router): Middleware {
+  return async (ctx) => {
+    const matched = router.match(ctx.path, ctx.method);
+    const allowed = [...new Set(matched.path.flatMap((layer) => layer.methods))];
+    if (allowed.length > 0) {
+      throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed here; use ${allowed.join(', ')}`, { Allow: allowed.join(', ') });
+    }
+    throw new ApiError(404, 'not_found', `No such path: ${ctx.path}`);
+  };
+}

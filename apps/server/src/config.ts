@@ -1,0 +1,80 @@
+/** The server's settings, read from the environment and checked before anything starts. */
+export interface Config {
+  port: number;
+  host: string;
+  dbPath: string;
+  homeCountryCode: string;
+  retentionHours: number;
+  maxCallHours: number;
+  bodyLimit: number;
+  logLevel: LogLevel;
+  heartbeatSeconds: number;
+  jobIntervalSeconds: number;
+  shutdownTimeoutSeconds: number;
+}
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+interface Variable<K extends keyof Config> {
+  name: string;
+  key: K;
+  fallback: string;
+  describe: string;
+  parse(text: string): Config[K] | undefined;
+}
+
+const integer = (min: number, max: number) => (text: string) => {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= min && n <= max ? n : undefined;
+};
+const positiveNumber = (max: number) => (text: string) => {
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) return undefined;
+  const n = Number(text);
+  return n > 0 && n <= max ? n : undefined;
+};
+const byteSize = (text: string) => {
+  const match = /^([0-9]+)\s*(b|kb|mb)?$/i.exec(text);
+  if (!match) return undefined;
+  const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+  const n = Number(match[1]) * unit;
+  return n >= 1024 && n <= 64 * 1024 * 1024 ? n : undefined;
+};
+
+/** Every variable the server reads, with its default: the README's table is this list. */
+export const variables = [
+  { name: 'PORT', key: 'port', fallback: '8080', describe: 'an integer from 0 to 65535', parse: integer(0, 65535) },
+  { name: 'HOST', key: 'host', fallback: '127.0.0.1', describe: 'an address or host name to listen on', parse: (t: string) => (/^[A-Za-z0-9.:_-]+$/.test(t) ? t : undefined) },
+  { name: 'SBC_DB', key: 'dbPath', fallback: './data/sessions.db', describe: 'a file path, or :memory:', parse: (t: string) => (t.trim() ? t : undefined) },
+  { name: 'HOME_COUNTRY_CODE', key: 'homeCountryCode', fallback: '45', describe: 'a country calling code of 1 to 3 digits, without +', parse: (t: string) => (/^[1-9][0-9]{0,2}$/.test(t) ? t : undefined) },
+  { name: 'RETENTION_HOURS', key: 'retentionHours', fallback: '24', describe: 'a number of hours above 0 and at most 8760', parse: positiveNumber(8760) },
+  { name: 'MAX_CALL_HOURS', key: 'maxCallHours', fallback: '12', describe: 'a number of hours above 0 and at most 720', parse: positiveNumber(720) },
+  { name: 'BODY_LIMIT', key: 'bodyLimit', fallback: '2mb', describe: 'a size from 1kb to 64mb, such as 2097152, 512kb or 2mb', parse: byteSize },
+  { name: 'LOG_LEVEL', key: 'logLevel', fallback: 'info', describe: `one of ${logLevels.join(', ')}`, parse: (t: string) => (logLevels as readonly string[]).includes(t) ? (t as LogLevel) : undefined },
+  { name: 'HEARTBEAT_SECONDS', key: 'heartbeatSeconds', fallback: '15', describe: 'an integer number of seconds from 1 to 300', parse: integer(1, 300) },
+  { name: 'JOB_INTERVAL_SECONDS', key: 'jobIntervalSeconds', fallback: '60', describe: 'an integer number of seconds from 1 to 3600', parse: integer(1, 3600) },
+  { name: 'SHUTDOWN_TIMEOUT_SECONDS', key: 'shutdownTimeoutSeconds', fallback: '10', describe: 'an integer number of seconds from 1 to 600', parse: integer(1, 600) },
+] satisfies Variable<keyof Config>[];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads every variable; collects all bad values so that one start reports them all. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const config: Partial<Record<keyof Config, unknown>> = {};
+  const problems: string[] = [];
+  for (const variable of variables) {
+    const given = env[variable.name];
+    const text = given === undefined || given === '' ? variable.fallback : given;
+    const value = variable.parse(text);
+    if (value === undefined) problems.push(`${variable.name}=${JSON.stringify(text)} is not valid: expected ${variable.describe}`);
+    else config[variable.key] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as Config;
+}

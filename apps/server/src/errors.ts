@@ -1,0 +1,35 @@
+import type { Error as ErrorBody } from '@sbc/contract';
+
+/**
+ * The one error type of the API: an HTTP status, the operator's message token (a code word or
+ * the offending field's name) and a sentence for a person. The error middleware turns it into
+ * the contract's `Error` body; anything else thrown becomes a 500 `internal_error`.
+ */
+export class ApiError extends Error {
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly status: number,
+    readonly token: string,
+    readonly description: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(`${status} ${token}: ${description}`);
+    this.name = 'ApiError';
+    this.headers = headers;
+  }
+
+  toBody(requestId?: string): ErrorBody {
+    return requestId === undefined
+      ? { status: this.status, message: this.token, description: this.description }
+      : { status: this.status, message: this.token, description: this.description, requestId };
+  }
+}
+
+export const badRequest = (token: string, description: string) => new ApiError(400, token, description);
+export const unprocessable = (field: string, description: string) => new ApiError(422, field || 'body', description);
+export const sessionNotFound = () => new ApiError(404, 'id', 'Session not found');
+export const customerNotFound = () => new ApiError(404, 'id', 'Customer not found');
+export const accessDenied = () => new ApiError(403, 'access_denied', 'Insufficient access level');
+export const internalError = () => new ApiError(500, 'internal_error', 'Internal error');
+export const notReady = (description: string) => new ApiError(503, 'not_ready', description);

@@ -1,0 +1,61 @@
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { startServer } from './server.js';
+
+/** Exit code for a configuration the server refuses to start with (sysexits EX_CONFIG). */
+const exitBadConfig = 78;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(exitBadConfig);
+  }
+}
+
+const config = readConfig();
+const logger = createLogger(config.logLevel);
+const server = await startServer({ ...config, logger });
+
+// The first start gets an administrator token, shown once: only its hash is stored.
+if ((await server.store.countTokens()) === 0) {
+  const { token } = await server.store.createToken({ level: 'ADMIN', name: 'first start' });
+  process.stdout.write(
+    [
+      '',
+      'A first ADMIN token was created. It is shown only this once: keep it somewhere safe.',
+      '',
+      `  ${token}`,
+      '',
+      'Try it:',
+      `  curl -H 'Authorization: Bearer ${token}' '${server.url}/sbc/session?live=true'`,
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+logger.info({ url: server.url, db: config.dbPath }, 'listening');
+
+let signals = 0;
+const shutdown = (signal: NodeJS.Signals) => {
+  signals++;
+  if (signals > 1) {
+    logger.warn({ signal }, 'second signal: exiting at once');
+    process.exit(130);
+  }
+  logger.info({ signal }, 'shutting down: finishing requests in flight');
+  server.close().then(
+    () => {
+      logger.info('stopped');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,20 @@
+import type { Contract } from '@sbc/contract';
+import type { EventHub } from '../events/hub.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { SessionStore } from '../store/session-store.js';
+
+/** What route handlers work with. */
+export interface RouteDeps {
+  store: SessionStore;
+  hub: EventHub;
+  metrics: Metrics;
+  logger: Logger;
+  contract: Contract;
+  now: () => Date;
+  homeCountryCode: string;
+  heartbeatMs: number;
+  /** Bytes of events that may wait for a slow subscriber before it is disconnected. */
+  subscriberBufferLimit: number;
+  isShuttingDown: () => boolean;
+}

@@ -1,0 +1,50 @@
+import type { IngestRequest, IngestResponse, IngestResult, SessionReport } from '@sbc/contract';
+import type { Context } from 'koa';
+import type { Principal } from '../auth.js';
+import { ApiError, accessDenied, unprocessable } from '../errors.js';
+import type { OperationInput } from '../operation.js';
+import type { Reporter } from '../store/session-store.js';
+import type { RouteDeps } from './deps.js';
+
+/** An SBC token reports for its own node only; an administrator names the node in the report. */
+function reporterOf(principal: Principal): Reporter {
+  if (principal.level !== 'SBC') return {};
+  if (principal.sbcServer === undefined) throw accessDenied();
+  return { sbcServer: principal.sbcServer };
+}
+
+export function ingestRoutes({ store, hub, now }: RouteDeps) {
+  return {
+    async reportSession(ctx: Context, { path, body, principal }: OperationInput) {
+      const callId = path['id'] as string;
+      const report = body as SessionReport;
+      if (report.callId !== undefined && report.callId !== callId) {
+        throw unprocessable('callId', 'callId in the body differs from the Call-ID in the path');
+      }
+      const { outcomes, events } = await store.applyReports([{ callId, report }], reporterOf(principal!), now());
+      const outcome = outcomes[0]!;
+      if (outcome.result === 'rejected') throw new ApiError(outcome.status, outcome.field, outcome.description);
+      hub.publish(events);
+      ctx.status = outcome.result === 'created' ? 201 : 200;
+      ctx.body = outcome.session;
+    },
+
+    async ingestSessions(ctx: Context, { body, principal }: OperationInput) {
+      const { sessions } = body as IngestRequest;
+      const reports = sessions.map((report) => ({ callId: report.callId, report }));
+      const { outcomes, events } = await store.applyReports(reports, reporterOf(principal!), now());
+      hub.publish(events);
+      const response: IngestResponse = { created: 0, updated: 0, unchanged: 0, rejected: 0, results: [] };
+      outcomes.forEach((outcome, i) => {
+        const callId = reports[i]!.callId;
+        response[outcome.result]++;
+        const result: IngestResult =
+          outcome.result === 'rejected'
+            ? { callId, result: 'rejected', error: { status: outcome.status, message: outcome.field, description: outcome.description } }
+            : { callId, result: outcome.result };
+        response.results.push(result);
+      });
+      ctx.body = response;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import type { Health } from '@sbc/contract';
+import type { Context } from 'koa';
+import { notReady } from '../errors.js';
+import type { RouteDeps } from './deps.js';
+
+export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown }: RouteDeps) {
+  return {
+    getHealth(ctx: Context) {
+      const body: Health = { status: 'ok' };
+      ctx.body = body;
+    },
+
+    async getReadiness(ctx: Context) {
+      if (isShuttingDown()) throw notReady('The server is shutting down');
+      try {
+        await store.ping();
+      } catch {
+        throw notReady('Database unavailable');
+      }
+      const body: Health = { status: 'ready' };
+      ctx.body = body;
+    },
+
+    async getMetrics(ctx: Context) {
+      ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+      ctx.body = await metrics.render({ liveSessions: () => store.countLiveSessions(), eventSubscribers: () => hub.size });
+    },
+
+    getOpenApi(ctx: Context) {
+      ctx.body = contract.document;
+    },
+  };
+}
+
+/** The published reference from @sbc/docs; a clear 503 until `pnpm docs` has built it. */
+export async function serveDocs(ctx: Context): Promise<void> {
+  let html: string;
+  try {
+    html = await readFile(new URL(import.meta.resolve('@sbc/docs/index.html')), 'utf8');
+  } catch {
+    throw notReady('The API reference is not built: run `pnpm docs`');
+  }
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = html;
+}

@@ -1,0 +1,46 @@
+import type { EndCallResult, SessionList, operations } from '@sbc/contract';
+import type { Context } from 'koa';
+import { scopeOf } from '../auth.js';
+import { sessionNotFound } from '../errors.js';
+import type { OperationInput } from '../operation.js';
+import { summarize } from '../sessions.js';
+import type { RouteDeps } from './deps.js';
+
+type ListQuery = NonNullable<operations['listSessions']['parameters']['query']>;
+
+export function sessionRoutes({ store, hub, now, homeCountryCode }: RouteDeps) {
+  return {
+    async getSession(ctx: Context, { path, principal }: OperationInput) {
+      const session = await store.getSession(path['id'] as string, scopeOf(principal!));
+      if (!session) throw sessionNotFound();
+      ctx.body = session;
+    },
+
+    async listSessions(ctx: Context, { query, principal }: OperationInput) {
+      const q = query as ListQuery & { offset: number; limit: number };
+      const { total, sessions } = await store.listSessions(
+        {
+          offset: q.offset,
+          limit: q.limit,
+          homeCountryCode,
+          ...(q.number !== undefined ? { number: q.number } : {}),
+          ...(q.customer !== undefined ? { customer: q.customer } : {}),
+          ...(q.live !== undefined ? { live: q.live } : {}),
+          ...(q.direction !== undefined ? { direction: q.direction } : {}),
+          ...(q.international !== undefined ? { international: q.international } : {}),
+        },
+        scopeOf(principal!),
+      );
+      const body: SessionList = { offset: q.offset, limit: q.limit, total, sessions: q.full ? sessions : sessions.map(summarize) };
+      ctx.body = body;
+    },
+
+    async endCall(ctx: Context, { path, principal }: OperationInput) {
+      const { found, events } = await store.requestEnd(path['id'] as string, scopeOf(principal!), now());
+      if (!found) throw sessionNotFound();
+      hub.publish(events);
+      const body: EndCallResult = { success: true };
+      ctx.body = body;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { loadContract } from '@sbc/contract';
+import { createApp } from './app.js';
+import type { LogLevel } from './config.js';
+import { EventHub } from './events/hub.js';
+import { runMaintenance } from './jobs.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import type { SessionStore } from './store/session-store.js';
+import { SqliteSessionStore } from './store/sqlite-store.js';
+
+export interface ServerOptions {
+  dbPath?: string;
+  port?: number;
+  host?: string;
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** The clock of everything time-based: token expiry, events, retention, stale calls. */
+  now?: () => Date;
+  homeCountryCode?: string;
+  retentionHours?: number;
+  maxCallHours?: number;
+  bodyLimit?: number;
+  heartbeatSeconds?: number;
+  /** Seconds between maintenance runs; 0 runs them only through `runMaintenance()`. */
+  jobIntervalSeconds?: number;
+  subscriberBufferLimit?: number;
+  /** How long close() waits for requests in flight before it cuts their connections. */
+  shutdownTimeoutSeconds?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: SessionStore;
+  logger: Logger;
+  /** Runs the retention and stale-call job once, now. */
+  runMaintenance(): Promise<{ deletedSessions: number; deletedEvents: number; endedStale: number }>;
+  /** Stops accepting, ends event streams, lets requests in flight finish, closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
+  const now = options.now ?? (() => new Date());
+  const store = new SqliteSessionStore(options.dbPath ?? './data/sessions.db');
+  const hub = new EventHub();
+  let shuttingDown = false;
+  const maintenance = {
+    store,
+    hub,
+    logger,
+    now,
+    retentionHours: options.retentionHours ?? 24,
+    maxCallHours: options.maxCallHours ?? 12,
+  };
+  const app = createApp({
+    store,
+    hub,
+    logger,
+    now,
+    metrics: new Metrics(),
+    contract: loadContract(),
+    homeCountryCode: options.homeCountryCode ?? '45',
+    heartbeatMs: (options.heartbeatSeconds ?? 15) * 1000,
+    subscriberBufferLimit: options.subscriberBufferLimit ?? 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    isShuttingDown: () => shuttingDown,
+  });
+  app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));
+
+  const server = createServer(app.callback());
+  await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const intervalMs = (options.jobIntervalSeconds ?? 60) * 1000;
+  let jobRunning: Promise<unknown> = Promise.resolve();
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          jobRunning = runMaintenance(maintenance).catch((error: unknown) => logger.error({ err: error }, 'maintenance failed'));
+        }, intervalMs)
+      : undefined;
+  timer?.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    store,
+    logger,
+    runMaintenance: () => runMaintenance(maintenance),
+    close() {
+      closing ??= (async () => {
+        shuttingDown = true;
+        clearInterval(timer);
+        hub.closeAll();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = setTimeout(() => server.closeAllConnections(), (options.shutdownTimeoutSeconds ?? 10) * 1000);
+        await closed;
+        clearTimeout(deadline);
+        await jobRunning;
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,95 @@
+import { openapiDocument, type Session, type SessionReport, type SessionSummary } from '@sbc/contract';
+
+// Property orders come from the contract, so a stored session reads back in the spec's order.
+const propertiesOf = (schema: string): string[] =>
+  Object.keys((openapiDocument.components.schemas[schema] as { properties: Record<string, unknown> }).properties);
+const sessionKeys = propertiesOf('Session');
+const summaryKeys = propertiesOf('SessionSummary');
+
+function pick<T>(source: Record<string, unknown>, keys: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out as T;
+}
+
+export const normalizeSession = (session: Session): Session => pick<Session>(session, sessionKeys);
+export const summarize = (session: Session): SessionSummary => pick<SessionSummary>(session, summaryKeys);
+
+export type Milestone = 'started' | 'answered' | 'ended';
+const milestones: readonly Milestone[] = ['started', 'answered', 'ended'];
+
+export type MergeResult =
+  | { ok: true; session: Session; changed: boolean; reached: Milestone[] }
+  | { ok: false; status: 409 | 422; field: string; description: string };
+
+export interface MergeContext {
+  /** The SBC node of the reporting token; undefined for an administrator. */
+  reporterSbc?: string;
+  /** An end was requested through the API: an end without `endedBy` was the system's doing. */
+  terminationRequested: boolean;
+}
+
+/**
+ * Applies one report to the stored session (undefined when new) under the merge rules of
+ * `SessionReport`: milestones are set once and never moved or cleared, the first end's reason
+ * and party are kept, late reports fill gaps, and other properties take the latest value.
+ */
+export function mergeReport(existing: Session | undefined, callId: string, report: SessionReport, context: MergeContext): MergeResult {
+  const ownership = checkOwnership(existing, report, context.reporterSbc);
+  if (ownership) return ownership;
+
+  const merged: Record<string, unknown> = { ...(existing ?? {}), callId };
+  for (const [key, value] of Object.entries(report)) {
+    if (key === 'callId' || value === undefined) continue;
+    const setOnce = (milestones as readonly string[]).includes(key) || key === 'endedReason' || key === 'endedBy';
+    if (!setOnce || merged[key] === undefined) merged[key] = value;
+  }
+  if (merged['sbcServer'] === undefined && context.reporterSbc !== undefined) merged['sbcServer'] = context.reporterSbc;
+  const endsNow = merged['ended'] !== undefined && existing?.ended === undefined;
+  if (endsNow && merged['endedBy'] === undefined && context.terminationRequested) merged['endedBy'] = 'S';
+
+  const order = checkOrder(merged, existing, report);
+  if (order) return order;
+
+  const session = normalizeSession(merged as Session);
+  const changed = existing === undefined || JSON.stringify(session) !== JSON.stringify(normalizeSession(existing));
+  const reached = milestones.filter((m) => session[m] !== undefined && existing?.[m] === undefined);
+  return { ok: true, session, changed, reached };
+}
+
+function checkOwnership(existing: Session | undefined, report: SessionReport, reporterSbc: string | undefined): MergeResult | undefined {
+  if (reporterSbc === undefined) {
+    if (existing === undefined && report.sbcServer === undefined) {
+      return { ok: false, status: 422, field: 'sbcServer', description: 'sbcServer is required when an administrator creates a session' };
+    }
+    return undefined;
+  }
+  if (report.sbcServer !== undefined && report.sbcServer !== reporterSbc) {
+    return { ok: false, status: 409, field: 'sbcServer', description: `This token reports for SBC ${reporterSbc}, not ${report.sbcServer}` };
+  }
+  if (existing?.sbcServer !== undefined && existing.sbcServer !== reporterSbc) {
+    return { ok: false, status: 409, field: 'sbcServer', description: `Session belongs to SBC ${existing.sbcServer}` };
+  }
+  return undefined;
+}
+
+function checkOrder(merged: Record<string, unknown>, existing: Session | undefined, report: SessionReport): MergeResult | undefined {
+  const pairs: Array<[Milestone, Milestone]> = [
+    ['started', 'answered'],
+    ['started', 'ended'],
+    ['answered', 'ended'],
+  ];
+  for (const [earlier, later] of pairs) {
+    const a = merged[earlier];
+    const b = merged[later];
+    if (typeof a !== 'string' || typeof b !== 'string' || Date.parse(b) >= Date.parse(a)) continue;
+    // Name the field this report brought; the stored one is not the mistake.
+    const laterIsNew = report[later] !== undefined && existing?.[later] === undefined;
+    const earlierIsNew = report[earlier] !== undefined && existing?.[earlier] === undefined;
+    const field = laterIsNew || !earlierIsNew ? later : earlier;
+    const other = field === later ? earlier : later;
+    const relation = field === later ? 'earlier' : 'later';
+    return { ok: false, status: 422, field, description: `${field} is ${relation} than ${other}` };
+  }
+  return undefined;
+}

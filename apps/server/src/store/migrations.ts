@@ -1,0 +1,114 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned, forward-only schema changes. A database is brought to the latest version at start;
+ * a database newer than this code is refused rather than guessed at. Never edit a shipped step:
+ * add the next one.
+ */
+const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'customers, tokens, sessions with their list indexes, number search, events, terminate commands',
+    sql: `
+      CREATE TABLE customers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        parent_reseller TEXT REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
+        features TEXT NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX customers_parent ON customers(parent_reseller);
+
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        level TEXT NOT NULL,
+        customer_id TEXT,
+        name TEXT,
+        sbc_server TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+      );
+
+      -- data is the merged session as JSON (what GET returns); the other columns exist to filter and sort.
+      CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        call_id TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL,
+        started_key TEXT NOT NULL,
+        ended TEXT,
+        live INTEGER NOT NULL,
+        direction TEXT,
+        a_number TEXT,
+        b_number TEXT,
+        source_customer_id TEXT,
+        destination_customer_id TEXT,
+        sbc_server TEXT,
+        termination_requested_at INTEGER,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_order ON sessions(started_key DESC, call_id);
+      CREATE INDEX sessions_live ON sessions(live, started_key DESC, call_id);
+      CREATE INDEX sessions_direction ON sessions(direction, started_key DESC, call_id);
+      CREATE INDEX sessions_source_customer ON sessions(source_customer_id, started_key DESC, call_id);
+      CREATE INDEX sessions_destination_customer ON sessions(destination_customer_id, started_key DESC, call_id);
+      CREATE INDEX sessions_b_number ON sessions(b_number);
+      CREATE INDEX sessions_ended ON sessions(ended) WHERE ended IS NOT NULL;
+      CREATE INDEX sessions_live_created ON sessions(created_at) WHERE live = 1;
+
+      -- Substring search on numbers without a full scan: trigrams of the A- and B-number.
+      CREATE VIRTUAL TABLE session_numbers USING fts5(
+        a_number, b_number, content = 'sessions', content_rowid = 'id', tokenize = 'trigram'
+      );
+      CREATE TRIGGER sessions_numbers_insert AFTER INSERT ON sessions BEGIN
+        INSERT INTO session_numbers(rowid, a_number, b_number) VALUES (new.id, new.a_number, new.b_number);
+      END;
+      CREATE TRIGGER sessions_numbers_delete AFTER DELETE ON sessions BEGIN
+        INSERT INTO session_numbers(session_numbers, rowid, a_number, b_number)
+          VALUES ('delete', old.id, old.a_number, old.b_number);
+      END;
+      CREATE TRIGGER sessions_numbers_update AFTER UPDATE OF a_number, b_number ON sessions
+        WHEN old.a_number IS NOT new.a_number OR old.b_number IS NOT new.b_number BEGIN
+        INSERT INTO session_numbers(session_numbers, rowid, a_number, b_number)
+          VALUES ('delete', old.id, old.a_number, old.b_number);
+        INSERT INTO session_numbers(rowid, a_number, b_number) VALUES (new.id, new.a_number, new.b_number);
+      END;
+
+      -- AUTOINCREMENT: event ids never go back, even after the newest events are deleted.
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        type TEXT NOT NULL,
+        call_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX events_created ON events(created_at);
+
+      CREATE TABLE terminate_commands (
+        call_id TEXT PRIMARY KEY,
+        sbc_server TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        requested_at INTEGER NOT NULL
+      );
+      CREATE INDEX terminate_commands_sbc ON terminate_commands(sbc_server, event_id);
+    `,
+  },
+];
+
+export const latestVersion = migrations.at(-1)?.version ?? 0;
+
+export function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  if (current > latestVersion) {
+    throw new Error(`The database is at schema version ${current}, newer than this server (${latestVersion}); use a newer server`);
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const step of migrations) {
+    if (step.version <= current) continue;
+    db.transaction(() => {
+      db.exec(step.sql);
+      record.run(step.version, step.name, new Date().toISOString());
+    })();
+  }
+}

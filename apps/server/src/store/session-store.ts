@@ -1,0 +1,119 @@
+import type { Customer, Event, Session, SessionReport } from '@sbc/contract';
+
+/** The operator's access levels, lowest to highest, and SBC for the machine tokens of SBC nodes. */
+export const accessLevels = [
+  'NO_LOGIN',
+  'PERSONAL',
+  'VIEWER',
+  'MANAGER',
+  'OWNER',
+  'RESELLER',
+  'RESELLER_ADMIN',
+  'ADMIN',
+  'SBC',
+] as const;
+export type AccessLevel = (typeof accessLevels)[number];
+
+export interface TokenInput {
+  level: AccessLevel;
+  customerId?: string;
+  name?: string;
+  sbcServer?: string;
+  /** When the token stops working. */
+  expiresAt?: Date;
+}
+
+export interface TokenRecord {
+  id: string;
+  level: AccessLevel;
+  customerId?: string;
+  name?: string;
+  sbcServer?: string;
+  createdAt: Date;
+  expiresAt?: Date;
+  revokedAt?: Date;
+}
+
+/** Which sessions a caller may see: all of them, or those of a reseller's customer tree. */
+export type Scope = { all: true } | { all: false; resellerId: string };
+
+export interface SessionFilter {
+  offset: number;
+  limit: number;
+  /** Digits, optionally with a leading `+`, found anywhere in the A- or B-number. */
+  number?: string;
+  customer?: string;
+  live?: boolean;
+  direction?: 'I' | 'O';
+  /** True: bNumber outside `+homeCountryCode`; false: inside it. */
+  international?: boolean;
+  homeCountryCode: string;
+}
+
+export interface ReportInput {
+  callId: string;
+  report: SessionReport;
+}
+
+/** Who sends reports: an SBC node bound to its address, or an administrator. */
+export interface Reporter {
+  sbcServer?: string;
+}
+
+export type ReportOutcome =
+  | { result: 'created' | 'updated' | 'unchanged'; session: Session }
+  | { result: 'rejected'; status: 409 | 422; field: string; description: string };
+
+export interface EndRequest {
+  /** False when the session does not exist or is outside the scope. */
+  found: boolean;
+  events: Event[];
+}
+
+export interface Maintenance {
+  deletedSessions: number;
+  deletedEvents: number;
+  endedStale: Event[];
+}
+
+/**
+ * Everything the server keeps. The SQLite implementation is the embedded default; a networked
+ * database can implement the same interface for several server nodes.
+ */
+export interface SessionStore {
+  getSession(callId: string, scope: Scope): Promise<Session | undefined>;
+  listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }>;
+  /** Applies reports in order in one durable transaction; returns one outcome per report and the events they caused. */
+  applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }>;
+  /** Marks a live session as termination requested and stores the terminate command for its SBC. */
+  requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest>;
+  /** Events with an id above `afterId`, oldest first. */
+  eventsAfter(afterId: number, limit: number): Promise<Event[]>;
+  /** Terminate commands for this SBC whose session has not ended yet, oldest first. */
+  pendingTerminates(sbcServer: string): Promise<Event[]>;
+  /** Deletes a batch of ended sessions and events older than the retention, and ends stale calls. */
+  maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance>;
+  countLiveSessions(): Promise<number>;
+
+  putCustomer(customer: Customer): Promise<{ created: boolean }>;
+  getCustomer(id: string): Promise<Customer | undefined>;
+  listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }>;
+  /** The reseller and every customer below it, at any depth. */
+  customersInScope(resellerId: string): Promise<string[]>;
+  /** Creates or replaces many customers in one transaction, parents in any order. */
+  importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }>;
+  /** Why this customer cannot be stored (unknown parent, a cycle), or undefined. */
+  checkParent(id: string, parentReseller: string | undefined): Promise<string | undefined>;
+
+  createToken(input: TokenInput, now?: Date): Promise<{ token: string; id: string }>;
+  /** The token record for a presented secret, whatever its state (revoked or expired included). */
+  findToken(secret: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<TokenRecord[]>;
+  /** Revokes by id or by the secret itself; false when no such token. */
+  revokeToken(idOrSecret: string, now?: Date): Promise<boolean>;
+  countTokens(): Promise<number>;
+
+  /** Answers when the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,414 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
+import { mergeReport, summarize } from '../sessions.js';
+import { migrate } from './migrations.js';
+import type {
+  AccessLevel,
+  EndRequest,
+  Maintenance,
+  ReportInput,
+  ReportOutcome,
+  Reporter,
+  Scope,
+  SessionFilter,
+  SessionStore,
+  TokenInput,
+  TokenRecord,
+} from './session-store.js';
+
+export const hashToken = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+interface SessionRow {
+  data: string;
+  termination_requested_at: number | null;
+  source_customer_id: string | null;
+  destination_customer_id: string | null;
+}
+
+interface TokenRow {
+  id: string;
+  level: AccessLevel;
+  customer_id: string | null;
+  name: string | null;
+  sbc_server: string | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+interface CustomerRow {
+  id: string;
+  name: string;
+  parent_reseller: string | null;
+  features: string;
+}
+
+const scopeCte = `WITH RECURSIVE scope(id) AS (
+  SELECT @reseller UNION SELECT c.id FROM customers c JOIN scope s ON c.parent_reseller = s.id)`;
+const inScope = '(source_customer_id IN (SELECT id FROM scope) OR destination_customer_id IN (SELECT id FROM scope))';
+
+/** The embedded store: one SQLite file in WAL mode; this module holds all of the server's SQL. */
+export class SqliteSessionStore implements SessionStore {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(path: string) {
+    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit that acknowledges an ingest is on disk before the answer leaves.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+  }
+
+  /** Prepared once per SQL text; list queries vary only by which filters are present. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  async getSession(callId: string, scope: Scope): Promise<Session | undefined> {
+    const row = this.sessionRow(callId);
+    if (!row || !this.rowInScope(row, scope)) return undefined;
+    return JSON.parse(row.data) as Session;
+  }
+
+  private sessionRow(callId: string): SessionRow | undefined {
+    return this.sql(
+      'SELECT data, termination_requested_at, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?',
+    ).get(callId) as SessionRow | undefined;
+  }
+
+  private rowInScope(row: SessionRow, scope: Scope): boolean {
+    if (scope.all) return true;
+    // Walk up from the session's customers: the reseller must be one of them or above them.
+    const found = this.sql(
+      `WITH RECURSIVE up(id) AS (
+         SELECT @source UNION SELECT @destination
+         UNION SELECT c.parent_reseller FROM customers c JOIN up ON c.id = up.id WHERE c.parent_reseller IS NOT NULL)
+       SELECT 1 FROM up WHERE id = @reseller LIMIT 1`,
+    ).get({ source: row.source_customer_id, destination: row.destination_customer_id, reseller: scope.resellerId });
+    return found !== undefined;
+  }
+
+  async listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { offset: filter.offset, limit: filter.limit };
+    if (!scope.all) {
+      where.push(inScope);
+      params['reseller'] = scope.resellerId;
+    }
+    if (filter.number !== undefined) {
+      const text = filter.number.replace(/^ /, '+');
+      // Trigrams need three characters; shorter text is rare and matched directly.
+      if (text.length >= 3) {
+        where.push('id IN (SELECT rowid FROM session_numbers WHERE session_numbers MATCH @match)');
+        params['match'] = `"${text}"`;
+      } else {
+        where.push('(a_number LIKE @like OR b_number LIKE @like)');
+        params['like'] = `%${text}%`;
+      }
+    }
+    if (filter.customer !== undefined) {
+      where.push('(source_customer_id = @customer OR destination_customer_id = @customer)');
+      params['customer'] = filter.customer;
+    }
+    if (filter.live !== undefined) {
+      where.push('live = @live');
+      params['live'] = filter.live ? 1 : 0;
+    }
+    if (filter.direction !== undefined) {
+      where.push('direction = @direction');
+      params['direction'] = filter.direction;
+    }
+    if (filter.international !== undefined) {
+      // Numbers starting with +CC sort between '+CC' and the next code up.
+      const low = `+${filter.homeCountryCode}`;
+      const high = low.slice(0, -1) + String.fromCharCode(low.charCodeAt(low.length - 1) + 1);
+      where.push(filter.international ? 'NOT (b_number >= @homeLow AND b_number < @homeHigh)' : '(b_number >= @homeLow AND b_number < @homeHigh)');
+      params['homeLow'] = low;
+      params['homeHigh'] = high;
+    }
+    const prefix = scope.all ? '' : scopeCte;
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { total } = this.sql(`${prefix} SELECT COUNT(*) AS total FROM sessions ${clause}`).get(withoutPaging(params)) as { total: number };
+    const rows = this.sql(
+      `${prefix} SELECT data FROM sessions ${clause} ORDER BY started_key DESC, call_id ASC LIMIT @limit OFFSET @offset`,
+    ).all(params) as Array<{ data: string }>;
+    return { total, sessions: rows.map((r) => JSON.parse(r.data) as Session) };
+  }
+
+  async applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }> {
+    const apply = this.db.transaction(() => {
+      const outcomes: ReportOutcome[] = [];
+      const events: Event[] = [];
+      for (const { callId, report } of reports) {
+        const row = this.sessionRow(callId);
+        const existing = row ? (JSON.parse(row.data) as Session) : undefined;
+        const merged = mergeReport(existing, callId, report, {
+          reporterSbc: reporter.sbcServer,
+          terminationRequested: row?.termination_requested_at != null,
+        });
+        if (!merged.ok) {
+          outcomes.push({ result: 'rejected', status: merged.status, field: merged.field, description: merged.description });
+          continue;
+        }
+        if (!merged.changed) {
+          outcomes.push({ result: 'unchanged', session: merged.session });
+          continue;
+        }
+        this.writeSession(merged.session, now);
+        for (const milestone of merged.reached) {
+          events.push(this.addSessionEvent(milestone, merged.session, merged.session[milestone]!, now));
+        }
+        if (merged.reached.includes('ended')) this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(callId);
+        outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
+      }
+      return { outcomes, events };
+    });
+    return apply.immediate();
+  }
+
+  private writeSession(session: Session, now: Date): void {
+    this.sql(
+      `INSERT INTO sessions (call_id, data, started_key, ended, live, direction, a_number, b_number,
+         source_customer_id, destination_customer_id, sbc_server, created_at)
+       VALUES (@callId, @data, @startedKey, @ended, @live, @direction, @aNumber, @bNumber,
+         @sourceCustomerId, @destinationCustomerId, @sbcServer, @now)
+       ON CONFLICT (call_id) DO UPDATE SET data = excluded.data, started_key = excluded.started_key,
+         ended = excluded.ended, live = excluded.live, direction = excluded.direction,
+         a_number = excluded.a_number, b_number = excluded.b_number,
+         source_customer_id = excluded.source_customer_id, destination_customer_id = excluded.destination_customer_id,
+         sbc_server = excluded.sbc_server`,
+    ).run({
+      callId: session.callId,
+      data: JSON.stringify(session),
+      startedKey: session.started ?? '',
+      ended: session.ended ?? null,
+      live: session.ended === undefined ? 1 : 0,
+      direction: session.direction ?? null,
+      aNumber: session.aNumber ?? null,
+      bNumber: session.bNumber ?? null,
+      sourceCustomerId: session.sourceCustomerId ?? null,
+      destinationCustomerId: session.destinationCustomerId ?? null,
+      sbcServer: session.sbcServer ?? null,
+      now: now.getTime(),
+    });
+  }
+
+  private addEvent(body: Omit<SessionEvent, 'id'> | Omit<TerminateCommand, 'id'>, now: Date): Event {
+    const json = JSON.stringify(body);
+    const { lastInsertRowid } = this.sql('INSERT INTO events (type, call_id, body, created_at) VALUES (?, ?, ?, ?)').run(
+      body.type,
+      body.callId,
+      json,
+      now.getTime(),
+    );
+    return { id: Number(lastInsertRowid), ...body } as Event;
+  }
+
+  private addSessionEvent(type: 'started' | 'answered' | 'ended' | 'terminationRequested', session: Session, time: string, now: Date): Event {
+    return this.addEvent({ type, callId: session.callId, time, session: summarize(session) }, now);
+  }
+
+  async requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest> {
+    const request = this.db.transaction((): EndRequest => {
+      const row = this.sessionRow(callId);
+      if (!row || !this.rowInScope(row, scope)) return { found: false, events: [] };
+      const session = JSON.parse(row.data) as Session;
+      if (session.ended !== undefined || row.termination_requested_at !== null) return { found: true, events: [] };
+      this.sql('UPDATE sessions SET termination_requested_at = ? WHERE call_id = ?').run(now.getTime(), callId);
+      const time = now.toISOString();
+      const events = [this.addSessionEvent('terminationRequested', session, time, now)];
+      if (session.sbcServer !== undefined) {
+        const command = this.addEvent({ type: 'terminate', callId, sbcServer: session.sbcServer, time }, now);
+        this.sql('INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)').run(
+          callId,
+          session.sbcServer,
+          command.id,
+          now.getTime(),
+        );
+        events.push(command);
+      }
+      return { found: true, events };
+    });
+    return request.immediate();
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
+    const rows = this.sql('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Array<{ id: number; body: string }>;
+    return rows.map((r) => ({ id: r.id, ...JSON.parse(r.body) }) as Event);
+  }
+
+  async pendingTerminates(sbcServer: string): Promise<Event[]> {
+    const rows = this.sql(
+      'SELECT call_id, event_id, requested_at FROM terminate_commands WHERE sbc_server = ? ORDER BY event_id',
+    ).all(sbcServer) as Array<{ call_id: string; event_id: number; requested_at: number }>;
+    return rows.map((r) => ({
+      id: r.event_id,
+      type: 'terminate',
+      callId: r.call_id,
+      sbcServer,
+      time: new Date(r.requested_at).toISOString(),
+    }));
+  }
+
+  async maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance> {
+    const endedStale = this.endStaleCalls(now, new Date(now.getTime() - maxCallHours * 3_600_000), batchSize);
+    const retainedFrom = new Date(now.getTime() - retentionHours * 3_600_000);
+    const deletedSessions = this.sql(
+      `DELETE FROM sessions WHERE id IN (
+         SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)`,
+    ).run(retainedFrom.toISOString(), batchSize).changes;
+    const deletedEvents = this.sql(
+      'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY id LIMIT ?)',
+    ).run(retainedFrom.getTime(), batchSize).changes;
+    return { deletedSessions, deletedEvents, endedStale };
+  }
+
+  private endStaleCalls(now: Date, startedBefore: Date, batchSize: number): Event[] {
+    const end = this.db.transaction(() => {
+      const rows = this.sql(
+        `SELECT data FROM sessions WHERE live = 1
+           AND ((started_key <> '' AND started_key < @iso) OR (started_key = '' AND created_at < @ms)) LIMIT @limit`,
+      ).all({ iso: startedBefore.toISOString(), ms: startedBefore.getTime(), limit: batchSize }) as Array<{ data: string }>;
+      return rows.map((row) => {
+        const stale = JSON.parse(row.data) as Session;
+        const ended = latest(now.toISOString(), stale.started, stale.answered);
+        const session = { ...stale, ended, endedReason: stale.endedReason ?? 'TIMEOUT', endedBy: stale.endedBy ?? 'S' } as Session;
+        this.writeSession(session, now);
+        this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(session.callId);
+        return this.addSessionEvent('ended', session, ended, now);
+      });
+    });
+    return end.immediate();
+  }
+
+  async countLiveSessions(): Promise<number> {
+    return (this.sql('SELECT COUNT(*) AS n FROM sessions WHERE live = 1').get() as { n: number }).n;
+  }
+
+  async putCustomer(customer: Customer): Promise<{ created: boolean }> {
+    return this.db.transaction(() => ({ created: this.upsertCustomer(customer) })).immediate();
+  }
+
+  /** True when the customer is new. */
+  private upsertCustomer(customer: Customer): boolean {
+    const existed = this.sql('SELECT 1 FROM customers WHERE id = ?').get(customer.id) !== undefined;
+    this.sql(
+      `INSERT INTO customers (id, name, parent_reseller, features) VALUES (@id, @name, @parent, @features)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_reseller = excluded.parent_reseller, features = excluded.features`,
+    ).run({ id: customer.id, name: customer.name, parent: customer.parentReseller ?? null, features: JSON.stringify(customer.features ?? []) });
+    return !existed;
+  }
+
+  async getCustomer(id: string): Promise<Customer | undefined> {
+    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
+    return row && toCustomer(row);
+  }
+
+  async listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }> {
+    const { total } = this.sql('SELECT COUNT(*) AS total FROM customers').get() as { total: number };
+    const rows = this.sql('SELECT id, name, parent_reseller, features FROM customers ORDER BY id LIMIT ? OFFSET ?').all(limit, offset) as CustomerRow[];
+    return { total, customers: rows.map(toCustomer) };
+  }
+
+  async customersInScope(resellerId: string): Promise<string[]> {
+    const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: resellerId }) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
+  async checkParent(id: string, parentReseller: string | undefined): Promise<string | undefined> {
+    if (parentReseller === undefined) return undefined;
+    if (this.sql('SELECT 1 FROM customers WHERE id = ?').get(parentReseller) === undefined) {
+      return `parentReseller ${parentReseller} is not a known customer`;
+    }
+    const cycle = this.sql(
+      `WITH RECURSIVE up(id) AS (SELECT @parent UNION SELECT c.parent_reseller FROM customers c JOIN up ON c.id = up.id
+         WHERE c.parent_reseller IS NOT NULL)
+       SELECT 1 FROM up WHERE id = @id LIMIT 1`,
+    ).get({ parent: parentReseller, id });
+    return cycle === undefined ? undefined : `parentReseller ${parentReseller} would make ${id} its own reseller`;
+  }
+
+  /** Imports customers in one transaction, in any order (a parent may come after its children). */
+  async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
+    const created = this.db.transaction(() => customers.filter((c) => this.upsertCustomer(c)).length).immediate();
+    return { created, replaced: customers.length - created };
+  }
+
+  async createToken(input: TokenInput, now: Date = new Date()): Promise<{ token: string; id: string }> {
+    const token = `sbc_${randomBytes(32).toString('base64url')}`;
+    const id = `tok_${randomBytes(8).toString('hex')}`;
+    this.sql(
+      `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(id, hashToken(token), input.level, input.customerId ?? null, input.name ?? null, input.sbcServer ?? null, now.getTime(), input.expiresAt?.getTime() ?? null);
+    return { token, id };
+  }
+
+  async findToken(secret: string): Promise<TokenRecord | undefined> {
+    const row = this.sql('SELECT * FROM tokens WHERE hash = ?').get(hashToken(secret)) as TokenRow | undefined;
+    return row && toToken(row);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (this.sql('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toToken);
+  }
+
+  async revokeToken(idOrSecret: string, now: Date = new Date()): Promise<boolean> {
+    const { changes } = this.sql('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR hash = ?').run(
+      now.getTime(),
+      idOrSecret,
+      hashToken(idOrSecret),
+    );
+    return changes > 0;
+  }
+
+  async countTokens(): Promise<number> {
+    return (this.sql('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
+  }
+
+  async ping(): Promise<void> {
+    this.sql('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function withoutPaging(params: Record<string, unknown>): Record<string, unknown> {
+  const { offset: _offset, limit: _limit, ...rest } = params;
+  return rest;
+}
+
+function latest(...times: Array<string | undefined>): string {
+  return times.filter((t): t is string => t !== undefined).sort().at(-1)!;
+}
+
+function toCustomer(row: CustomerRow): Customer {
+  const features = JSON.parse(row.features) as Customer['features'];
+  return row.parent_reseller === null
+    ? { id: row.id, name: row.name, features }
+    : { id: row.id, name: row.name, parentReseller: row.parent_reseller, features };
+}
+
+function toToken(row: TokenRow): TokenRecord {
+  const token: TokenRecord = { id: row.id, level: row.level, createdAt: new Date(row.created_at) };
+  if (row.customer_id !== null) token.customerId = row.customer_id;
+  if (row.name !== null) token.name = row.name;
+  if (row.sbc_server !== null) token.sbcServer = row.sbc_server;
+  if (row.expires_at !== null) token.expiresAt = new Date(row.expires_at);
+  if (row.revoked_at !== null) token.revokedAt = new Date(row.revoked_at);
+  return token;
+}

@@ -1,0 +1,121 @@
+import type { Session } from '@sbc/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/index.js';
+import { bearer, call, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
+
+const seedExample: Session = {
+  callId: '123465743567845918237459354653@8.7.6.7',
+  relatedCallId: '563745935465788123465743234591@80.198.52.50',
+  aNumber: '+4581808888',
+  aNumberPrivacy: 0,
+  bNumber: '+4580808080',
+  sbcServer: '2.1.1.3',
+  sourcePeer: 'Telenor',
+  destinationPeer: 'SuperTel',
+  rtpProxyId: 1,
+  rtpProxyFlags: 'rip',
+  sourceIP: '80.198.52.50',
+  destinationIP: '8.7.6.5',
+  direction: 'O',
+  mobileOriginated: 1,
+  mvno: 'Telenor',
+  mvnoData: '54563657663',
+  started: '2014-01-01T12:00:00.000Z',
+  answered: '2014-01-01T12:00:05.000Z',
+  ended: '2014-01-01T12:05:00.000Z',
+  endedReason: 'BYE',
+  endedBy: 'A',
+  userAgent: 'myPBX 12.3beta7',
+  sourceCustomerId: '1234567890ABCDEF12345678',
+  sourceVoiceAccountId: '1234567890ABCDEF12345678',
+  sourceRatePlanId: '1234567890ABCDEF12345678',
+  userName: 'Per',
+  userLocation: 'CPH',
+  userExtension: '211',
+  rtpStat: '2534,4634,23,7,2',
+};
+
+// Every character issue 3 lists, each in a Call-ID of its own, plus non-ASCII.
+const awkwardCallIds = ['@', '/', '%', '?', '#', ':', ';', '[', ']', '<', '>', '{', '}', '"', '~', '+', 'æøå', '📞'].map(
+  (c) => `call${c}x@10.0.0.1`,
+);
+
+let server: RunningServer;
+let admin: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = await tokenFor(server, 'ADMIN');
+  await seed(server, seedExample, ...awkwardCallIds.map((callId) => ({ callId, started: '2024-01-01T00:00:00.000Z' })));
+  await seed(server, { callId: 'sparse@10.0.0.1', aNumber: '+4512345678' });
+});
+afterAll(() => server.close());
+
+describe('GET /sbc/session/{id}', () => {
+  it('returns the seed example session exactly, with the types of the spec', async () => {
+    const res = await call<Session>(server, 'getSession', sessionPath(seedExample.callId), { headers: bearer(admin) });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(seedExample);
+    expect(res.body.aNumberPrivacy).toBe(0);
+    expect(res.body.rtpProxyId).toBe(1);
+  });
+
+  it('keeps the property order of the spec', async () => {
+    const res = await call<Session>(server, 'getSession', sessionPath(seedExample.callId), { headers: bearer(admin) });
+    expect(Object.keys(res.body)).toEqual(Object.keys(seedExample));
+  });
+
+  it('omits properties that hold no value', async () => {
+    const res = await call<Session>(server, 'getSession', sessionPath('sparse@10.0.0.1'), { headers: bearer(admin) });
+    expect(res.body).toEqual({ callId: 'sparse@10.0.0.1', aNumber: '+4512345678', sbcServer: '10.0.0.1' });
+  });
+
+  it.each(awkwardCallIds)('round-trips the Call-ID %s percent-encoded', async (callId) => {
+    const res = await call<Session>(server, 'getSession', sessionPath(callId), { headers: bearer(admin) });
+    expect(res.status).toBe(200);
+    expect(res.body.callId).toBe(callId);
+  });
+
+  it('accepts @ unencoded in the path', async () => {
+    const res = await call<Session>(server, 'getSession', `/sbc/session/${seedExample.callId}`, { headers: bearer(admin) });
+    expect(res.body.callId).toBe(seedExample.callId);
+  });
+
+  it('does not read an encoded / as a path separator', async () => {
+    const res = await call(server, 'getSession', '/sbc/session/call%2Fx@10.0.0.1', { headers: bearer(admin) });
+    expect(res.status).toBe(200);
+  });
+
+  it('answers 404 id for an unknown Call-ID', async () => {
+    const res = await call(server, 'getSession', sessionPath('nobody@10.0.0.1'), { headers: bearer(admin) });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ status: 404, message: 'id', description: 'Session not found' });
+  });
+
+  it('answers 400 bad_request when the id is missing', async () => {
+    const res = await call(server, 'getSession', '/sbc/session/', { headers: bearer(admin) });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ message: 'bad_request' });
+  });
+
+  it('answers 400 id for a Call-ID longer than 255 characters', async () => {
+    const res = await call(server, 'getSession', sessionPath('x'.repeat(256)), { headers: bearer(admin) });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ message: 'id' });
+  });
+
+  it('finds a Call-ID of exactly 255 characters', async () => {
+    const callId = `${'y'.repeat(250)}@host`;
+    await seed(server, { callId });
+    const res = await call<Session>(server, 'getSession', sessionPath(callId), { headers: bearer(admin) });
+    expect(res.body.callId).toBe(callId);
+  });
+
+  it('carries the request id in the error body and the header', async () => {
+    const res = await call<{ requestId: string }>(server, 'getSession', sessionPath('nobody@x'), {
+      headers: { ...bearer(admin), 'x-request-id': 'trace-123' },
+    });
+    expect(res.headers.get('x-request-id')).toBe('trace-123');
+    expect(res.body.requestId).toBe('trace-123');
+  });
+});

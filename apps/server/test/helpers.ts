@@ -1,0 +1,74 @@
+import { loadContract, type Session, type SessionReport } from '@sbc/contract';
+import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
+import type { AccessLevel } from '../src/store/session-store.js';
+
+export const contract = loadContract();
+
+export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
+  return startServer({ dbPath: ':memory:', port: 0, host: '127.0.0.1', logLevel: 'silent', jobIntervalSeconds: 0, ...options });
+}
+
+export interface Answer<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/**
+ * fetch, then the answer checked against the contract: a status, media type or body the
+ * operation does not document fails the test. Requests outside the contract are checked
+ * against the `Error` schema.
+ */
+export async function call<T = any>(server: RunningServer, operationId: string | null, path: string, init: RequestInit = {}): Promise<Answer<T>> {
+  const response = await fetch(server.url + path, init);
+  const mediaType = response.headers.get('content-type') ?? undefined;
+  const text = await response.text();
+  const body = mediaType?.includes('json') ? JSON.parse(text) : text;
+  const issue =
+    operationId === null
+      ? contract.schema('Error')(body)
+      : contract.operation(operationId).validateResponse(response.status, mediaType, body);
+  if (issue) throw new Error(`${init.method ?? 'GET'} ${path} answered ${response.status} against the contract: ${issue.description}\n${text}`);
+  if (!response.headers.get('x-request-id')) throw new Error(`${path} answered without X-Request-Id`);
+  return { status: response.status, body: body as T, headers: response.headers };
+}
+
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+export const json = (token: string, body: unknown, method = 'PATCH', type = 'application/json'): RequestInit => ({
+  method,
+  headers: { ...bearer(token), 'content-type': type },
+  body: JSON.stringify(body),
+});
+export const sessionPath = (callId: string) => `/sbc/session/${encodeURIComponent(callId)}`;
+
+export async function tokenFor(server: RunningServer, level: AccessLevel, extra: { customerId?: string; sbcServer?: string; expiresAt?: Date } = {}): Promise<string> {
+  return (await server.store.createToken({ level, ...extra })).token;
+}
+
+/** Stores sessions as an administrator would report them. */
+export async function seed(server: RunningServer, ...sessions: Array<Partial<Session> & { callId: string }>): Promise<void> {
+  const reports = sessions.map(({ callId, ...rest }) => ({ callId, report: { sbcServer: '10.0.0.1', ...rest } as SessionReport }));
+  const { outcomes } = await server.store.applyReports(reports, {}, new Date());
+  const rejected = outcomes.find((o) => o.result === 'rejected');
+  if (rejected) throw new Error(`seed rejected: ${JSON.stringify(rejected)}`);
+}
+
+/** Hex customer ids that read as what they are in tests. */
+export const ids = {
+  resellerA: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+  customerA1: 'a1a1a1a1a1a1a1a1a1a1a1a1',
+  customerA1sub: 'a2a2a2a2a2a2a2a2a2a2a2a2',
+  resellerB: 'bbbbbbbbbbbbbbbbbbbbbbbb',
+  customerB1: 'b1b1b1b1b1b1b1b1b1b1b1b1',
+  plain: 'cccccccccccccccccccccccc',
+};
+
+/** Two reseller trees (A three deep, B one deep), both with TELE, and one customer without. */
+export async function resellerTrees(server: RunningServer): Promise<void> {
+  await server.store.putCustomer({ id: ids.resellerA, name: 'Reseller A', features: ['TELE'] });
+  await server.store.putCustomer({ id: ids.customerA1, name: 'A1', parentReseller: ids.resellerA, features: [] });
+  await server.store.putCustomer({ id: ids.customerA1sub, name: 'A1 sub', parentReseller: ids.customerA1, features: [] });
+  await server.store.putCustomer({ id: ids.resellerB, name: 'Reseller B', features: ['TELE'] });
+  await server.store.putCustomer({ id: ids.customerB1, name: 'B1', parentReseller: ids.resellerB, features: [] });
+  await server.store.putCustomer({ id: ids.plain, name: 'No TELE', features: [] });
+}
