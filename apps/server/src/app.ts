@@ -49,7 +49,7 @@ function accessLog({ logger, metrics }: AppOptions): Middleware {
       const route = (ctx.state['route'] as string | undefined) ?? 'unmatched';
       metrics.observe(ctx.method, route, ctx.status, seconds);
       logger.info(
-        { reqId: ctx.state['requestId'], method: ctx.method, url: redactUrl(ctx.originalUrl), route, status: ctx.status, ms: seconds * 1000 },
+        { reqId: ctx.state['requestId'], method: ctx.method, url: redactUrl(ctx.originalUrl), route, status: ctx.status, ms: Math.round(seconds * 1e6) / 1000 },
         'request',
       );
     }

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 /** The server's settings, read from the environment and checked before anything starts. */
 export interface Config {
   port: number;
@@ -76,5 +78,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else config[variable.key] = value;
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  // pnpm runs scripts inside the package; a relative path means where the command was typed.
+  const dbPath = config.dbPath as string;
+  if (dbPath !== ':memory:' && !dbPath.startsWith('file:')) config.dbPath = resolve(env['INIT_CWD'] ?? process.cwd(), dbPath);
   return config as Config;
 }

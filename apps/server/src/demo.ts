@@ -1,0 +1,113 @@
+import type { Customer, Session, SessionReport } from '@sbc/contract';
+
+/** A small deterministic random source, so that `demo` loads the same data every time. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+export const demoCustomers: Customer[] = [
+  { id: '1234567890ABCDEF12345678', name: 'Nordic Reseller ApS', features: ['TELE'] },
+  { id: '1234567890ABCDEF00000001', name: 'Hansen VVS', parentReseller: '1234567890ABCDEF12345678', features: [] },
+  { id: '1234567890ABCDEF00000002', name: 'Jensen Advokater', parentReseller: '1234567890ABCDEF12345678', features: [] },
+  { id: '1234567890ABCDEF00000003', name: 'Sub-reseller Fyn', parentReseller: '1234567890ABCDEF12345678', features: ['TELE'] },
+  { id: '1234567890ABCDEF00000004', name: 'Odense Bageri', parentReseller: '1234567890ABCDEF00000003', features: [] },
+  { id: 'ABCDEF1234567890ABCDEF12', name: 'Baltic Telecom Partners', features: ['TELE'] },
+  { id: 'ABCDEF1234567890000000A1', name: 'Riga Logistics', parentReseller: 'ABCDEF1234567890ABCDEF12', features: [] },
+  { id: 'ABCDEF1234567890000000A2', name: 'Malmo Design AB', parentReseller: 'ABCDEF1234567890ABCDEF12', features: [] },
+];
+
+const endCustomers = demoCustomers.filter((c) => c.parentReseller !== undefined).map((c) => c.id);
+const sbcNodes = ['2.1.1.3', '2.1.1.4'];
+const peers = ['Telenor', 'TDC', 'SuperTel', 'Telia'];
+const userNames = ['Per', 'Mette', 'Lars', 'Sofie', 'Anders', 'Ida'];
+const international = ['+46', '+47', '+49', '+44', '+1', '+371'];
+
+/**
+ * The seed page's example session, with its times moved into the last hour so that retention
+ * keeps it for a day after `demo` runs; every other value is as the page gives it.
+ */
+export function seedExample(now: Date): Session {
+  const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
+  return {
+    callId: '123465743567845918237459354653@8.7.6.7',
+    relatedCallId: '563745935465788123465743234591@80.198.52.50',
+    aNumber: '+4581808888',
+    aNumberPrivacy: 0,
+    bNumber: '+4580808080',
+    sbcServer: '2.1.1.3',
+    sourcePeer: 'Telenor',
+    destinationPeer: 'SuperTel',
+    rtpProxyId: 1,
+    rtpProxyFlags: 'rip',
+    sourceIP: '80.198.52.50',
+    destinationIP: '8.7.6.5',
+    direction: 'O',
+    mobileOriginated: 1,
+    mvno: 'Telenor',
+    mvnoData: '54563657663',
+    started: at(10),
+    answered: new Date(Date.parse(at(10)) + 5_000).toISOString(),
+    ended: at(5),
+    endedReason: 'BYE',
+    endedBy: 'A',
+    userAgent: 'myPBX 12.3beta7',
+    sourceCustomerId: '1234567890ABCDEF12345678',
+    sourceVoiceAccountId: '1234567890ABCDEF12345678',
+    sourceRatePlanId: '1234567890ABCDEF12345678',
+    userName: 'Per',
+    userLocation: 'CPH',
+    userExtension: '211',
+    rtpStat: '2534,4634,23,7,2',
+  };
+}
+
+/** Realistic calls: Danish and international numbers, live and ended, both directions, MVNO calls. */
+export function demoSessions(count: number, now: Date): Array<{ callId: string; report: SessionReport }> {
+  const next = random(45);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 10)).join('');
+  const danish = () => `+45${pick(['2', '3', '4', '5', '6', '7', '8'])}${digits(7)}`;
+  const sessions: Array<{ callId: string; report: SessionReport }> = [];
+  for (let i = 0; i < count; i++) {
+    const direction = next() < 0.5 ? 'I' : 'O';
+    const live = next() < 0.3;
+    // Live calls began within the hour; ended ones within the retention of a day.
+    const startedMs = now.getTime() - Math.floor(next() * (live ? 1 : 20) * 3_600_000);
+    const answeredMs = startedMs + 1_000 + Math.floor(next() * 20_000);
+    const outcome = next();
+    const customer = pick(endCustomers);
+    const mvno = next() < 0.15 ? pick(['Telenor', 'TDC']) : undefined;
+    const callId = `${digits(20)}@${pick(['80.198.52.50', '23.34.33.74', '10.20.30.40'])}`;
+    const report: SessionReport = {
+      aNumber: next() < 0.05 ? 'anonymous' : direction === 'I' && next() < 0.3 ? `${pick(international)}${digits(8)}` : danish(),
+      aNumberPrivacy: next() < 0.1 ? 1 : 0,
+      bNumber: direction === 'O' && next() < 0.25 ? `${pick(international)}${digits(8)}` : danish(),
+      sbcServer: pick(sbcNodes),
+      direction,
+      started: new Date(startedMs).toISOString(),
+      userAgent: pick(['myPBX 12.3beta7', 'Yealink SIP-T46U', 'Snom D785', 'Grandstream GXP2170']),
+      mobileOriginated: mvno ? 1 : 0,
+      rtpProxyId: 1 + Math.floor(next() * 4),
+      rtpProxyFlags: 'rip',
+      sourceIP: direction === 'I' ? '80.198.52.50' : '10.20.30.40',
+      destinationIP: '8.7.6.5',
+      ...(direction === 'I' ? { sourcePeer: pick(peers), destinationCustomerId: customer } : { destinationPeer: pick(peers), sourceCustomerId: customer }),
+      ...(mvno ? { mvno, mvnoData: digits(11) } : {}),
+      ...(direction === 'O' ? { userName: pick(userNames), userLocation: pick(['CPH', 'AAR', 'ODE']), userExtension: String(200 + Math.floor(next() * 50)) } : {}),
+    };
+    if (outcome < 0.7) report.answered = new Date(answeredMs).toISOString();
+    if (!live) {
+      const answered = report.answered !== undefined;
+      report.ended = new Date(Math.min(now.getTime(), (answered ? answeredMs : startedMs) + 2_000 + Math.floor(next() * 600_000))).toISOString();
+      report.endedReason = answered ? 'BYE' : pick(['CANCEL', '486', '404', '503', 'BLOCKED']);
+      report.endedBy = answered ? pick(['A', 'B']) : report.endedReason === 'CANCEL' ? 'A' : 'B';
+      if (answered) report.rtpStat = `${digits(4)},${digits(4)},${digits(2)},${digits(1)},${digits(1)}`;
+    }
+    sessions.push({ callId, report });
+  }
+  return sessions;
+}
