@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { percentile } from '../stats.js';
+
+/**
+ * Latency of requests one at a time (runs in its own process): GETs each path of a file in
+ * turn over one keep-alive connection, until the list or the time runs out, and prints the
+ * percentiles as one JSON line. One at a time, so each figure is the request's own cost.
+ */
+export interface SequentialGetInput {
+  url: string;
+  token: string;
+  pathsFile: string;
+  maxSeconds: number;
+}
+
+export interface SequentialGetResult {
+  requests: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  non2xx: number;
+}
+
+const input = JSON.parse(process.argv[2] ?? '{}') as SequentialGetInput;
+const paths = readFileSync(input.pathsFile, 'utf8').split('\n').filter(Boolean);
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const target = new URL(input.url);
+
+function get(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: target.hostname, port: target.port, path, agent, headers: { authorization: `Bearer ${input.token}` } },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.setTimeout(30_000, () => req.destroy(new Error(`timeout on ${path}`)));
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+const durations: number[] = [];
+let non2xx = 0;
+const deadline = performance.now() + input.maxSeconds * 1000;
+for (const path of paths) {
+  if (performance.now() > deadline) break;
+  const start = performance.now();
+  const status = await get(path);
+  durations.push(performance.now() - start);
+  if (status < 200 || status > 299) non2xx++;
+}
+agent.destroy();
+durations.sort((a, b) => a - b);
+const result: SequentialGetResult = {
+  requests: durations.length,
+  p50Ms: percentile(durations, 50),
+  p95Ms: percentile(durations, 95),
+  maxMs: durations[durations.length - 1] ?? 0,
+  non2xx,
+};
+process.stdout.write(JSON.stringify(result) + '\n');

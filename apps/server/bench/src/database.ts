@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '@sbc/server';
+import Database from 'better-sqlite3';
+import { customers, DATASET_NOW, DATASET_VERSION, SBC_NODES, session } from './dataset.js';
+import { BENCH_SETTINGS } from './settings.js';
+
+export const CACHE_DIR = fileURLToPath(new URL('../.cache/', import.meta.url));
+
+/** A SQLite file holding the data set, written by the server's own store, and what it took. */
+export interface BenchDatabase {
+  path: string;
+  sessions: number;
+  seed: number;
+  fileBytes: number;
+  tokens: {
+    admin: string;
+    resellerAdmin: string;
+    /** Machine token of each SBC node, by its address. */
+    sbc: Record<string, string>;
+  };
+  load: {
+    /** Wall time of the whole build: generating, storing, committing. */
+    seconds: number;
+    /** Time spent inside the store's applyReports. */
+    storeSeconds: number;
+    sessionsPerSecond: number;
+    batchSize: number;
+  };
+  /** False when this run built the file, true when it came from the cache. */
+  cached: boolean;
+}
+
+const LOAD_BATCH = 5000;
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+async function openStore(path: string) {
+  return startServer({
+    dbPath: path,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    now: () => new Date(DATASET_NOW),
+    // No maintenance while loading: nothing in the data set is due for it.
+    jobIntervalSeconds: 0,
+    ...BENCH_SETTINGS,
+  });
+}
+
+/** The server's schema as SQLite reports it: a cached file built under another schema is not reused. */
+async function schemaFingerprint(): Promise<string> {
+  const probe = join(CACHE_DIR, `schema-probe-${process.pid}.db`);
+  const server = await openStore(probe);
+  await server.close();
+  const db = new Database(probe, { readonly: true });
+  const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").pluck().all() as string[]).join('\n');
+  db.close();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(probe + suffix, { force: true });
+  return createHash('sha256').update(sql).digest('hex').slice(0, 12);
+}
+
+/** The data set's database: from the cache when one was built for this size, seed and schema. */
+export async function benchDatabase(count: number, seed: number): Promise<BenchDatabase> {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const name = `sessions-${count}-seed${seed}-v${DATASET_VERSION}-${await schemaFingerprint()}`;
+  const path = join(CACHE_DIR, `${name}.db`);
+  const metaPath = join(CACHE_DIR, `${name}.json`);
+  if (existsSync(path) && existsSync(metaPath)) {
+    log(`data set: cached ${path}`);
+    return { ...(JSON.parse(readFileSync(metaPath, 'utf8')) as BenchDatabase), path, cached: true };
+  }
+  const building = `${path}.building`;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(building + suffix, { force: true });
+  log(`data set: building ${count} sessions into ${path}`);
+  const built = await build(building, count, seed);
+  renameSync(building, path);
+  const meta: BenchDatabase = { ...built, path, fileBytes: statSync(path).size, cached: false };
+  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  return meta;
+}
+
+async function build(path: string, count: number, seed: number): Promise<Omit<BenchDatabase, 'path' | 'fileBytes' | 'cached'>> {
+  const started = performance.now();
+  const server = await openStore(path);
+  const { store } = server;
+  const now = new Date(DATASET_NOW);
+  for (const customer of customers()) await store.putCustomer({ features: [], ...customer });
+  let storeMs = 0;
+  for (let first = 0; first < count; first += LOAD_BATCH) {
+    const reports = [];
+    for (let index = first; index < Math.min(count, first + LOAD_BATCH); index++) {
+      const report = session(seed, index);
+      reports.push({ callId: report.callId, report });
+    }
+    const applyStarted = performance.now();
+    const { outcomes } = await store.applyReports(reports, {}, now);
+    storeMs += performance.now() - applyStarted;
+    const refused = outcomes.find((outcome) => outcome.result === 'rejected');
+    if (refused) throw new Error(`the store refused a generated session: ${JSON.stringify(refused)}`);
+    if ((first / LOAD_BATCH) % 20 === 19) log(`  ${first + LOAD_BATCH} sessions, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  const [reseller] = customers();
+  const admin = await store.createToken({ level: 'ADMIN', name: 'bench admin' }, now);
+  const resellerAdmin = await store.createToken({ level: 'RESELLER_ADMIN', customerId: reseller?.id as string, name: 'bench reseller admin' }, now);
+  const sbc: Record<string, string> = {};
+  for (const node of SBC_NODES) sbc[node] = (await store.createToken({ level: 'SBC', sbcServer: node, name: `bench ${node}` }, now)).token;
+  await server.close();
+  // The cached file must stand alone: fold the write-ahead log into it.
+  const db = new Database(path);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  const seconds = (performance.now() - started) / 1000;
+  log(`data set: ${count} sessions stored in ${seconds.toFixed(1)} s (${(storeMs / 1000).toFixed(1)} s in the store)`);
+  return {
+    sessions: count,
+    seed,
+    tokens: { admin: admin.token, resellerAdmin: resellerAdmin.token, sbc },
+    load: { seconds, storeSeconds: storeMs / 1000, sessionsPerSecond: count / seconds, batchSize: LOAD_BATCH },
+  };
+}

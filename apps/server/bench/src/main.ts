@@ -1,0 +1,251 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { benchDatabase, CACHE_DIR, type BenchDatabase } from './database.js';
+import { DEFAULT_SEED } from './dataset.js';
+import { rssOf } from './processes.js';
+import { markdownTable, table, verdict, type Figure } from './report.js';
+import { startNamed, type ServerName, type ServerOptions } from './servers.js';
+import { eventsRun, ingestRun, lookupRun, sequentialRun, type EventsRun, type LookupRun } from './stages.js';
+import { lookupPaths, numberSearchPaths, writePaths } from './workload.js';
+
+/**
+ * `pnpm bench [--quick]`: builds (or reuses) the data set, measures every server in its own
+ * process with the load generator in another, prints the table and writes the figures.
+ */
+const MODES = {
+  default: {
+    sessions: 1_000_000,
+    lookup: { connections: 64, warmupSeconds: 3, seconds: 20, rounds: 2, paths: 20_000 },
+    search: { numberPaths: 400, numberSeconds: 60, livePaths: 500, liveSeconds: 30 },
+    ingest: {
+      batch1000: { sessions: 60_000, maxSeconds: 45 },
+      batch100: { sessions: 20_000, maxSeconds: 30 },
+      patch: { sessions: 6_000, perNode: 4, maxSeconds: 30 },
+    },
+    events: { subscribers: 100, sessions: 10_000, maxSeconds: 20 },
+  },
+  quick: {
+    sessions: 100_000,
+    lookup: { connections: 64, warmupSeconds: 1, seconds: 5, rounds: 1, paths: 5_000 },
+    search: { numberPaths: 150, numberSeconds: 15, livePaths: 200, liveSeconds: 10 },
+    ingest: {
+      batch1000: { sessions: 10_000, maxSeconds: 15 },
+      batch100: { sessions: 3_000, maxSeconds: 15 },
+      patch: { sessions: 1_000, perNode: 4, maxSeconds: 15 },
+    },
+    events: { subscribers: 100, sessions: 2_000, maxSeconds: 10 },
+  },
+} as const;
+
+const STAGES = ['lookup', 'search', 'ingest', 'events'] as const;
+type Stage = (typeof STAGES)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    sessions: { type: 'string' },
+    'log-level': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const mode = args.quick ? MODES.quick : MODES.default;
+const sessions = args.sessions ? Number(args.sessions) : mode.sessions;
+const stages = new Set<Stage>(args.only ? (args.only.split(',') as Stage[]) : STAGES);
+const here = fileURLToPath(new URL('..', import.meta.url));
+const resultsPath = args.out ?? (args.quick ? join(CACHE_DIR, 'quick-results.json') : join(here, 'results', 'latest.json'));
+const profileDir = join(CACHE_DIR, 'profiles');
+const serverOptions: ServerOptions = {
+  ...(args['log-level'] ? { logLevel: args['log-level'] } : {}),
+  ...(args.profile ? { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+};
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+const loads: Array<{ at: string; stage: string; load1: number; load5: number }> = [];
+function noteLoad(stage: string) {
+  const [load1, load5] = loadavg() as [number, number];
+  loads.push({ at: new Date().toISOString(), stage, load1, load5 });
+  log(`[${stage}] load average ${load1.toFixed(2)} (1 min)`);
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
+const MB = 1024 * 1024;
+
+/** Counts that the read-only stages must leave as they found them (the file is the cache). */
+function fingerprint(path: string): string {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const counts = db.prepare('SELECT (SELECT COUNT(*) FROM sessions) AS sessions, (SELECT COUNT(*) FROM events) AS events').get();
+  db.close();
+  return JSON.stringify(counts);
+}
+
+async function withServer<T>(name: ServerName, path: string, body: (server: Awaited<ReturnType<typeof startNamed>>) => Promise<T>) {
+  const server = await startNamed(name, path, serverOptions);
+  try {
+    return { server, value: await body(server) };
+  } finally {
+    await server.stop();
+  }
+}
+
+const runStarted = performance.now();
+mkdirSync(CACHE_DIR, { recursive: true });
+noteLoad('start');
+const db: BenchDatabase = await benchDatabase(sessions, DEFAULT_SEED);
+const before = fingerprint(db.path);
+const figures: Figure[] = [];
+const readyTimes: number[] = [];
+const results: Record<string, unknown> = {};
+
+figures.push({
+  name: 'data set load through the store',
+  value: db.load.sessionsPerSecond,
+  unit: 'sessions/s',
+  note: `${db.sessions.toLocaleString('en-US')} sessions in ${db.load.seconds.toFixed(1)} s (${db.load.storeSeconds.toFixed(1)} s in applyReports, batches of ${db.load.batchSize})${db.cached ? ', measured when the cache was built' : ''}; file ${(db.fileBytes / MB).toFixed(0)} MB`,
+});
+
+if (stages.has('lookup')) {
+  noteLoad('lookup');
+  const pathsFile = writePaths(CACHE_DIR, `lookup-${sessions}`, lookupPaths(DEFAULT_SEED, sessions, mode.lookup.paths));
+  const runs: LookupRun[] = [];
+  for (let round = 1; round <= mode.lookup.rounds; round++) {
+    for (const name of ['raw', 'koa', 'sbc'] as const) {
+      const run = await lookupRun(name, round, db, pathsFile, mode.lookup, name === 'sbc' ? serverOptions : {});
+      if (name === 'sbc') readyTimes.push(run.readyMs);
+      log(`  ${name} round ${round}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}`);
+      runs.push(run);
+    }
+  }
+  // Each server's best round: the one least disturbed by whatever else the machine was doing.
+  const best = (name: ServerName) => runs.filter((r) => r.server === name).sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0] as LookupRun;
+  const [sbc, raw, koa] = [best('sbc'), best('raw'), best('koa')];
+  const bad = runs.filter((r) => r.non2xx > 0 || r.errors > 0);
+  results['lookup'] = { connections: mode.lookup.connections, seconds: mode.lookup.seconds, runs, best: { sbc, raw, koa } };
+  const note = (run: LookupRun) => `p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`;
+  figures.push(
+    { name: 'lookup: SBC session API', value: sbc.requestsPerSecond, unit: 'req/s', note: note(sbc) },
+    { name: 'lookup: raw node:http baseline', value: raw.requestsPerSecond, unit: 'req/s', note: note(raw) },
+    { name: 'lookup: bare Koa baseline', value: koa.requestsPerSecond, unit: 'req/s', note: note(koa) },
+    { name: 'lookup throughput / raw', value: sbc.requestsPerSecond / raw.requestsPerSecond, unit: 'x', target: { op: '>=', value: 0.8 } },
+    { name: 'lookup throughput / Koa', value: sbc.requestsPerSecond / koa.requestsPerSecond, unit: 'x', target: { op: '>=', value: 1.0 } },
+    { name: 'lookup p99 / raw p99', value: raw.p99Ms > 0 ? sbc.p99Ms / raw.p99Ms : null, unit: 'x', target: { op: '<=', value: 2.0 }, note: `${sbc.p99Ms} ms vs ${raw.p99Ms} ms (autocannon: whole ms)` },
+    { name: 'RSS after loading the data set', value: sbc.rssReadyBytes / MB, unit: 'MB', target: { op: '<=', value: 200 }, note: `baselines: raw ${(raw.rssReadyBytes / MB).toFixed(0)} MB, Koa ${(koa.rssReadyBytes / MB).toFixed(0)} MB` },
+    { name: 'RSS after the lookup load', value: sbc.rssAfterBytes / MB, unit: 'MB', target: { op: '<=', value: 200 }, note: `baselines: raw ${(raw.rssAfterBytes / MB).toFixed(0)} MB, Koa ${(koa.rssAfterBytes / MB).toFixed(0)} MB` },
+  );
+  if (bad.length > 0) log(`WARNING: ${bad.length} lookup runs had non-2xx answers or errors: their figures are not comparable`);
+}
+
+if (stages.has('search')) {
+  noteLoad('search');
+  const numberFile = writePaths(CACHE_DIR, `number-${sessions}`, numberSearchPaths(DEFAULT_SEED, sessions, mode.search.numberPaths));
+  const liveFile = writePaths(CACHE_DIR, 'live', Array.from({ length: mode.search.livePaths }, () => '/sbc/session?live=true&limit=100'));
+  const { server, value } = await withServer('sbc', db.path, async (server) => ({
+    number: await sequentialRun(server, db.tokens.admin, numberFile, mode.search.numberSeconds),
+    live: await sequentialRun(server, db.tokens.admin, liveFile, mode.search.liveSeconds),
+  }));
+  readyTimes.push(server.readyMs);
+  results['search'] = value;
+  figures.push(
+    { name: 'number substring search p50', value: value.number.p50Ms, unit: 'ms', note: `${value.number.requests} searches, one at a time, ADMIN token` },
+    { name: 'number substring search p95', value: value.number.p95Ms, unit: 'ms', target: { op: '<=', value: 20 }, note: `max ${value.number.maxMs.toFixed(1)} ms` },
+    { name: 'live page (live=true&limit=100) p50', value: value.live.p50Ms, unit: 'ms', note: `${value.live.requests} pages, one at a time` },
+    { name: 'live page (live=true&limit=100) p95', value: value.live.p95Ms, unit: 'ms', target: { op: '<=', value: 5 }, note: `max ${value.live.maxMs.toFixed(1)} ms` },
+  );
+  if (value.number.non2xx + value.live.non2xx > 0) log('WARNING: some searches were not answered 2xx');
+}
+
+if (readyTimes.length > 0) {
+  figures.push({ name: 'start to /readyz answering', value: median(readyTimes), unit: 'ms', target: { op: '<=', value: 1000 }, note: `median of ${readyTimes.length} starts on the data set, max ${Math.max(...readyTimes).toFixed(0)} ms` });
+}
+const after = fingerprint(db.path);
+if (after !== before) {
+  log(`WARNING: the read-only stages changed the cached database (${before} -> ${after}); it is removed so the next run rebuilds it`);
+  rmSync(db.path, { force: true });
+}
+
+if (stages.has('ingest') || stages.has('events')) {
+  // Writes go to a copy: the cached data set stays as it was built.
+  const work = join(CACHE_DIR, `work-${process.pid}.db`);
+  copyFileSync(db.path, work);
+  try {
+    await withServer('sbc', work, async (server) => {
+      const ingest: Record<string, unknown> = {};
+      if (stages.has('ingest')) {
+        const plans = [
+          ['batch1000', { mode: 'batch', batchSize: 1000, perNode: 1, seed: DEFAULT_SEED + 1, ...mode.ingest.batch1000 }],
+          ['batch100', { mode: 'batch', batchSize: 100, perNode: 1, seed: DEFAULT_SEED + 2, ...mode.ingest.batch100 }],
+          ['patch', { mode: 'patch', batchSize: 1, seed: DEFAULT_SEED + 3, ...mode.ingest.patch }],
+        ] as const;
+        for (const [name, plan] of plans) {
+          noteLoad(`ingest ${name}`);
+          const run = await ingestRun(server, db, plan);
+          ingest[name] = run;
+          log(`  ${name}: ${run.reportsPerSecond.toFixed(0)} reports/s, ${run.sessionsPerSecond.toFixed(0)} lifecycles/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, failures ${run.failures}${run.firstFailure ? ` (${run.firstFailure})` : ''}`);
+          const note = `${run.sessionsPerSecond.toFixed(0)} whole calls/s (start, answer, end); ${run.requestsPerSecond.toFixed(1)} requests/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms${run.failures ? `; ${run.failures} FAILED` : ''}`;
+          if (name === 'batch1000') figures.push({ name: 'ingest, batches of 1000', value: run.reportsPerSecond, unit: 'reports/s', target: { op: '>=', value: 20_000 }, note });
+          if (name === 'batch100') figures.push({ name: 'ingest, batches of 100', value: run.reportsPerSecond, unit: 'reports/s', note });
+          if (name === 'patch') figures.push({ name: 'ingest, single PATCHes', value: run.reportsPerSecond, unit: 'PATCH/s', target: { op: '>=', value: 2_000 }, note: `${plan.perNode * 4} connections; ${note}` });
+        }
+        results['ingest'] = ingest;
+      }
+      if (stages.has('events')) {
+        noteLoad('events');
+        const run: EventsRun = await eventsRun(server, db, mode.events.subscribers, {
+          mode: 'batch',
+          batchSize: 100,
+          perNode: 1,
+          seed: DEFAULT_SEED + 4,
+          sessions: mode.events.sessions,
+          maxSeconds: mode.events.maxSeconds,
+        });
+        results['events'] = run;
+        log(`  events: ${run.delivery.messagesPerSecond.toFixed(0)} messages/s to ${run.subscribers} subscribers, ${(run.deliveredShare * 100).toFixed(1)}% delivered, ${run.delivery.disconnected} disconnected`);
+        figures.push({
+          name: `events delivered to ${run.subscribers} SSE subscribers`,
+          value: run.delivery.messagesPerSecond,
+          unit: 'events/s',
+          note: `during ingest of ${run.ingest.reportsPerSecond.toFixed(0)} reports/s (batches of 100); ${(run.deliveredShare * 100).toFixed(1)}% of ${(run.expectedPerSubscriber * run.subscribers).toLocaleString('en-US')} delivered, ${run.delivery.disconnected} disconnected`,
+        });
+      }
+      figures.push({ name: 'RSS after ingest and events', value: rssOf(server.pid) / MB, unit: 'MB', target: { op: '<=', value: 200 } });
+    });
+  } finally {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(work + suffix, { force: true });
+  }
+}
+
+noteLoad('end');
+const machine = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 1024 ** 3),
+  uptime: execFileSync('uptime', { encoding: 'utf8' }).trim(),
+  commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
+};
+// The tokens are the benchmark's own, for a throw-away database: not worth keeping.
+const { tokens: _tokens, ...dataset } = db;
+const output = {
+  mode: args.quick ? 'quick' : 'default',
+  sessions,
+  machine,
+  loadAverages: loads,
+  durationSeconds: (performance.now() - runStarted) / 1000,
+  dataset,
+  figures: figures.map((f) => ({ ...f, verdict: verdict(f) })),
+  details: results,
+};
+mkdirSync(join(resultsPath, '..'), { recursive: true });
+writeFileSync(resultsPath, JSON.stringify(output, null, 2) + '\n');
+writeFileSync(join(CACHE_DIR, 'last-table.md'), markdownTable(figures) + '\n');
+
+process.stdout.write(`\nSBC session API benchmark (${output.mode}, ${sessions.toLocaleString('en-US')} sessions) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n`);
+process.stdout.write(`load average at start ${loads[0]?.load1.toFixed(2)}, at end ${loads.at(-1)?.load1.toFixed(2)} (other work shares these cores: ratios to baselines measured in the same run are the robust figures)\n\n`);
+process.stdout.write(table(figures) + '\n\n');
+process.stdout.write(`figures written to ${resultsPath} (${output.durationSeconds.toFixed(0)} s in all)\n`);

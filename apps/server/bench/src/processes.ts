@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** A server under test, running in its own process so that its memory is its own. */
+export interface ServerProcess {
+  name: string;
+  url: string;
+  pid: number;
+  /** Milliseconds from spawning the process to its first 200 on the ready path. */
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+export const children = (name: string) => fileURLToPath(new URL(`./children/${name}.js`, import.meta.url));
+
+/** A port that was free a moment ago, so that the parent knows where to poll before the child says anything. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Resident set size of a process, in bytes, as the kernel counts it. */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitReady(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before it was ready`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(5);
+  }
+  throw new Error(`${url} did not answer 200 within ${deadlineMs} ms`);
+}
+
+export interface SpawnOptions {
+  name: string;
+  /** The script to run (a runner in children/). */
+  script: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Path that answers 200 once the server can serve. */
+  readyPath: string;
+  nodeOptions?: string[];
+  /** Where the server's own output goes: its log lines are not the benchmark's. */
+  stdio?: 'ignore' | 'inherit';
+}
+
+/** Starts a server process on a free loopback port and waits until it is ready. */
+export async function startServerProcess(options: SpawnOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), options.script, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', options.stdio ?? 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitReady(url + options.readyPath, child, 120_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const readyMs = performance.now() - started;
+  return {
+    name: options.name,
+    url,
+    pid: child.pid as number,
+    readyMs,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs a child script to completion and returns the JSON it prints last on stdout. */
+export async function runJsonChild<T>(script: string, input: unknown, timeoutMs: number): Promise<T> {
+  const child = spawn(process.execPath, [script, JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (out += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`${script} exited with code ${code}`);
+  const lastLine = out.trim().split('\n').pop() ?? '';
+  return JSON.parse(lastLine) as T;
+}

@@ -1,0 +1,26 @@
+import { children, startServerProcess, type ServerProcess } from './processes.js';
+
+/** The three servers compared on the lookup: the product and the two baselines. */
+export const SERVERS = {
+  sbc: { label: 'SBC session API', script: 'sbc-server', readyPath: '/readyz' },
+  raw: { label: 'raw node:http baseline', script: 'baseline-raw', readyPath: '/readyz' },
+  koa: { label: 'bare Koa + @koa/router baseline', script: 'baseline-koa', readyPath: '/readyz' },
+} as const;
+export type ServerName = keyof typeof SERVERS;
+
+export interface ServerOptions {
+  logLevel?: string;
+  /** Extra node flags, such as --cpu-prof. */
+  nodeOptions?: string[];
+}
+
+export function startNamed(name: ServerName, dbPath: string, options: ServerOptions = {}): Promise<ServerProcess> {
+  const server = SERVERS[name];
+  return startServerProcess({
+    name,
+    script: children(server.script),
+    readyPath: server.readyPath,
+    env: { SBC_DB: dbPath, ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}) },
+    ...(options.nodeOptions ? { nodeOptions: options.nodeOptions } : {}),
+  });
+}

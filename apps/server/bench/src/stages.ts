@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { HttpLoadResult } from './children/http-load.js';
+import type { IngestLoadInput, IngestLoadResult } from './children/ingest-load.js';
+import type { SequentialGetResult } from './children/sequential-get.js';
+import type { SseResult } from './children/sse-subscribers.js';
+import type { BenchDatabase } from './database.js';
+import { children, rssOf, runJsonChild, type ServerProcess } from './processes.js';
+import { startNamed, type ServerName, type ServerOptions } from './servers.js';
+
+export interface LookupRun extends HttpLoadResult {
+  server: ServerName;
+  round: number;
+  readyMs: number;
+  rssReadyBytes: number;
+  rssAfterBytes: number;
+}
+
+/** One server's lookup run: start it, warm it up, load it, note its memory, stop it. */
+export async function lookupRun(
+  name: ServerName,
+  round: number,
+  db: BenchDatabase,
+  pathsFile: string,
+  load: { connections: number; warmupSeconds: number; seconds: number },
+  options: ServerOptions,
+): Promise<LookupRun> {
+  const server = await startNamed(name, db.path, options);
+  try {
+    const rssReadyBytes = rssOf(server.pid);
+    const input = { url: server.url, token: db.tokens.admin, pathsFile, connections: load.connections };
+    await runJsonChild<HttpLoadResult>(children('http-load'), { ...input, seconds: load.warmupSeconds }, 120_000);
+    const result = await runJsonChild<HttpLoadResult>(children('http-load'), { ...input, seconds: load.seconds }, 300_000);
+    return { server: name, round, readyMs: server.readyMs, rssReadyBytes, rssAfterBytes: rssOf(server.pid), ...result };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Latency of one kind of request, one at a time, against a running server. */
+export function sequentialRun(server: ServerProcess, token: string, pathsFile: string, maxSeconds: number): Promise<SequentialGetResult> {
+  return runJsonChild<SequentialGetResult>(children('sequential-get'), { url: server.url, token, pathsFile, maxSeconds }, (maxSeconds + 120) * 1000);
+}
+
+export type IngestPlan = Omit<IngestLoadInput, 'url' | 'tokens'>;
+
+export function ingestRun(server: ServerProcess, db: BenchDatabase, plan: IngestPlan): Promise<IngestLoadResult> {
+  return runJsonChild<IngestLoadResult>(children('ingest-load'), { url: server.url, tokens: db.tokens.sbc, ...plan }, (plan.maxSeconds + 300) * 1000);
+}
+
+export interface EventsRun {
+  subscribers: number;
+  ingest: IngestLoadResult;
+  delivery: SseResult;
+  /** Messages each subscriber should have had: one per applied report. */
+  expectedPerSubscriber: number;
+  deliveredShare: number;
+}
+
+/** Subscribers connect, ingest runs, and the subscribers count what reached them. */
+export async function eventsRun(server: ServerProcess, db: BenchDatabase, subscribers: number, plan: IngestPlan): Promise<EventsRun> {
+  const child = spawn(process.execPath, [children('sse-subscribers'), JSON.stringify({ url: server.url, token: db.tokens.admin, subscribers })], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), (plan.maxSeconds + 600) * 1000);
+  try {
+    const lines = createInterface({ input: child.stdout });
+    const next = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const onExit = () => reject(new Error('the subscribers process ended early'));
+        child.once('exit', onExit);
+        lines.once('line', (line) => {
+          child.off('exit', onExit);
+          resolve(line);
+        });
+      });
+    await next();
+    const ingest = await ingestRun(server, db, plan);
+    // Let the last events reach every subscriber before counting.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    child.stdin.write('stop\n');
+    const delivery = JSON.parse(await next()) as SseResult;
+    return {
+      subscribers,
+      ingest,
+      delivery,
+      expectedPerSubscriber: ingest.reports,
+      deliveredShare: ingest.reports === 0 ? 0 : delivery.messages / (ingest.reports * subscribers),
+    };
+  } finally {
+    clearTimeout(guard);
+    if (child.exitCode === null) child.kill('SIGTERM');
+  }
+}
