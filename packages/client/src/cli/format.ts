@@ -1,0 +1,87 @@
+// How the command line shows sessions and events to a person.
+import type { SbcEvent, Session, SessionSummary } from '../types.js';
+
+type AnySession = Session | SessionSummary;
+
+/** `ringing`, `answered`, or `ended` with its reason. */
+export function stateOf(session: AnySession): string {
+  if (session.ended) return session.endedReason ? `ended ${String(session.endedReason)}` : 'ended';
+  return session.answered ? 'answered' : 'ringing';
+}
+
+/** Talk time once answered, ringing time before; up to now while live. */
+export function durationOf(session: AnySession, now: Date): string {
+  const from = session.answered ?? session.started;
+  if (!from) return '';
+  const to = session.ended ? Date.parse(session.ended) : now.getTime();
+  const seconds = Math.max(0, Math.floor((to - Date.parse(from)) / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+interface Column {
+  title: string;
+  value: (session: AnySession, now: Date) => string;
+  /** How narrow the column may get when the terminal is too narrow; absent: never shrinks. */
+  min?: number;
+}
+
+// Shrinking order: the first shrinkable column gives up width first.
+const columns: Column[] = [
+  { title: 'CALL-ID', value: (s) => s.callId, min: 12 },
+  { title: 'A-NUMBER', value: (s) => s.aNumber ?? '' },
+  { title: 'B-NUMBER', value: (s) => s.bNumber ?? '' },
+  { title: 'DIR', value: (s) => s.direction ?? '' },
+  { title: 'STATE', value: stateOf },
+  { title: 'DURATION', value: durationOf },
+  { title: 'CUSTOMER', value: (s) => s.sourceCustomerId ?? s.destinationCustomerId ?? '', min: 8 },
+];
+
+/**
+ * The sessions as a table. With `width` (a terminal's columns) the widest columns are cut
+ * down, with an ellipsis, until the table fits.
+ */
+export function sessionTable(sessions: readonly AnySession[], now: Date, width?: number): string {
+  const cells = sessions.map((s) => columns.map((c) => c.value(s, now)));
+  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  if (width !== undefined) fit(widths, width);
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, i) => cut(cell, widths[i] ?? 0).padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.title)), ...cells.map(line)].join('\n') + '\n';
+}
+
+function fit(widths: number[], available: number): void {
+  const gaps = 2 * (widths.length - 1);
+  columns.forEach((column, i) => {
+    const over = widths.reduce((a, b) => a + b, gaps) - available;
+    if (over <= 0 || column.min === undefined) return;
+    widths[i] = Math.max(column.min, (widths[i] ?? 0) - over);
+  });
+}
+
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** Every property of a session, one per line, names aligned. */
+export function sessionDetails(session: Session, now: Date): string {
+  const rows: Array<[string, string]> = Object.entries(session).map(([name, value]) => [name, String(value)]);
+  rows.push(['(state)', stateOf(session)], ['(duration)', durationOf(session, now)]);
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n') + '\n';
+}
+
+/** One event as one line: when, what, which call, and who calls whom. */
+export function eventLine(event: SbcEvent): string {
+  const time = event.time.slice(11, 23);
+  if (event.type === 'terminate') return `${time}  #${event.id}  terminate  ${event.callId}  sbc ${event.sbcServer}\n`;
+  const { session } = event;
+  const who = [session.aNumber ?? '?', '->', session.bNumber ?? '?', session.direction ?? ''].join(' ').trimEnd();
+  const why = event.type === 'ended' && session.endedReason ? `  ${String(session.endedReason)}` : '';
+  return `${time}  #${event.id}  ${event.type}  ${event.callId}  ${who}${why}\n`;
+}

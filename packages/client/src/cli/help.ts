@@ -1,0 +1,77 @@
+// The --help texts.
+
+const connection = `Connection (flags override the environment):
+  --url <url>        the API, default $SBC_API_URL or http://127.0.0.1:8080
+  --token <token>    the API token, default $SBC_API_TOKEN
+  --timeout <ms>     how long to wait for an answer (default 10000)`;
+
+const exits = `Exit codes: 0 ok, 2 bad input or usage, 3 not found, 4 token missing, rejected or not allowed,
+5 server error or server unreachable, 1 a bug in sbc.`;
+
+export const help: Record<'sbc' | 'get' | 'list' | 'end' | 'watch', string> = {
+  sbc: `sbc - the SBC session API from the command line
+
+Usage:
+  sbc get <callId>       show one session
+  sbc list [filters]     list sessions (a table, or --json)
+  sbc end <callId>       end a call
+  sbc watch [filters]    follow session events as they happen
+
+Run sbc <command> --help for a command's options.
+
+${connection}
+
+${exits}
+`,
+  get: `Usage: sbc get <callId> [--json]
+
+Shows the session of a SIP Call-ID, every property on its own line (--json: the Session object).
+Quote Call-IDs that hold shell characters: sbc get 'a3f;tag=1@10.0.0.1'
+
+${connection}
+
+${exits}
+`,
+  list: `Usage: sbc list [--number N] [--customer ID] [--live] [--direction I|O] [--international]
+                [--full] [--limit N] [--offset N] [--all] [--json]
+
+Lists sessions, newest first, as a table sized to the terminal.
+  --number N         A- or B-number contains these digits (a leading + anchors the start)
+  --customer ID      made from or to this customer
+  --live             only ongoing calls
+  --direction I|O    I: received from a peer, O: from a trusted host
+  --international    only calls to numbers outside the home country
+  --full             whole sessions (with --json)
+  --limit N          page size, 1 to 1000 (default 100)
+  --offset N         first session to show
+  --all              every matching session, page after page
+  --json             the SessionList as JSON (with --all, a JSON array of sessions)
+
+${connection}
+
+${exits}
+`,
+  end: `Usage: sbc end <callId> [--json]
+
+Ends a call: the SBC that carries it is told to hang up. Ending a call that has already ended,
+or whose end was already requested, succeeds again.
+
+${connection}
+
+${exits}
+`,
+  watch: `Usage: sbc watch [--types T,...] [--customer ID] [--number N] [--last-event-id ID] [--json]
+
+Follows session events (started, answered, ended, terminationRequested) until Ctrl-C, one line
+per event; reconnects by itself after a drop without losing or repeating events.
+  --types T,...      only these event types
+  --customer ID      only sessions of this customer
+  --number N         only sessions whose A- or B-number contains these digits
+  --last-event-id ID start after this event (replays what came since)
+  --json             one Event JSON object per line (NDJSON)
+
+${connection}
+
+${exits}
+`,
+};
