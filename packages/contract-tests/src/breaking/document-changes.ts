@@ -1,5 +1,5 @@
 import type { BreakingChange } from './breaking-change.js';
-import { isRecord, resolve, type Json } from './json-schema.js';
+import { isRecord, resolve, type Json } from '../spec/json-schema.js';
 import { schemaChanges, type Flow } from './schema-changes.js';
 
 const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;

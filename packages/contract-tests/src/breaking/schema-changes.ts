@@ -1,4 +1,4 @@
-import { isRecord, shapeOf, type ConstraintKeyword, type Json, type SchemaShape } from './json-schema.js';
+import { isRecord, shapeOf, type ConstraintKeyword, type Json, type SchemaShape } from '../spec/json-schema.js';
 import type { BreakingChange } from './breaking-change.js';
 
 /**
