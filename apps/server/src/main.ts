@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { firstStartToken } from './first-start.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
@@ -20,22 +21,8 @@ const logger = createLogger(config.logLevel);
 const server = await startServer({ ...config, logger });
 
 // The first start gets an administrator token, shown once: only its hash is stored.
-if ((await server.store.countTokens()) === 0) {
-  const { token } = await server.store.createToken({ level: 'ADMIN', name: 'first start' });
-  process.stdout.write(
-    [
-      '',
-      'A first ADMIN token was created. It is shown only this once: keep it somewhere safe.',
-      '',
-      `  ${token}`,
-      '',
-      'Try it:',
-      `  curl -H 'Authorization: Bearer ${token}' '${server.url}/sbc/session?live=true'`,
-      '',
-      '',
-    ].join('\n'),
-  );
-}
+const shown = await firstStartToken(server.store, server.url);
+if (shown) process.stdout.write(`${shown.join('\n')}\n`);
 logger.info({ url: server.url, db: config.dbPath }, 'listening');
 
 let signals = 0;

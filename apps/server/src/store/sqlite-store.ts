@@ -120,6 +120,8 @@ export class SqliteSessionStore implements SessionStore {
     }
     if (filter.customer !== undefined) {
       where.push('(source_customer_id = @customer OR destination_customer_id = @customer)');
+      // A customer outside the scope matches nothing, even on calls the reseller may see.
+      if (!scope.all) where.push('@customer IN (SELECT id FROM scope)');
       params['customer'] = filter.customer;
     }
     if (filter.live !== undefined) {

@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runAdmin, UsageError } from '../src/admin-commands.js';
+import { SqliteSessionStore } from '../src/store/sqlite-store.js';
+
+let dir: string;
+let store: SqliteSessionStore;
+let out: string[];
+
+const admin = (...args: string[]) => runAdmin(args, store, (line) => out.push(line));
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sbc-admin-'));
+  store = new SqliteSessionStore(join(dir, 'sessions.db'));
+  out = [];
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('token', () => {
+  it('create prints the token alone on the last line, and the token works', async () => {
+    await admin('token', 'create', '--level', 'ADMIN', '--name', 'ops laptop');
+    const token = out.at(-1)!;
+    expect(token).toMatch(/^sbc_[A-Za-z0-9_-]{43}$/);
+    expect(await store.findToken(token)).toMatchObject({ level: 'ADMIN', name: 'ops laptop' });
+  });
+
+  it('create binds an SBC token to its node', async () => {
+    await admin('token', 'create', '--level', 'SBC', '--sbc-server', '2.1.1.3');
+    expect(await store.findToken(out.at(-1)!)).toMatchObject({ level: 'SBC', sbcServer: '2.1.1.3' });
+  });
+
+  it('create refuses an SBC token without --sbc-server', async () => {
+    await expect(admin('token', 'create', '--level', 'SBC')).rejects.toThrow(UsageError);
+  });
+
+  it('create refuses an unknown level', async () => {
+    await expect(admin('token', 'create', '--level', 'GOD')).rejects.toThrow(/--level must be one of/);
+  });
+
+  it('create with --expires-in sets the expiry', async () => {
+    await admin('token', 'create', '--level', 'ADMIN', '--expires-in', '30d');
+    const token = await store.findToken(out.at(-1)!);
+    expect(token!.expiresAt!.getTime() - Date.now()).toBeGreaterThan(29 * 86_400_000);
+  });
+
+  it('create refuses a duration it cannot read', async () => {
+    await expect(admin('token', 'create', '--level', 'ADMIN', '--expires-in', 'soon')).rejects.toThrow(/--expires-in/);
+  });
+
+  it('create for a RESELLER_ADMIN needs a known customer', async () => {
+    await expect(admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/not a known customer/);
+  });
+
+  it('list shows ids and levels but never the secret', async () => {
+    await admin('token', 'create', '--level', 'ADMIN');
+    const token = out.at(-1)!;
+    out = [];
+    await admin('token', 'list');
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^tok_[0-9a-f]{16}\tADMIN\tactive/);
+    expect(out.join('\n')).not.toContain(token);
+  });
+
+  it('revoke by the token itself makes it unusable', async () => {
+    await admin('token', 'create', '--level', 'ADMIN');
+    const token = out.at(-1)!;
+    await admin('token', 'revoke', token);
+    expect((await store.findToken(token))!.revokedAt).toBeInstanceOf(Date);
+  });
+
+  it('revoke of an unknown token is a usage error', async () => {
+    await expect(admin('token', 'revoke', 'tok_nope')).rejects.toThrow(/No such token/);
+  });
+});
+
+describe('customer', () => {
+  it('put creates, get shows, list lists', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'Reseller A', '--features', 'TELE');
+    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'Child', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    expect(await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1')).toEqual({
+      id: 'a1a1a1a1a1a1a1a1a1a1a1a1',
+      name: 'Child',
+      parentReseller: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+      features: [],
+    });
+    out = [];
+    await admin('customer', 'list');
+    expect(out).toEqual(['a1a1a1a1a1a1a1a1a1a1a1a1\tChild\taaaaaaaaaaaaaaaaaaaaaaaa\t-', 'aaaaaaaaaaaaaaaaaaaaaaaa\tReseller A\t-\tTELE']);
+  });
+
+  it('put refuses an id that is not 24 hex characters', async () => {
+    await expect(admin('customer', 'put', 'xyz', '--name', 'Bad')).rejects.toThrow(/id/);
+  });
+
+  it('put refuses an unknown reseller', async () => {
+    await expect(admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'C', '--reseller', 'bbbbbbbbbbbbbbbbbbbbbbbb')).rejects.toThrow(/not a known customer/);
+  });
+
+  it('put refuses a reseller cycle', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
+    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'B', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    await expect(admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A', '--reseller', 'a1a1a1a1a1a1a1a1a1a1a1a1')).rejects.toThrow(/its own reseller/);
+  });
+
+  it('import reads a JSON array, children before parents', async () => {
+    const file = join(dir, 'customers.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { id: 'a1a1a1a1a1a1a1a1a1a1a1a1', name: 'Child', parentReseller: 'aaaaaaaaaaaaaaaaaaaaaaaa' },
+        { id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Parent', features: ['TELE'] },
+      ]),
+    );
+    await admin('customer', 'import', file);
+    expect(out.at(-1)).toBe('Imported 2 customers: 2 created, 0 replaced.');
+    expect((await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1'))!.parentReseller).toBe('aaaaaaaaaaaaaaaaaaaaaaaa');
+  });
+
+  it('import reads a CSV with quoted fields and features', async () => {
+    const file = join(dir, 'customers.csv');
+    writeFileSync(file, 'id,name,parentReseller,features\naaaaaaaaaaaaaaaaaaaaaaaa,"Nordic, Reseller",,TELE\na1a1a1a1a1a1a1a1a1a1a1a1,"Hansen ""VVS""",aaaaaaaaaaaaaaaaaaaaaaaa,\n');
+    await admin('customer', 'import', file);
+    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toEqual({ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Nordic, Reseller', features: ['TELE'] });
+    expect((await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1'))!.name).toBe('Hansen "VVS"');
+  });
+
+  it('import refuses the whole file when one parent is unknown', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'A' }, { id: 'a1a1a1a1a1a1a1a1a1a1a1a1', name: 'B', parentReseller: 'bbbbbbbbbbbbbbbbbbbbbbbb' }]));
+    await expect(admin('customer', 'import', file)).rejects.toThrow(/not a known customer/);
+    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+  });
+
+  it('import refuses an invalid customer naming its place in the file', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa' }]));
+    await expect(admin('customer', 'import', file)).rejects.toThrow(/customer 1: name is required/);
+  });
+});
+
+describe('demo', () => {
+  it('loads resellers, customers and sessions including the seed example', async () => {
+    await admin('demo', '--sessions', '300');
+    const { total } = await store.listCustomers(0, 100);
+    expect(total).toBeGreaterThanOrEqual(6);
+    const example = await store.getSession('123465743567845918237459354653@8.7.6.7', { all: true });
+    expect(example).toMatchObject({ aNumber: '+4581808888', bNumber: '+4580808080', endedReason: 'BYE', sourceCustomerId: '1234567890ABCDEF12345678' });
+  });
+
+  it('has live and ended calls, both directions, international and MVNO calls', async () => {
+    await admin('demo', '--sessions', '300');
+    const base = { offset: 0, limit: 1, homeCountryCode: '45' };
+    const count = async (filter: object) => (await store.listSessions({ ...base, ...filter }, { all: true })).total;
+    expect(await count({ live: true })).toBeGreaterThan(0);
+    expect(await count({ live: false })).toBeGreaterThan(0);
+    expect(await count({ direction: 'I' })).toBeGreaterThan(0);
+    expect(await count({ direction: 'O' })).toBeGreaterThan(0);
+    expect(await count({ international: true })).toBeGreaterThan(0);
+    expect(await count({ international: false })).toBeGreaterThan(0);
+    const { sessions } = await store.listSessions({ ...base, limit: 1000 }, { all: true });
+    expect(sessions.some((s) => s.mvno !== undefined)).toBe(true);
+  });
+
+  it('every demo session is valid under the contract', async () => {
+    const { contract } = await import('./helpers.js');
+    await admin('demo', '--sessions', '100');
+    const { sessions } = await store.listSessions({ offset: 0, limit: 1000, homeCountryCode: '45' }, { all: true });
+    for (const session of sessions) expect(contract.schema('Session')(session)).toBeNull();
+  });
+});
+
+it('an unknown command is a usage error', async () => {
+  await expect(admin('launch', 'rockets')).rejects.toThrow(/Unknown command: launch rockets/);
+});

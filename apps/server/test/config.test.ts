@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({ INIT_CWD: '/srv/sbc' });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dbPath: '/srv/sbc/data/sessions.db',
+      homeCountryCode: '45',
+      retentionHours: 24,
+      maxCallHours: 12,
+      bodyLimit: 2 * 1024 * 1024,
+      logLevel: 'info',
+      heartbeatSeconds: 15,
+      jobIntervalSeconds: 60,
+      shutdownTimeoutSeconds: 10,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      SBC_DB: '/var/lib/sbc.db',
+      HOME_COUNTRY_CODE: '46',
+      RETENTION_HOURS: '48',
+      MAX_CALL_HOURS: '2.5',
+      BODY_LIMIT: '512kb',
+      LOG_LEVEL: 'warn',
+      HEARTBEAT_SECONDS: '5',
+      JOB_INTERVAL_SECONDS: '30',
+      SHUTDOWN_TIMEOUT_SECONDS: '3',
+    });
+    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', dbPath: '/var/lib/sbc.db', homeCountryCode: '46', retentionHours: 48, maxCallHours: 2.5, bodyLimit: 524288, logLevel: 'warn' });
+  });
+
+  it('keeps :memory: as it is', () => {
+    expect(loadConfig({ SBC_DB: ':memory:' }).dbPath).toBe(':memory:');
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', 'http'],
+    ['HOME_COUNTRY_CODE', '+45'],
+    ['RETENTION_HOURS', '0'],
+    ['MAX_CALL_HOURS', '-1'],
+    ['BODY_LIMIT', 'huge'],
+    ['LOG_LEVEL', 'loud'],
+    ['HEARTBEAT_SECONDS', '0'],
+  ])('refuses %s=%s naming the variable and what it expects', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`${name}="${value.replace('+', '\\+')}" is not valid: expected`));
+  });
+
+  it('reports every bad value at once', () => {
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The command lines run as they ship: compiled, in their own process.
+const packageDir = join(import.meta.dirname, '..');
+const outDir = join(packageDir, '.test-dist');
+let dir: string;
+
+beforeAll(() => {
+  execFileSync(join(packageDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: packageDir });
+  dir = mkdtempSync(join(tmpdir(), 'sbc-proc-'));
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  url: string;
+}
+
+async function startMain(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [join(outDir, 'main.js')], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  for (let i = 0; i < 200 && !/"msg":"listening"/.test(stdout) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+  const url = /"url":"([^"]+)"/.exec(stdout)?.[1] ?? '';
+  return { child, stdout: () => stdout, stderr: () => stderr, url };
+}
+
+function admin(args: string[], db: string) {
+  try {
+    return { code: 0, stdout: execFileSync(process.execPath, [join(outDir, 'admin.js'), ...args], { env: { ...process.env, SBC_DB: db }, encoding: 'utf8', stdio: 'pipe' }) };
+  } catch (error) {
+    const e = error as { status: number; stdout: string; stderr: string };
+    return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('pnpm start (dist/main.js)', () => {
+  it('on an empty database prints one ADMIN token with a curl example, and that token works', async () => {
+    const db = join(dir, 'first.db');
+    const server = await startMain({ SBC_DB: db });
+    const token = /Bearer (sbc_[A-Za-z0-9_-]+)/.exec(server.stdout())?.[1];
+    expect(server.stdout()).toContain(`curl -H 'Authorization: Bearer ${token}' '${server.url}/sbc/session?live=true'`);
+    const res = await fetch(`${server.url}/sbc/session?live=true`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    server.child.kill('SIGTERM');
+    await once(server.child, 'exit');
+
+    const again = await startMain({ SBC_DB: db });
+    expect(again.stdout()).not.toContain('A first ADMIN token');
+    again.child.kill('SIGTERM');
+    await once(again.child, 'exit');
+  });
+
+  it('serves the seed example after admin demo', async () => {
+    const db = join(dir, 'demo.db');
+    expect(admin(['demo', '--sessions', '50'], db).code).toBe(0);
+    const token = admin(['token', 'create', '--level', 'ADMIN'], db).stdout.trim().split('\n').at(-1);
+    const server = await startMain({ SBC_DB: db });
+    const res = await fetch(`${server.url}/sbc/session/123465743567845918237459354653@8.7.6.7`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    server.child.kill('SIGTERM');
+    await once(server.child, 'exit');
+  });
+
+  it('stops cleanly on SIGTERM with exit code 0', async () => {
+    const server = await startMain({ SBC_DB: join(dir, 'term.db') });
+    server.child.kill('SIGTERM');
+    const [code] = await once(server.child, 'exit');
+    expect(code).toBe(0);
+    expect(server.stdout()).toContain('"msg":"stopped"');
+  });
+
+  it('exits at once on a second signal while a request is still open', async () => {
+    const server = await startMain({ SBC_DB: join(dir, 'twice.db'), SHUTDOWN_TIMEOUT_SECONDS: '600' });
+    const { port } = new URL(server.url);
+    // A request whose body never finishes keeps the first shutdown waiting.
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('PATCH /sbc/session/x HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+    await new Promise((r) => setTimeout(r, 100));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.child.exitCode).toBeNull();
+    server.child.kill('SIGINT');
+    const [code] = await once(server.child, 'exit');
+    expect(code).toBe(130);
+    socket.destroy();
+  });
+
+  it('refuses a bad configuration with a clear message and exit code 78', async () => {
+    const server = await startMain({ SBC_DB: join(dir, 'bad.db'), PORT: 'eighty', RETENTION_HOURS: '0' });
+    const [code] = server.child.exitCode === null ? await once(server.child, 'exit') : [server.child.exitCode];
+    expect(code).toBe(78);
+    expect(server.stderr()).toContain('PORT="eighty" is not valid: expected an integer from 0 to 65535');
+    expect(server.stderr()).toContain('RETENTION_HOURS="0" is not valid');
+  });
+});
+
+describe('pnpm admin (dist/admin.js)', () => {
+  it('token create prints the token alone on the last line', () => {
+    const { code, stdout } = admin(['token', 'create', '--level', 'ADMIN'], join(dir, 'cli.db'));
+    expect(code).toBe(0);
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^sbc_[A-Za-z0-9_-]+$/);
+  });
+
+  it('a usage mistake exits 2 with the usage on stderr', () => {
+    const { code, stderr } = admin(['token', 'create'], join(dir, 'cli.db'));
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: pnpm admin');
+  });
+});
