@@ -26,6 +26,8 @@ interface Column {
   value: (session: AnySession, now: Date) => string;
   /** How narrow the column may get when the terminal is too narrow; absent: never shrinks. */
   min?: number;
+  /** Left out when the table does not fit even with every column at its narrowest. */
+  optional?: boolean;
 }
 
 // Shrinking order: the first shrinkable column gives up width first.
@@ -36,32 +38,45 @@ const columns: Column[] = [
   { title: 'DIR', value: (s) => s.direction ?? '' },
   { title: 'STATE', value: stateOf },
   { title: 'DURATION', value: durationOf },
-  { title: 'CUSTOMER', value: (s) => s.sourceCustomerId ?? s.destinationCustomerId ?? '', min: 8 },
+  { title: 'CUSTOMER', value: (s) => s.sourceCustomerId ?? s.destinationCustomerId ?? '', min: 8, optional: true },
 ];
 
 /**
  * The sessions as a table. With `width` (a terminal's columns) the widest columns are cut
- * down, with an ellipsis, until the table fits.
+ * down, with an ellipsis, and optional columns left out, until the table fits.
  */
 export function sessionTable(sessions: readonly AnySession[], now: Date, width?: number): string {
-  const cells = sessions.map((s) => columns.map((c) => c.value(s, now)));
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]?.length ?? 0)));
-  if (width !== undefined) fit(widths, width);
+  let shown = columns;
+  let layout = measure(shown, sessions, now, width);
+  while (width !== undefined && total(layout.widths) > width && shown.some((c) => c.optional)) {
+    const dropped = shown.findLastIndex((c) => c.optional);
+    shown = shown.filter((_, i) => i !== dropped);
+    layout = measure(shown, sessions, now, width);
+  }
+  const { widths, cells } = layout;
   const line = (row: readonly string[]) =>
     row
       .map((cell, i) => cut(cell, widths[i] ?? 0).padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.title)), ...cells.map(line)].join('\n') + '\n';
+  return [line(shown.map((c) => c.title)), ...cells.map(line)].join('\n') + '\n';
 }
 
-function fit(widths: number[], available: number): void {
-  const gaps = 2 * (widths.length - 1);
-  columns.forEach((column, i) => {
-    const over = widths.reduce((a, b) => a + b, gaps) - available;
-    if (over <= 0 || column.min === undefined) return;
-    widths[i] = Math.max(column.min, (widths[i] ?? 0) - over);
-  });
+function measure(shown: readonly Column[], sessions: readonly AnySession[], now: Date, width: number | undefined) {
+  const cells = sessions.map((s) => shown.map((c) => c.value(s, now)));
+  const widths = shown.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  if (width !== undefined) {
+    shown.forEach((column, i) => {
+      const over = total(widths) - width;
+      if (over > 0 && column.min !== undefined) widths[i] = Math.max(column.min, (widths[i] ?? 0) - over);
+    });
+  }
+  return { cells, widths };
+}
+
+/** The width of a table row: the columns and two spaces between each. */
+function total(widths: readonly number[]): number {
+  return widths.reduce((a, b) => a + b, 2 * (widths.length - 1));
 }
 
 function cut(text: string, width: number): string {
