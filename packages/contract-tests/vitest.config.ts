@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // The server under test uses better-sqlite3, a native addon: forks, not threads.
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
   },
 });
