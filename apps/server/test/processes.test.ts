@@ -4,12 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SqliteSessionStore } from '../src/store/sqlite-store.js';
 
 // The command lines run as they ship: compiled, in their own process.
 const packageDir = join(import.meta.dirname, '..');
 const outDir = join(packageDir, '.test-dist');
 let dir: string;
+// Each test starts Node processes: generous, since the machine is shared.
+vi.setConfig({ testTimeout: 30_000 });
 
 beforeAll(() => {
   execFileSync(join(packageDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: packageDir });
@@ -70,6 +73,23 @@ describe('pnpm start (dist/main.js)', () => {
     expect(res.status).toBe(200);
     server.child.kill('SIGTERM');
     await once(server.child, 'exit');
+  });
+
+  it('keeps an acknowledged report when the process is killed right after the answer', async () => {
+    const db = join(dir, 'crash.db');
+    const server = await startMain({ SBC_DB: db });
+    const token = /Bearer (sbc_[A-Za-z0-9_-]+)/.exec(server.stdout())?.[1];
+    const res = await fetch(`${server.url}/sbc/session/crash%40x`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sbcServer: '10.0.0.1', started: '2030-01-01T00:00:00.000Z' }),
+    });
+    expect(res.status).toBe(201);
+    server.child.kill('SIGKILL');
+    await once(server.child, 'exit');
+    const store = new SqliteSessionStore(db);
+    expect(await store.getSession('crash@x', { all: true })).toMatchObject({ started: '2030-01-01T00:00:00.000Z' });
+    await store.close();
   });
 
   it('stops cleanly on SIGTERM with exit code 0', async () => {
