@@ -53,6 +53,12 @@ export function createSbcClient(options: SbcClientOptions) {
   }
 
   const client = {
+    /**
+     * The openapi-fetch client underneath, same base URL and token, for the `{ data, error,
+     * response }` style of openapi-fetch: it neither throws, retries nor times out.
+     */
+    api,
+
     /** `GET /sbc/session/{id}`: the session of a SIP Call-ID. */
     getSession(callId: string): Promise<Session> {
       const params = sessionParams(callId);

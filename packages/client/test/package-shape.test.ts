@@ -75,7 +75,7 @@ describe('the packed package, installed outside the workspace', () => {
       console.log(session.callId, typeof SbcApiError);`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8', timeout: 30_000 });
     expect(out.trim()).toBe('a/b@c function');
-  });
+  }, 30_000);
 
   it('type-checks a consumer written against the generated types', () => {
     writeFileSync(
@@ -102,6 +102,7 @@ export async function watch(): Promise<void> {
     else console.log(event.session.callId);
   }
 }
+export const raw = client.api.GET('/sbc/session/{id}', { params: { path: { id: 'a@b' } } }).then(({ data }) => data?.callId);
 export const isApiError = (e: unknown): number | undefined => (e instanceof SbcApiError ? e.status : undefined);
 `,
     );
@@ -113,10 +114,10 @@ export const isApiError = (e: unknown): number | undefined => (e instanceof SbcA
       }
     })();
     expect(result).toBe('');
-  });
+  }, 90_000);
 
   it('runs its sbc command line', () => {
     const out = execFileSync(process.execPath, [join(project, 'node_modules', '.bin', 'sbc'), '--help'], { encoding: 'utf8', timeout: 30_000 });
     expect(out).toContain('sbc get <callId>');
-  });
+  }, 30_000);
 });

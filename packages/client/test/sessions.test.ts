@@ -103,3 +103,13 @@ describe('customers', () => {
     await expect(client.listCustomers({ limit: 10 })).resolves.toMatchObject({ customers: [acme] });
   });
 });
+
+describe('the openapi-fetch client underneath', () => {
+  it('answers in the { data, error } style instead of throwing', async () => {
+    const client = clientOn(() => ({ status: 404, body: { status: 404, message: 'id', description: 'Session not found' } }));
+    const { data, error } = await client.api.GET('/sbc/session/{id}', { params: { path: { id: 'a/b@c' } } });
+    expect(data).toBeUndefined();
+    expect(error).toEqual({ status: 404, message: 'id', description: 'Session not found' });
+    expect(fake.requests[0]?.path['id']).toBe('a/b@c');
+  });
+});
