@@ -1,28 +1,15 @@
-import { loadContract } from '@sbc/contract';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CoverageRecorder } from '../../src/report/coverage.js';
+import { describe, expect, it } from 'vitest';
 import { describeExchange, exchange } from '../../src/server/exchange.js';
 import { scenarioFor } from '../../src/server/scenarios.js';
-import { startServerUnderTest, withFailingStore, type ServerUnderTest } from '../../src/server/server-under-test.js';
-import { buildWorld, type World } from '../../src/server/world.js';
+import { withFailingStore } from '../../src/server/server-under-test.js';
 import { documentedPairs } from '../../src/spec/matrix.js';
+import { useServer } from './server-fixture.js';
 
-const contract = loadContract();
-const coverage = new CoverageRecorder(inject('coverageDir'));
-let sut: ServerUnderTest;
-let world: World;
-
-beforeAll(async () => {
-  sut = await startServerUnderTest();
-  world = await buildWorld(sut);
-});
-afterAll(async () => {
-  coverage.flush();
-  await sut?.stop();
-});
+const fixture = useServer();
 
 describe('the server gives every answer the contract documents', () => {
-  it.each(documentedPairs(contract))('$label answers $status', async (pair) => {
+  it.each(documentedPairs(fixture.contract))('$label answers $status', async (pair) => {
+    const { contract, sut, world, coverage } = fixture;
     const scenario = scenarioFor(contract, pair, world);
     expect(scenario, `no scenario makes ${pair.label} answer ${pair.status}: add one to src/server/scenarios.ts`).toBeDefined();
     const request = world.as(scenario!.as, scenario!.request);
