@@ -99,9 +99,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clearInterval(timer);
         hub.closeAll();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        // Keep-alive connections go idle as their last answer (an event stream too) finishes.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         const deadline = setTimeout(() => server.closeAllConnections(), (options.shutdownTimeoutSeconds ?? 10) * 1000);
         await closed;
+        clearInterval(idle);
         clearTimeout(deadline);
         await jobRunning;
         await store.close();
