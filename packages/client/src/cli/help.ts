@@ -63,7 +63,8 @@ ${exits}
   watch: `Usage: sbc watch [--types T,...] [--customer ID] [--number N] [--last-event-id ID] [--json]
 
 Follows session events (started, answered, ended, terminationRequested) until Ctrl-C, one line
-per event; reconnects by itself after a drop without losing or repeating events.
+per event; reconnects by itself after a drop without losing or repeating events, and gives
+up (exit 5) after 10 failed reconnections in a row.
   --types T,...      only these event types
   --customer ID      only sessions of this customer
   --number N         only sessions whose A- or B-number contains these digits

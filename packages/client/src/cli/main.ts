@@ -78,6 +78,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       baseUrl: url,
       token,
       timeoutMs: values.timeout === undefined ? 10_000 : integer('--timeout', values.timeout),
+      // A watch outlives restarts of the server: it keeps reconnecting for a minute or so.
+      ...(command === 'watch' ? { retries: { attempts: 10, baseDelayMs: 500, maxDelayMs: 15_000 } } : {}),
       ...(io.fetch ? { fetch: io.fetch } : {}),
     });
     const now = io.now ?? (() => new Date());
