@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '@sbc/server';
 import Database from 'better-sqlite3';
-import { customers, DATASET_NOW, DATASET_VERSION, SBC_NODES, session } from './dataset.js';
+import { customers, DATASET_NOW, DATASET_VERSION, dayOf, SBC_NODES, session } from './dataset.js';
 import { BENCH_SETTINGS } from './settings.js';
 
 export const CACHE_DIR = fileURLToPath(new URL('../.cache/', import.meta.url));
@@ -91,7 +91,7 @@ async function build(path: string, count: number, seed: number): Promise<Omit<Be
   for (let first = 0; first < count; first += LOAD_BATCH) {
     const reports = [];
     for (let index = first; index < Math.min(count, first + LOAD_BATCH); index++) {
-      const report = session(seed, index);
+      const report = session(seed, index, dayOf(count));
       reports.push({ callId: report.callId, report });
     }
     const applyStarted = performance.now();

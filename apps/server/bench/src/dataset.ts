@@ -11,12 +11,25 @@ type Customer = components['schemas']['CustomerInput'] & { id: string };
  * nodes, calls in both directions, MVNO traffic, ended calls (answered or not) and the calls
  * still live at the data set's "now".
  */
-export const DATASET_VERSION = 1;
+export const DATASET_VERSION = 2;
 export const DEFAULT_SEED = 20261126;
 
 /** The data set's "now": every session started in the 24 hours before it. */
 export const DATASET_NOW = Date.parse('2026-01-15T12:00:00.000Z');
 const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * When a stream of `count` calls starts: evenly over `spanMs` from `from`, in index order,
+ * as calls reach an SBC (so loading them in order is the order a live system sees).
+ */
+export interface Arrivals {
+  from: number;
+  spanMs: number;
+  count: number;
+}
+
+/** The data set: `count` calls over the day before its "now". */
+export const dayOf = (count: number): Arrivals => ({ from: DATASET_NOW - DAY_MS, spanMs: DAY_MS, count });
 
 export const SBC_NODES = ['185.45.12.11', '185.45.12.12', '185.45.12.13', '2a05:d014:9f0::13'] as const;
 
@@ -123,16 +136,16 @@ function iso(ms: number): string {
 }
 
 /**
- * Session `index` of the data set `seed`, in its final state at the data set's "now": what
- * all of its SBC's reports merged together say.
+ * Call `index` of the stream `seed`, in its final state at the data set's "now": what all of
+ * its SBC's reports merged together say (calls still going on then have no end).
  */
-export function session(seed: number, index: number): IngestReport {
+export function session(seed: number, index: number, arrivals: Arrivals): IngestReport {
   const random = Random.of(seed, index);
   const outbound = random.chance(0.55);
   const customer = random.pick(CALLING_CUSTOMERS);
   const sbcServer = random.pick(SBC_NODES);
   const sourceIP = outbound ? publicIp(random) : random.pick(PEER_IPS);
-  const started = DATASET_NOW - Math.floor(random.next() * DAY_MS);
+  const started = arrivals.from + Math.floor(((index + random.next()) / arrivals.count) * arrivals.spanMs);
   const report: IngestReport = {
     callId: callId(random, sourceIP),
     sbcServer,
@@ -194,11 +207,6 @@ export function session(seed: number, index: number): IngestReport {
     report.endedBy = by;
   }
   return report;
-}
-
-/** The Call-ID of session `index` (rebuilds the session: the generator has no shortcut). */
-export function callIdOf(seed: number, index: number): string {
-  return session(seed, index).callId;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { session } from './dataset.js';
+import { dayOf, session } from './dataset.js';
 import { Random } from './random.js';
 
 /**
@@ -16,7 +16,7 @@ export function writePaths(dir: string, name: string, paths: string[]): string {
 /** GET /sbc/session/{id} of random existing sessions. */
 export function lookupPaths(seed: number, sessions: number, count: number): string[] {
   const random = new Random(seed ^ 0x10c0);
-  return Array.from({ length: count }, () => `/sbc/session/${encodeURIComponent(session(seed, random.int(0, sessions - 1)).callId)}`);
+  return Array.from({ length: count }, () => `/sbc/session/${encodeURIComponent(session(seed, random.int(0, sessions - 1), dayOf(sessions)).callId)}`);
 }
 
 /**
@@ -27,7 +27,7 @@ export function numberSearchPaths(seed: number, sessions: number, count: number)
   const random = new Random(seed ^ 0x5ea7c4);
   const paths: string[] = [];
   while (paths.length < count) {
-    const call = session(seed, random.int(0, sessions - 1));
+    const call = session(seed, random.int(0, sessions - 1), dayOf(sessions));
     const number = random.chance(0.5) ? call.aNumber : call.bNumber;
     if (number === undefined || number === 'anonymous') continue;
     const digits = number.slice(1);

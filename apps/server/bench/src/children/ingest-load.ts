@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { lifecycle, session, type IngestReport } from '../dataset.js';
+import { DATASET_NOW, lifecycle, session, type IngestReport } from '../dataset.js';
 import { percentile } from '../stats.js';
 
 /**
@@ -46,9 +46,11 @@ const agent = new Agent({ keepAlive: true, maxSockets: nodes.length * Math.max(1
 /** Calls that go through all three steps, each assigned to the node that carries it. */
 function callsByNode(): Map<string, IngestReport[][]> {
   const byNode = new Map<string, IngestReport[][]>(nodes.map((node) => [node, []]));
+  // New calls in the last hour before the data set's "now", of which those already over.
+  const arrivals = { from: DATASET_NOW - 3_600_000, spanMs: 3_600_000, count: input.sessions * 2 };
   let made = 0;
-  for (let index = 0; made < input.sessions; index++) {
-    const call = session(input.seed, index);
+  for (let index = 0; made < input.sessions && index < arrivals.count; index++) {
+    const call = session(input.seed, index, arrivals);
     if (call.answered === undefined || call.ended === undefined) continue;
     const calls = byNode.get(call.sbcServer as string);
     if (!calls) continue;
