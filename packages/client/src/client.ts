@@ -60,7 +60,7 @@ export function createSbcClient(options: SbcClientOptions) {
     api,
 
     /** `GET /sbc/session/{id}`: the session of a SIP Call-ID. */
-    getSession(callId: string): Promise<Session> {
+    async getSession(callId: string): Promise<Session> {
       const params = sessionParams(callId);
       return call('GET /sbc/session/{id}', true, (signal) => api.GET('/sbc/session/{id}', { params, signal }));
     },
@@ -91,7 +91,7 @@ export function createSbcClient(options: SbcClientOptions) {
     },
 
     /** `DELETE /sbc/session/{id}`: ends the call. Idempotent, so it is retried. */
-    endCall(callId: string): Promise<EndCallResult> {
+    async endCall(callId: string): Promise<EndCallResult> {
       const params = sessionParams(callId);
       return call('DELETE /sbc/session/{id}', true, (signal) => api.DELETE('/sbc/session/{id}', { params, signal }));
     },
@@ -118,7 +118,7 @@ export function createSbcClient(options: SbcClientOptions) {
     },
 
     /** `PATCH /sbc/session/{id}`: an SBC node's report about one call. Retried only with `retries.reports`. */
-    reportSession(callId: string, report: SessionReport): Promise<Session> {
+    async reportSession(callId: string, report: SessionReport): Promise<Session> {
       const params = sessionParams(callId);
       return call('PATCH /sbc/session/{id}', policy.reports, (signal) =>
         api.PATCH('/sbc/session/{id}', { params, body: report, signal }),
@@ -156,7 +156,8 @@ export function createSbcClient(options: SbcClientOptions) {
  * The path parameters of a session operation. openapi-fetch percent-encodes the value once
  * with encodeURIComponent (`/`, `%`, `?`, `#`, spaces, non-ASCII, and `@` too). A Call-ID that
  * is empty or a dot segment cannot be put in a URL path at all: URL parsing would resolve it
- * to another path, so it is refused here rather than sent somewhere else.
+ * to another path, so it is refused (the call rejects with a RangeError) rather than sent
+ * somewhere else.
  */
 function sessionParams(callId: string) {
   if (callId === '' || callId === '.' || callId === '..') {

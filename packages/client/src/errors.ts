@@ -44,8 +44,9 @@ export class SbcNetworkError extends Error {
 export class SbcTimeoutError extends Error {
   override readonly name = 'SbcTimeoutError';
   readonly timeoutMs: number;
-  constructor(timeoutMs: number, url: string) {
-    super(`No answer from ${url} within ${timeoutMs} ms`);
+  /** `what` names the call, e.g. `GET /sbc/session/{id}`. */
+  constructor(timeoutMs: number, what: string) {
+    super(`No answer to ${what} within ${timeoutMs} ms`);
     this.timeoutMs = timeoutMs;
   }
 }

@@ -46,7 +46,8 @@ describe('Call-IDs in the URL path', () => {
 
   it.each(['', '.', '..'])('refuses the Call-ID %j, which no URL path can carry, without sending anything', async (callId) => {
     const client = clientOn(() => ({ status: 500, body: {} }));
-    expect(() => client.getSession(callId)).toThrow(RangeError);
+    await expect(client.getSession(callId)).rejects.toThrow(RangeError);
+    await expect(client.endCall(callId)).rejects.toThrow(RangeError);
     expect(fake.requests).toEqual([]);
   });
 });

@@ -54,9 +54,13 @@ type Command = keyof typeof commandOptions;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.stderr.write(help.sbc);
+    return exitCodes.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(help.sbc);
-    return name === undefined ? exitCodes.usage : exitCodes.ok;
+    return exitCodes.ok;
   }
   if (!(name in commandOptions)) {
     io.stderr.write(`sbc: unknown command: ${name} (see sbc --help)\n`);

@@ -43,6 +43,10 @@ describe('sbc get', () => {
     expect(await sbc(['get', 'ghost@h'])).toEqual({ code: 3, out: '', err: 'sbc get: session not found: ghost@h\n' });
   });
 
+  it('a Call-ID no URL can carry: exit 2, nothing sent', async () => {
+    expect(await sbc(['get', '..'])).toMatchObject({ code: 2, err: 'sbc get: Call-ID ".." cannot be addressed in a URL path\n' });
+  });
+
   it('no Call-ID: usage, exit 2', async () => {
     expect(await sbc(['get'])).toMatchObject({ code: 2, err: 'sbc get: usage: sbc get <callId>\n' });
   });
@@ -114,6 +118,18 @@ describe('sbc watch', () => {
     const events = out.trimEnd().split('\n').map((line) => JSON.parse(line));
     expect(events.every((e: { type: string }) => e.type === 'started')).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'started', callId: 'watch-1@h' });
+  });
+});
+
+describe('usage', () => {
+  it('no command: the overview on stderr, exit 2', async () => {
+    const { code, out, err } = await sbc([]);
+    expect([code, out]).toEqual([2, '']);
+    expect(err).toContain('Usage:');
+  });
+
+  it('an unknown command: exit 2', async () => {
+    expect(await sbc(['show', 'x'])).toEqual({ code: 2, out: '', err: 'sbc: unknown command: show (see sbc --help)\n' });
   });
 });
 
