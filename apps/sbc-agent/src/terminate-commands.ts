@@ -1,0 +1,81 @@
+// Follows `/sbc/events` for this node's terminate commands, resuming after the last handled
+// event (kept in the buffer directory, so a restart resumes too), and carries each one out.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SbcEvent, TerminateCommand } from '@sbc/client';
+import type { Logger } from 'pino';
+
+export interface EventSource {
+  events(options: { lastEventId?: string | number; signal?: AbortSignal }): AsyncIterable<SbcEvent>;
+}
+
+export interface TerminateCommandsOptions {
+  source: EventSource;
+  sbcServer: string;
+  stateDir: string;
+  handle: (command: TerminateCommand) => Promise<void>;
+  log: Logger;
+  /** Pause before subscribing again after the stream failed. */
+  retryDelayMs?: number;
+}
+
+const stateFile = 'last-event-id';
+
+export class TerminateCommands {
+  private readonly abort = new AbortController();
+  private running?: Promise<void>;
+  connected = false;
+
+  constructor(private readonly options: TerminateCommandsOptions) {}
+
+  start(): void {
+    this.running = this.follow();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async follow(): Promise<void> {
+    const { source, log } = this.options;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        const lastEventId = this.readLastEventId();
+        this.connected = true;
+        for await (const event of source.events({ signal, ...(lastEventId ? { lastEventId } : {}) })) {
+          if (event.type !== 'terminate' || event.sbcServer !== this.options.sbcServer) continue;
+          await this.carryOut(event);
+          this.writeLastEventId(event.id);
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        log.warn({ err: error }, 'event stream failed; subscribing again');
+      }
+      this.connected = false;
+      await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 1000));
+    }
+    this.connected = false;
+  }
+
+  private async carryOut(command: TerminateCommand): Promise<void> {
+    try {
+      await this.options.handle(command);
+    } catch (error) {
+      // The server repeats the command on the next connection until the end is reported.
+      this.options.log.error({ err: error, callId: command.callId }, 'could not end the call');
+    }
+  }
+
+  private readLastEventId(): string | undefined {
+    const path = join(this.options.stateDir, stateFile);
+    return existsSync(path) ? readFileSync(path, 'utf8').trim() || undefined : undefined;
+  }
+
+  private writeLastEventId(id: number): void {
+    const path = join(this.options.stateDir, stateFile);
+    writeFileSync(`${path}.tmp`, String(id));
+    renameSync(`${path}.tmp`, path);
+  }
+}
