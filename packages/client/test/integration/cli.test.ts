@@ -1,6 +1,6 @@
 // The `sbc` command line against the real server: output, one-line errors and exit codes.
 // Most cases call main() in-process; a few spawn the built executable like an operator would.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -180,6 +180,23 @@ describe('the built executable', () => {
 
   it('reads SBC_API_URL and SBC_API_TOKEN and exits 3 for an unknown session', async () => {
     expect(await run(['get', 'ghost@h'])).toEqual({ code: 3, stdout: '', stderr: 'sbc get: session not found: ghost@h\n' });
+  });
+
+  it('sbc watch --json prints NDJSON and exits 0 on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [cli, 'watch', '--json', '--last-event-id', '0'], { env: { ...process.env, ...env } });
+    let stdout = '';
+    const firstLine = new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('\n')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await firstLine;
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ id: expect.any(Number), type: 'started' });
   });
 
   it('sbc list --json prints JSON, exit 0', async () => {
