@@ -49,6 +49,8 @@ function parse(op: OperationContract, location: 'path' | 'query' | 'header', raw
   return parsed.value;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Reads, size-limits, parses and validates the body against the operation's media types. */
 async function readBody(ctx: Context, op: OperationContract, limit: number): Promise<unknown> {
   const mediaType = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
@@ -66,9 +68,10 @@ async function readBody(ctx: Context, op: OperationContract, limit: number): Pro
   }
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    // fatal: bytes that are not UTF-8 are refused, never silently replaced.
+    body = JSON.parse(utf8.decode(Buffer.concat(chunks)));
   } catch {
-    throw badRequest('bad_request', 'The body is not valid JSON');
+    throw badRequest('bad_request', 'The body is not valid JSON in UTF-8');
   }
   const issue = op.validateBody(mediaType, body);
   if (issue) throw unprocessable(issue.field, issue.description);

@@ -79,6 +79,15 @@ describe('request bodies', () => {
     expect(res.body).toMatchObject({ status: 400, message: 'bad_request' });
   });
 
+  it('answers 400 bad_request for a body that is not UTF-8', async () => {
+    const res = await call(server, 'ingestSessions', '/sbc/ingest', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from('{"sessions":[{"callId":"'), Buffer.from([0xff]), Buffer.from('@x"}]}')]),
+    });
+    expect(res.body).toMatchObject({ status: 400, message: 'bad_request' });
+  });
+
   it('answers 413 payload_too_large above BODY_LIMIT', async () => {
     const res = await call(server, 'reportSession', sessionPath('body@x'), json(admin, { userAgent: 'x'.repeat(5000) }));
     expect(res.body).toMatchObject({ status: 413, message: 'payload_too_large' });
