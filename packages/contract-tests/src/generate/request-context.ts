@@ -8,6 +8,8 @@ export interface RequestContext {
   credentials: Record<string, string>;
   /** Values of path parameters that name something stored, by parameter schema title (`CallId`, `HexId`). */
   knownIds: Partial<Record<string, string[]>>;
+  /** Malformations not generated (by name), each for a stated reason the run reports. */
+  leftOut?: readonly string[];
 }
 
 export function documentOf(context: RequestContext): Json {

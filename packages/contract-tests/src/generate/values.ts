@@ -9,6 +9,16 @@ const unboundedLength = 40;
  * keywords; callers still filter through the contract's own validator, which has the last word.
  */
 export function valueArbitrary(document: Json, node: unknown, depth = 0): fc.Arbitrary<unknown> {
+  // Building an arbitrary is far dearer than drawing from it (stringMatching compiles the pattern): build each once.
+  if (!isRecord(node)) return buildArbitrary(document, node, depth);
+  let arbitrary = built.get(node);
+  if (!arbitrary) built.set(node, (arbitrary = buildArbitrary(document, node, depth)));
+  return arbitrary;
+}
+
+const built = new WeakMap<object, fc.Arbitrary<unknown>>();
+
+function buildArbitrary(document: Json, node: unknown, depth: number): fc.Arbitrary<unknown> {
   const schema = resolve(document, node);
   if (!isRecord(schema) || depth > 8) return fc.constant(null);
   if (Array.isArray(schema['allOf'])) return valueArbitrary(document, mergeAll(document, schema), depth);

@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import type { Contract } from '@sbc/contract';
+import { malformedRequestArbitrary } from '../generate/malformed-requests.js';
+import { refusesMalformedInput, type RequestContext } from '../generate/request-context.js';
+import { validRequestArbitrary } from '../generate/valid-requests.js';
+import { send } from '../http/send.js';
+import type { CoverageRecorder } from '../report/coverage.js';
+import { checkRequest } from '../spec/request-check.js';
+import { responseProblem } from '../spec/response-check.js';
+import type { GeneratedRequest } from '../spec/wire-request.js';
+
+export interface FuzzTarget {
+  contract: Contract;
+  url: string;
+  context: RequestContext;
+  coverage: CoverageRecorder;
+  /** What is stored, as a client sees it: a refused request must leave it as it was. */
+  snapshot(): Promise<string>;
+}
+
+export interface FuzzOptions {
+  runs: number;
+  seed: number;
+  /** A request not answered within this time is a hang. */
+  timeoutMs: number;
+}
+
+/** Every operation of the contract, valid requests one part in three, malformed ones the rest. */
+export function requestArbitrary(context: RequestContext): fc.Arbitrary<GeneratedRequest> {
+  return fc.oneof(
+    ...[...context.contract.operations.values()].map((op) =>
+      fc.oneof({ weight: 1, arbitrary: validRequestArbitrary(context, op) }, { weight: 2, arbitrary: malformedRequestArbitrary(context, op) }),
+    ),
+  );
+}
+
+/** What is wrong with the server's answer to one generated request, or undefined. */
+export async function fuzzOne(target: FuzzTarget, request: GeneratedRequest, timeoutMs: number): Promise<string | undefined> {
+  const verdict = checkRequest(target.contract, request);
+  const refused = verdict.kind !== 'valid';
+  const guarded = refused && request.method !== 'GET';
+  const before = guarded ? await target.snapshot() : undefined;
+  const response = await send(target.url, request, { timeoutMs, streamMs: 50 });
+  const operation = verdict.kind === 'valid' || verdict.kind === 'invalid' ? verdict.operation : undefined;
+  target.coverage.record(operation?.operationId, response.status, 'fuzz');
+
+  if (response.status >= 500) return `a ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`;
+  const problem = responseProblem(target.contract, verdict, response);
+  if (problem) return problem;
+  if (verdict.kind === 'invalid' && refusesMalformedInput(verdict.operation) && (response.status < 400 || response.status > 499)) {
+    return `the contract refuses this request (${verdict.reason}) but the server answered ${response.status}`;
+  }
+  if (before !== undefined && (await target.snapshot()) !== before) return `a refused request (${verdict.kind}) changed stored data`;
+  return undefined;
+}
+
+/** Runs the property: every generated request gets a documented answer, never a 5xx or a hang, and refused ones change nothing. */
+export async function fuzzServer(target: FuzzTarget, options: FuzzOptions): Promise<void> {
+  const property = fc.asyncProperty(requestArbitrary(target.context), async (request) => {
+    const problem = await fuzzOne(target, request, options.timeoutMs);
+    if (problem) {
+      const body = request.body ? ` body ${JSON.stringify(request.body.toString('utf8').slice(0, 300))}` : '';
+      throw new Error(`${request.malformation ?? 'valid request'}: ${request.method} ${request.target.slice(0, 300)}${body}\n  ${problem}`);
+    }
+  });
+  try {
+    await fc.assert(property, { numRuns: options.runs, seed: options.seed });
+  } catch (error) {
+    const { message, cause } = error as Error;
+    const reason = cause instanceof Error ? `\n${cause.message}` : '';
+    throw new Error(`Fuzzing failed (seed ${options.seed}, ${options.runs} runs; reproduce with \`pnpm fuzz --seed ${options.seed} --runs ${options.runs}\`)\n${message}${reason}`);
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, it } from 'vitest';
+import { fuzzServer } from '../../src/fuzz/fuzz-server.js';
+import { customers, sessions } from '../../src/server/world.js';
+import { useServer } from '../server/server-fixture.js';
+
+const fixture = useServer();
+/** `pnpm fuzz` sets these for the long run; `pnpm test` runs the bounded one with a fixed seed. */
+const runs = Number(process.env['SBC_FUZZ_RUNS'] ?? 2000);
+const seed = Number(process.env['SBC_FUZZ_SEED'] ?? 20261126);
+
+/**
+ * Defects the fuzzer found in the server, reported to its owner. Their malformations are left
+ * out of the run until the server refuses them, and the run says so; delete an entry to check a fix.
+ */
+const awaitingServerFix: Record<string, string> = {
+  'non-UTF-8 bytes in the body': 'a JSON body that is not UTF-8 is decoded with replacement characters and stored (expected 400 bad_request)',
+  'bad percent-encoding in the path (non-UTF-8 bytes)':
+    'an undecodable Call-ID segment such as %zz or %C0%AF is kept as literal text: PATCH stores a session under it (expected 400)',
+};
+
+describe('fuzzing the server with requests generated from the contract', () => {
+  const leftOut = Object.keys(awaitingServerFix);
+  it(`gives ${runs} generated requests (seed ${seed}) a documented answer, never a 5xx or a hang, and refused ones change nothing`, { timeout: 60_000 + runs * 100 }, async () => {
+    const { contract, sut, world, coverage } = fixture;
+    for (const [name, defect] of Object.entries(awaitingServerFix)) console.warn(`fuzz: left out until the server is fixed: ${name}: ${defect}`);
+    await fuzzServer(
+      {
+        contract,
+        url: sut.url,
+        coverage,
+        snapshot: () => world.snapshot(),
+        context: {
+          contract,
+          credentials: { authorization: `Bearer ${world.tokens.ADMIN}` },
+          knownIds: { CallId: [sessions.liveOfA, sessions.liveOfB, sessions.endedOfA], HexId: [customers.resellerA, customers.customerB1] },
+          leftOut,
+        },
+      },
+      { runs, seed, timeoutMs: 5000 },
+    );
+  });
+});
