@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# pnpm e2e: the end-to-end run with a real Kamailio SBC, the sbc-agent, the server and sipp calls.
+# Installs its Debian packages when missing, builds what it runs, and stops every process it
+# started, also when it fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(kamailio kamailio-extra-modules sip-tester)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "e2e: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+pnpm exec turbo run build --filter=@sbc/server... --filter=@sbc/sbc-agent... --filter=@sbc/client... --output-logs=errors-only
+
+pid_file="$(mktemp)"
+stop_all() {
+  while read -r pid; do kill -TERM "$pid" 2>/dev/null || true; done < "$pid_file"
+  sleep 1
+  while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done < "$pid_file"
+  rm -f "$pid_file"
+}
+trap stop_all EXIT
+
+E2E_PID_FILE="$pid_file" pnpm exec vitest run --config e2e/vitest.config.ts "$@"
