@@ -112,7 +112,7 @@ function contractRouter(options: AppOptions): Router {
   }
   router.get('/docs', async (ctx) => {
     ctx.state['route'] = '/docs';
-    await serveDocs(ctx);
+    await serveDocs(ctx, options.docsFile);
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { loadContract } from '@sbc/contract';
 import { createApp } from './app.js';
 import type { LogLevel } from './config.js';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   /** Seconds between maintenance runs; 0 runs them only through `runMaintenance()`. */
   jobIntervalSeconds?: number;
   subscriberBufferLimit?: number;
+  /** The built API reference served at /docs; by default the one of @sbc/docs. */
+  docsFile?: string;
   /** How long close() waits for requests in flight before it cuts their connections. */
   shutdownTimeoutSeconds?: number;
 }
@@ -34,7 +37,6 @@ export interface RunningServer {
   url: string;
   port: number;
   store: SessionStore;
-  logger: Logger;
   /** Runs the retention and stale-call job once, now. */
   runMaintenance(): Promise<{ deletedSessions: number; deletedEvents: number; endedStale: number }>;
   /** Stops accepting, ends event streams, lets requests in flight finish, closes the database. */
@@ -66,6 +68,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     heartbeatMs: (options.heartbeatSeconds ?? 15) * 1000,
     subscriberBufferLimit: options.subscriberBufferLimit ?? 1024 * 1024,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    docsFile: options.docsFile ?? fileURLToPath(import.meta.resolve('@sbc/docs/index.html')),
     isShuttingDown: () => shuttingDown,
   });
   app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));
@@ -91,7 +94,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url,
     port,
     store,
-    logger,
     runMaintenance: () => runMaintenance(maintenance),
     close() {
       closing ??= (async () => {

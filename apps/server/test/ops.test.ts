@@ -44,6 +44,13 @@ describe('probes and descriptions', () => {
     expect(await res.text()).toContain('SBC Session API');
   });
 
+  it('/docs answers 503 not_ready with a clear description until the reference is built', async () => {
+    const unbuilt = await startTestServer({ docsFile: '/nonexistent/index.html' });
+    const res = await call(unbuilt, null, '/docs');
+    expect(res.body).toMatchObject({ status: 503, message: 'not_ready', description: 'The API reference is not built: run `pnpm docs`' });
+    await unbuilt.close();
+  });
+
   it('/metrics counts requests by route and status and shows live sessions', async () => {
     await call(server, 'getSession', sessionPath('ops@x'), { headers: bearer(admin) });
     const res = await call<string>(server, 'getMetrics', '/metrics');

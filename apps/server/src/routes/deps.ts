@@ -17,4 +17,6 @@ export interface RouteDeps {
   /** Bytes of events that may wait for a slow subscriber before it is disconnected. */
   subscriberBufferLimit: number;
   isShuttingDown: () => boolean;
+  /** The built API reference served at /docs. */
+  docsFile: string;
 }

@@ -34,10 +34,10 @@ export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown
 }
 
 /** The published reference from @sbc/docs; a clear 503 until `pnpm docs` has built it. */
-export async function serveDocs(ctx: Context): Promise<void> {
+export async function serveDocs(ctx: Context, docsFile: string): Promise<void> {
   let html: string;
   try {
-    html = await readFile(new URL(import.meta.resolve('@sbc/docs/index.html')), 'utf8');
+    html = await readFile(docsFile, 'utf8');
   } catch {
     throw notReady('The API reference is not built: run `pnpm docs`');
   }
