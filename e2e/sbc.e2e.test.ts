@@ -206,6 +206,21 @@ describe('calls through Kamailio reach the store', () => {
     expectTimeline(session, since);
     expect(await eventTypes(callId)).toEqual(['started', 'answered', 'terminationRequested', 'ended']);
   });
+
+  it('ending a call that still rings answers the caller 487 and cancels the callee: endedReason 487, endedBy S', async () => {
+    const since = Date.now();
+    const run = await calls('uas-rings.xml', 'uac-caller-rings-until-ended.xml', 'api-end-ringing');
+    const callId = 'api-end-ringing-1@127.0.0.1';
+    await sessionWhere(callId, (session) => session.started !== undefined);
+    expect(await api.endCall(callId)).toEqual({ success: true });
+    // The callee's sipp exits 0 only after the CANCEL, the caller's only after the 487.
+    await finished(run);
+    const session = await ended(callId);
+    expect(session).toMatchObject({ ...sipFacts, endedReason: '487', endedBy: 'S' });
+    expect(session.answered).toBeUndefined();
+    expectTimeline(session, since);
+    expect(await eventTypes(callId)).toEqual(['started', 'terminationRequested', 'ended']);
+  });
 });
 
 describe('load', () => {

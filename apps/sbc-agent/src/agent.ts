@@ -43,8 +43,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     if (!outbox.push(report)) log.error({ callId: report.callId, buffered: outbox.size }, 'buffer full: report dropped');
   }
 
+  // Calls being ended for the API: the end Kamailio reports for them (the 487 it answered, say)
+  // is the system's doing, not the callee's.
+  const endingForApi = new Set<string>();
+
   function receive(text: string): void {
     const event = parseDialogEvent(text);
+    if (event?.event === 'end' && endingForApi.has(event.callId)) event.by = 'S';
     const report = event && toSessionReport(event, context);
     if (!report) {
       log.warn({ message: text.slice(0, 200) }, 'ignored a message that is not a dialog event');
@@ -54,6 +59,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   }
 
   async function terminate(command: TerminateCommand): Promise<void> {
+    endingForApi.add(command.callId);
+    setTimeout(() => endingForApi.delete(command.callId), 60_000).unref();
     const outcome = await endCall(deps.rpc, command.callId);
     log.info({ callId: command.callId, outcome }, 'ended a call for the API');
     // The acknowledgement is the end report; for a call Kamailio no longer knows, the store keeps

@@ -37,7 +37,7 @@ export interface CallEnded {
   time: string;
   /** `BYE`, `CANCEL` or the final SIP code. */
   reason: string;
-  /** `A` (the caller sent it) or `B` (the callee did). */
+  /** `A` (the caller sent it) or `B` (the callee did); the agent sets `S` for calls it ends for the API. */
   by: string;
 }
 

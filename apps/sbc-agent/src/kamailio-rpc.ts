@@ -70,6 +70,7 @@ export async function endCall(rpc: KamailioRpc, callId: string): Promise<EndCall
     return 'bye';
   }
   if (dialog.state > confirmed) return 'not-found';
-  await rpc.call('tm.reply_callid', [487, 'Request Terminated', callId, `${dialog.caller?.cseq ?? '1'} INVITE`, dialog.callee?.tag || `sbc-agent-${Date.now()}`, '.']);
+  // tm.reply_callid finds the INVITE transaction by Call-ID and CSeq number.
+  await rpc.call('tm.reply_callid', [487, 'Request Terminated', callId, dialog.caller?.cseq ?? '1', dialog.callee?.tag || `sbc-agent-${Date.now()}`, '.']);
   return 'cancelled';
 }

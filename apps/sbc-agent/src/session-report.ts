@@ -46,7 +46,7 @@ function answeredReport(_event: CallAnswered, time: string, base: IngestReport):
 
 function endedReport(event: CallEnded, time: string, base: IngestReport): IngestReport {
   const endedReason = /^(BYE|CANCEL|[4-6][0-9]{2})$/.test(event.reason) ? event.reason : undefined;
-  const endedBy = event.by === 'A' || event.by === 'B' ? event.by : undefined;
+  const endedBy = event.by === 'A' || event.by === 'B' || event.by === 'S' ? event.by : undefined;
   return { ...base, ended: time, ...(endedReason ? { endedReason } : {}), ...(endedBy ? { endedBy } : {}) };
 }
 

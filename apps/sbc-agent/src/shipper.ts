@@ -97,6 +97,7 @@ export class Shipper {
         if (waited >= this.options.maxLatencyMs) return this.outbox.peek(this.options.batchSize);
         await this.sleep(this.options.maxLatencyMs - waited, true);
       } else {
+        if (this.draining) return [];
         await this.sleep(60_000, true);
       }
     }

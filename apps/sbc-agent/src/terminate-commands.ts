@@ -2,6 +2,7 @@
 // event (kept in the buffer directory, so a restart resumes too), and carries each one out.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { SbcEvent, TerminateCommand } from '@sbc/client';
 import type { Logger } from 'pino';
 
@@ -54,7 +55,8 @@ export class TerminateCommands {
         log.warn({ err: error }, 'event stream failed; subscribing again');
       }
       this.connected = false;
-      await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 1000));
+      if (signal.aborted) break;
+      await delay(this.options.retryDelayMs ?? 1000, undefined, { signal }).catch(() => undefined);
     }
     this.connected = false;
   }

@@ -1,0 +1,197 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IngestReport, SbcEvent, TerminateCommand } from '@sbc/client';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAgent, type Agent } from '../src/agent.js';
+import { loadConfig } from '../src/config.js';
+
+/** Kamailio's evapi end: the agent connects to it, the test writes netstrings to the agent. */
+class FakeEvapi {
+  readonly server: Server = createServer((socket) => this.sockets.push(socket));
+  readonly sockets: Socket[] = [];
+  port = 0;
+  async listen() {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+  relay(event: object) {
+    const text = JSON.stringify(event);
+    this.sockets[0]!.write(`${Buffer.byteLength(text)}:${text},`);
+  }
+  async close() {
+    this.sockets.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/** The API: records batches, and streams the terminate commands the test pushes. */
+class FakeApi {
+  readonly reports: IngestReport[] = [];
+  private readonly commands: SbcEvent[] = [];
+  private wake?: () => void;
+  private waiters: (() => void)[] = [];
+  async reportBatch(reports: IngestReport[]) {
+    this.reports.push(...reports);
+    this.waiters.splice(0).forEach((resolve) => resolve());
+    const results = reports.map((report) => ({ callId: report.callId, result: 'created' as const }));
+    return { created: reports.length, updated: 0, unchanged: 0, rejected: 0, results };
+  }
+  async *events(options: { signal?: AbortSignal }): AsyncGenerator<SbcEvent> {
+    while (!options.signal?.aborted) {
+      const next = this.commands.shift();
+      if (next) yield next;
+      else await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        options.signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
+  command(callId: string, sbcServer = '10.0.0.5') {
+    const command: TerminateCommand = { id: this.commands.length + 1, type: 'terminate', callId, sbcServer, time: new Date().toISOString() };
+    this.commands.push(command);
+    this.wake?.();
+  }
+  /** Resolves once a report matching `match` was delivered. */
+  async delivered(match: (report: IngestReport) => boolean): Promise<IngestReport> {
+    for (;;) {
+      const found = this.reports.find(match);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}
+
+class FakeRpc {
+  readonly calls: { method: string; params: unknown[] }[] = [];
+  constructor(private readonly dialogState: number | undefined) {}
+  async call(method: string, params: unknown[] = []) {
+    this.calls.push({ method, params });
+    if (method === 'dlg.dlg_list') {
+      return this.dialogState === undefined ? {} : { h_entry: 7, h_id: 42, state: this.dialogState, caller: { tag: 'ft', cseq: '3' }, callee: { tag: 'tt' } };
+    }
+    return {};
+  }
+}
+
+const log = pino({ level: 'silent' });
+let evapi: FakeEvapi;
+let agent: Agent | undefined;
+
+async function start(api: FakeApi, rpc: FakeRpc): Promise<Agent> {
+  const config = loadConfig({
+    SBC_API_URL: 'http://127.0.0.1:1',
+    SBC_API_TOKEN: 'sbc-token',
+    SBC_SERVER_IP: '10.0.0.5',
+    KAMAILIO_EVAPI_ADDRESS: `127.0.0.1:${evapi.port}`,
+    SBC_AGENT_BUFFER_DIR: mkdtempSync(join(tmpdir(), 'sbc-agent-test-')),
+    SBC_AGENT_HEALTH_ADDRESS: '127.0.0.1:0',
+    SBC_AGENT_BATCH_MAX_LATENCY_MS: '10',
+  });
+  agent = await startAgent(config, { api, rpc, log });
+  while (evapi.sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  return agent;
+}
+
+beforeEach(async () => {
+  evapi = new FakeEvapi();
+  await evapi.listen();
+});
+
+afterEach(async () => {
+  await agent?.stop();
+  agent = undefined;
+  await evapi.close();
+});
+
+describe('the agent', () => {
+  it('delivers the dialog events Kamailio relays over evapi as session reports, in order', async () => {
+    const api = new FakeApi();
+    await start(api, new FakeRpc(4));
+    evapi.relay({ event: 'start', callId: 'c1', time: '1700000000.0', from: 'sip:+4581808888@h', to: 'sip:+4580808080@h' });
+    evapi.relay({ event: 'answer', callId: 'c1', time: '1700000001.0' });
+    evapi.relay({ event: 'end', callId: 'c1', time: '1700000002.0', reason: 'BYE', by: 'A' });
+    await api.delivered((report) => report.ended !== undefined);
+    expect(api.reports.map((report) => Object.keys(report).find((key) => ['started', 'answered', 'ended'].includes(key)))).toEqual(['started', 'answered', 'ended']);
+  });
+
+  it('ends a confirmed call on a terminate command with dlg.end_dlg, and reports the end with endedBy S', async () => {
+    const api = new FakeApi();
+    const rpc = new FakeRpc(4);
+    await start(api, rpc);
+    api.command('c2');
+    const report = await api.delivered((r) => r.callId === 'c2');
+    expect(rpc.calls).toEqual([
+      { method: 'dlg.dlg_list', params: ['c2'] },
+      { method: 'dlg.end_dlg', params: [7, 42] },
+    ]);
+    expect(report).toMatchObject({ endedBy: 'S', endedReason: 'BYE', sbcServer: '10.0.0.5' });
+  });
+
+  it('answers a call that still rings 487 (the dialog module cannot BYE it), and counts that end as the system’s', async () => {
+    const api = new FakeApi();
+    const rpc = new FakeRpc(2);
+    await start(api, rpc);
+    api.command('c3');
+    await api.delivered((r) => r.callId === 'c3');
+    expect(rpc.calls[1]).toEqual({ method: 'tm.reply_callid', params: [487, 'Request Terminated', 'c3', '3', 'tt', '.'] });
+    // Kamailio then reports the 487 it sent as the call's end.
+    evapi.relay({ event: 'end', callId: 'c3', time: '1700000002.0', reason: '487', by: 'B' });
+    const kamailiosEnd = await api.delivered((r) => r.callId === 'c3' && r.endedReason === '487' && r.ended !== api.reports[0]!.ended);
+    expect(kamailiosEnd.endedBy).toBe('S');
+  });
+
+  it('acknowledges a command for a call Kamailio no longer has by reporting its end', async () => {
+    const api = new FakeApi();
+    const rpc = new FakeRpc(undefined);
+    await start(api, rpc);
+    api.command('gone');
+    expect(await api.delivered((r) => r.callId === 'gone')).toMatchObject({ endedBy: 'S' });
+    expect(rpc.calls.map((call) => call.method)).toEqual(['dlg.dlg_list']);
+  });
+
+  it('ignores terminate commands meant for another SBC node', async () => {
+    const api = new FakeApi();
+    const rpc = new FakeRpc(4);
+    await start(api, rpc);
+    api.command('not-mine', '10.9.9.9');
+    api.command('mine');
+    await api.delivered((r) => r.callId === 'mine');
+    expect(api.reports.map((r) => r.callId)).toEqual(['mine']);
+  });
+
+  it('answers /healthz with the Kamailio link and the buffer', async () => {
+    const started = await start(new FakeApi(), new FakeRpc(4));
+    const response = await fetch(`${started.healthUrl}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', kamailio: 'connected', buffered: 0, dropped: 0 });
+  });
+});
+
+describe('configuration', () => {
+  it('names every missing or invalid variable at once', () => {
+    expect(() => loadConfig({ SBC_API_URL: 'ftp://x', SBC_SERVER_IP: 'sbc-1', SBC_AGENT_BATCH_SIZE: '5000' })).toThrow(
+      /SBC_API_URL=ftp:\/\/x is not an http\(s\) URL[\s\S]*SBC_API_TOKEN is required[\s\S]*SBC_SERVER_IP=sbc-1 is not[\s\S]*SBC_AGENT_BATCH_SIZE=5000 is not an integer from 1 to 1000/,
+    );
+  });
+
+  it('never prints the token in its errors', () => {
+    expect(() => loadConfig({ SBC_API_TOKEN: '   ' })).toThrow(/SBC_API_TOKEN is not the SBC token of this node|SBC_API_TOKEN=<redacted>/);
+  });
+
+  it('fills in defaults for everything but the API, the token and the node IP', () => {
+    const config = loadConfig({ SBC_API_URL: 'http://api:8080/', SBC_API_TOKEN: 't', SBC_SERVER_IP: '10.0.0.5' });
+    expect(config).toMatchObject({
+      apiUrl: 'http://api:8080',
+      evapi: { host: '127.0.0.1', port: 8448 },
+      rpcUrl: 'http://127.0.0.1:5071/RPC',
+      batchSize: 200,
+      batchMaxLatencyMs: 200,
+      bufferMaxReports: 100000,
+      health: { host: '127.0.0.1', port: 9464 },
+      homeCountryCode: '45',
+    });
+  });
+});
