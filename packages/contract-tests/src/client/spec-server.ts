@@ -1,8 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { Contract, OperationContract } from '@sbc/contract';
 import { valueArbitrary } from '../generate/values.js';
+import { readRequest } from '../http/read-request.js';
 import { isRecord, resolve, type Json } from '../spec/json-schema.js';
 import { checkRequest, type RequestVerdict } from '../spec/request-check.js';
 import type { WireRequest } from '../spec/wire-request.js';
@@ -57,14 +58,6 @@ export async function startSpecServer(contract: Contract, seed = 1): Promise<Spe
         server.close(() => resolveClose());
       }),
   };
-}
-
-async function readRequest(incoming: IncomingMessage): Promise<WireRequest> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  const headers = Object.fromEntries(Object.entries(incoming.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
-  const body = Buffer.concat(chunks);
-  return { method: incoming.method ?? 'GET', target: incoming.url ?? '/', headers, ...(body.length > 0 ? { body } : {}) };
 }
 
 /** The operation's first documented 2xx, with a body drawn from its schema. */

@@ -11,15 +11,18 @@ export interface ServerFixture {
   world: World;
 }
 
-/** One real server with the seeded world for a test file, stopped after it; what it answered goes to the coverage table. */
-export function useServer(): ServerFixture {
+/**
+ * One real server with the seeded world for a test file, stopped after it. What it answered goes
+ * to the coverage table, unless `reportCoverage` is false (the tests of the tests talk to broken servers).
+ */
+export function useServer({ reportCoverage = true } = {}): ServerFixture {
   const fixture = { contract: loadContract(), coverage: new CoverageRecorder(inject('coverageDir')) } as ServerFixture;
   beforeAll(async () => {
     fixture.sut = await startServerUnderTest();
     fixture.world = await buildWorld(fixture.sut);
   });
   afterAll(async () => {
-    fixture.coverage.flush();
+    if (reportCoverage) fixture.coverage.flush();
     await fixture.sut?.stop();
   });
   return fixture;

@@ -1,0 +1,28 @@
+import type { Contract } from '@sbc/contract';
+import type { CoverageRecorder } from '../report/coverage.js';
+import type { DocumentedPair } from '../spec/matrix.js';
+import { describeExchange, exchange } from './exchange.js';
+import { scenarioFor } from './scenarios.js';
+import { withFailingStore } from './server-under-test.js';
+import type { SessionStore } from '@sbc/server';
+import type { World } from './world.js';
+
+export interface PairTarget {
+  contract: Contract;
+  url: string;
+  world: World;
+  /** The store of the server behind `url`, to take down for the 5xx scenarios. */
+  store: SessionStore;
+  coverage: CoverageRecorder;
+}
+
+/** Makes the server give one documented answer; says what went wrong (no scenario, another status, an undocumented answer), or undefined. */
+export async function pairProblem(target: PairTarget, pair: DocumentedPair): Promise<string | undefined> {
+  const scenario = scenarioFor(target.contract, pair, target.world);
+  if (!scenario) return `no scenario makes ${pair.label} answer ${pair.status}: add one to src/server/scenarios.ts`;
+  const request = target.world.as(scenario.as, scenario.request);
+  const run = () => exchange(target.contract, target.url, request, target.coverage, 'scenario');
+  const result = scenario.storeDown ? await withFailingStore(target.store, run) : await run();
+  if (result.response.status !== Number(pair.status)) return `expected ${pair.status}: ${describeExchange(request, result)}`;
+  return result.problem ? describeExchange(request, result) : undefined;
+}
