@@ -117,14 +117,14 @@ describe('request bodies', () => {
 
 describe('faults', () => {
   it('answers 500 internal_error without a stack trace when a handler throws', async () => {
-    const original = server.store.getSession;
-    server.store.getSession = () => Promise.reject(new Error('disk on fire at /secret/path'));
+    const original = server.store.getSessionJson;
+    server.store.getSessionJson = () => Promise.reject(new Error('disk on fire at /secret/path'));
     try {
       const res = await call<{ description: string }>(server, 'getSession', sessionPath('ops@x'), { headers: bearer(admin) });
       expect(res.body).toMatchObject({ status: 500, message: 'internal_error' });
       expect(JSON.stringify(res.body)).not.toContain('/secret/path');
     } finally {
-      server.store.getSession = original;
+      server.store.getSessionJson = original;
     }
   });
 
@@ -160,10 +160,10 @@ describe('graceful shutdown', () => {
     const own = await startTestServer();
     const token = await tokenFor(own, 'ADMIN');
     await seed(own, { callId: 'slow@x' });
-    const original = own.store.getSession.bind(own.store);
+    const original = own.store.getSessionJson.bind(own.store);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    own.store.getSession = async (...args) => {
+    own.store.getSessionJson = async (...args) => {
       await gate;
       return original(...args);
     };

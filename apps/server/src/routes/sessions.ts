@@ -11,8 +11,10 @@ type ListQuery = NonNullable<operations['listSessions']['parameters']['query']>;
 export function sessionRoutes({ store, hub, now, homeCountryCode }: RouteDeps) {
   return {
     async getSession(ctx: Context, { path, principal }: OperationInput) {
-      const session = await store.getSession(path['id'] as string, scopeOf(principal!));
-      if (!session) throw sessionNotFound();
+      // The stored JSON is already the response body: no parse and stringify on the hot path.
+      const session = await store.getSessionJson(path['id'] as string, scopeOf(principal!));
+      if (session === undefined) throw sessionNotFound();
+      ctx.type = 'application/json';
       ctx.body = session;
     },
 

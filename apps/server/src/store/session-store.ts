@@ -82,6 +82,8 @@ export interface Maintenance {
  */
 export interface SessionStore {
   getSession(callId: string, scope: Scope): Promise<Session | undefined>;
+  /** The same session as its stored JSON text, for answering without re-serialising it. */
+  getSessionJson(callId: string, scope: Scope): Promise<string | undefined>;
   listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }>;
   /** Applies reports in order in one durable transaction; returns one outcome per report and the events they caused. */
   applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }>;

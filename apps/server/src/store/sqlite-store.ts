@@ -63,6 +63,8 @@ export class SqliteSessionStore implements SessionStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // 32 MiB of page cache (the default is 2 MiB): list filters and number search touch many pages.
+    this.db.pragma('cache_size = -32768');
     migrate(this.db);
   }
 
@@ -77,9 +79,13 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async getSession(callId: string, scope: Scope): Promise<Session | undefined> {
+    const json = await this.getSessionJson(callId, scope);
+    return json === undefined ? undefined : (JSON.parse(json) as Session);
+  }
+
+  async getSessionJson(callId: string, scope: Scope): Promise<string | undefined> {
     const row = this.sessionRow(callId);
-    if (!row || !this.rowInScope(row, scope)) return undefined;
-    return JSON.parse(row.data) as Session;
+    return row && this.rowInScope(row, scope) ? row.data : undefined;
   }
 
   private sessionRow(callId: string): SessionRow | undefined {
