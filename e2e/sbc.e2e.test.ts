@@ -22,6 +22,17 @@ let healthUrl: string;
 const events: SbcEvent[] = [];
 const watching = new AbortController();
 
+let agentEnv: Record<string, string>;
+let agent: Child;
+
+async function startAgent(): Promise<void> {
+  agent = processes.start('agent', 'node', [join(root, 'apps/sbc-agent/dist/main.js')], agentEnv);
+  await waitFor('the agent connected to Kamailio', async () => {
+    const health = (await (await fetch(healthUrl)).json()) as { kamailio: string };
+    return health.kamailio === 'connected' ? true : undefined;
+  });
+}
+
 function admin(...args: string[]): string {
   const out = execFileSync('node', [join(root, 'apps/server/dist/admin.js'), ...args], {
     env: { ...process.env, SBC_DB: join(work, 'sessions.db') },
@@ -59,7 +70,7 @@ beforeAll(async () => {
   const rpcBody = JSON.stringify({ jsonrpc: '2.0', method: 'core.version', id: 1 });
   await waitFor('Kamailio JSON-RPC', () => ok(rpcUrl, { method: 'POST', body: rpcBody }));
 
-  processes.start('agent', 'node', [join(root, 'apps/sbc-agent/dist/main.js')], {
+  agentEnv = {
     SBC_API_URL: apiUrl,
     SBC_API_TOKEN: sbcToken,
     SBC_SERVER_IP: '127.0.0.1',
@@ -69,11 +80,8 @@ beforeAll(async () => {
     SBC_AGENT_HEALTH_ADDRESS: `127.0.0.1:${healthPort}`,
     SBC_AGENT_BATCH_MAX_LATENCY_MS: '50',
     LOG_LEVEL: 'info',
-  });
-  await waitFor('the agent connected to Kamailio', async () => {
-    const health = (await (await fetch(healthUrl)).json()) as { kamailio: string };
-    return health.kamailio === 'connected' ? true : undefined;
-  });
+  };
+  await startAgent();
 
   api = createSbcClient({ baseUrl: apiUrl, token: adminToken });
   void (async () => {
@@ -220,6 +228,18 @@ describe('calls through Kamailio reach the store', () => {
     expect(session.answered).toBeUndefined();
     expectTimeline(session, since);
     expect(await eventTypes(callId)).toEqual(['started', 'terminationRequested', 'ended']);
+  });
+
+  it('an agent restart loses nothing: a call made while it is down reaches the store once it is back', async () => {
+    agent.process.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+    const since = Date.now();
+    await finished(await calls('uas-answers.xml', 'uac-caller-hangs-up.xml', 'agent-down'));
+    await startAgent();
+    const session = await ended('agent-down-1@127.0.0.1');
+    expect(session).toMatchObject({ ...sipFacts, endedReason: 'BYE', endedBy: 'A' });
+    expectTimeline(session, since);
+    expect(await eventTypes(session.callId)).toEqual(['started', 'answered', 'ended']);
   });
 });
 

@@ -4,10 +4,10 @@
 import type { TerminateCommand } from '@sbc/client';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config.js';
-import { parseDialogEvent } from './dialog-event.js';
+import { parseDialogEvent, type DialogEvent } from './dialog-event.js';
 import { EvapiLink } from './evapi-link.js';
 import { startHealthServer, type HealthReport, type HealthServer } from './health.js';
-import { endCall, type KamailioRpc } from './kamailio-rpc.js';
+import { endCall, keptEvents, type KamailioRpc } from './kamailio-rpc.js';
 import { Outbox } from './outbox.js';
 import { endedBySystem, toSessionReport, type MappingContext } from './session-report.js';
 import { Shipper, type BatchReporter } from './shipper.js';
@@ -49,13 +49,29 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   function receive(text: string): void {
     const event = parseDialogEvent(text);
-    if (event?.event === 'end' && endingForApi.has(event.callId)) event.by = 'S';
-    const report = event && toSessionReport(event, context);
-    if (!report) {
-      log.warn({ message: text.slice(0, 200) }, 'ignored a message that is not a dialog event');
-      return;
+    if (event) handle(event);
+    else log.warn({ message: text.slice(0, 200) }, 'ignored a message that is not a dialog event');
+  }
+
+  function handle(event: DialogEvent): void {
+    if (event.event === 'end' && endingForApi.has(event.callId)) event.by = 'S';
+    const report = toSessionReport(event, context);
+    if (report) enqueue(report);
+    else log.warn({ callId: event.callId, time: event.time }, 'ignored a dialog event with an unreadable time');
+  }
+
+  /**
+   * On every (re)connection, the events of the last minutes again: those that happened while no
+   * agent was connected are delivered now, and the store ignores the ones it already has.
+   */
+  async function recover(): Promise<void> {
+    try {
+      const events = await keptEvents(deps.rpc);
+      events.forEach(handle);
+      log.info({ events: events.length }, 'replayed the recent events Kamailio kept');
+    } catch (error) {
+      log.warn({ err: error }, 'could not read the events Kamailio kept; calls during the disconnection may be missing');
     }
-    enqueue(report);
   }
 
   async function terminate(command: TerminateCommand): Promise<void> {
@@ -68,7 +84,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     enqueue(endedBySystem(command.callId, context, new Date(), outcome === 'bye' ? 'BYE' : outcome === 'cancelled' ? '487' : undefined));
   }
 
-  const evapi = new EvapiLink({ ...config.evapi, onMessage: receive, log: log.child({ part: 'evapi' }) });
+  const evapi = new EvapiLink({ ...config.evapi, onMessage: receive, onConnect: () => void recover(), log: log.child({ part: 'evapi' }) });
   const commands = new TerminateCommands({
     source: deps.api,
     sbcServer: config.sbcServer,

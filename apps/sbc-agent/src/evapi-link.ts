@@ -8,6 +8,8 @@ export interface EvapiLinkOptions {
   host: string;
   port: number;
   onMessage: (text: string) => void;
+  /** Called on every successful connection, after which events start flowing. */
+  onConnect: () => void;
   log: Logger;
   /** Delay before the first reconnection; doubles up to 5 s. */
   retryDelayMs?: number;
@@ -43,6 +45,7 @@ export class EvapiLink {
       this.connected = true;
       this.failures = 0;
       log.info({ host, port }, 'connected to Kamailio evapi');
+      this.options.onConnect();
     });
     socket.on('data', (chunk: Buffer) => {
       let messages: string[];

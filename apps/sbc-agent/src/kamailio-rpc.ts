@@ -1,4 +1,6 @@
-// Kamailio's JSON-RPC over HTTP (jsonrpcs + xhttp), and ending a call through it.
+// Kamailio's JSON-RPC over HTTP (jsonrpcs + xhttp): ending a call, and reading the events kept
+// for a reconnecting agent.
+import { parseDialogEvent, type DialogEvent } from './dialog-event.js';
 
 export class KamailioRpcError extends Error {
   constructor(
@@ -73,4 +75,21 @@ export async function endCall(rpc: KamailioRpc, callId: string): Promise<EndCall
   // tm.reply_callid finds the INVITE transaction by Call-ID and CSeq number.
   await rpc.call('tm.reply_callid', [487, 'Request Terminated', callId, dialog.caller?.cseq ?? '1', dialog.callee?.tag || `sbc-agent-${Date.now()}`, '.']);
   return 'cancelled';
+}
+
+/** The htable (see RECOVERY_TABLE in kamailio.cfg) where Kamailio keeps a copy of each recent event. */
+const recoveryTable = 'sbcev';
+const eventOrder = { start: 0, answer: 1, end: 2 } as const;
+
+/**
+ * The dialog events Kamailio kept for a reconnecting agent, oldest first (a call's start before
+ * its answer before its end when they share a timestamp).
+ */
+export async function keptEvents(rpc: KamailioRpc): Promise<DialogEvent[]> {
+  const slots = (await rpc.call('htable.dump', [recoveryTable])) as { slot?: { value?: unknown }[] }[] | undefined;
+  const events = (slots ?? [])
+    .flatMap((slot) => slot.slot ?? [])
+    .map((entry) => (typeof entry.value === 'string' ? parseDialogEvent(entry.value) : undefined))
+    .filter((event): event is DialogEvent => event !== undefined);
+  return events.sort((a, b) => Number(a.time) - Number(b.time) || eventOrder[a.event] - eventOrder[b.event]);
 }

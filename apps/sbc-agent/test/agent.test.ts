@@ -65,9 +65,14 @@ class FakeApi {
 }
 
 class FakeRpc {
+  /** The calls that act on dialogs (reading the kept events is not one). */
   readonly calls: { method: string; params: unknown[] }[] = [];
-  constructor(private readonly dialogState: number | undefined) {}
+  constructor(
+    private readonly dialogState: number | undefined,
+    private readonly kept: object[] = [],
+  ) {}
   async call(method: string, params: unknown[] = []) {
+    if (method === 'htable.dump') return this.kept.map((event, entry) => ({ entry, size: 1, slot: [{ name: `k${entry}`, value: JSON.stringify(event), type: 'str' }] }));
     this.calls.push({ method, params });
     if (method === 'dlg.dlg_list') {
       return this.dialogState === undefined ? {} : { h_entry: 7, h_id: 42, state: this.dialogState, caller: { tag: 'ft', cseq: '3' }, callee: { tag: 'tt' } };
@@ -115,6 +120,22 @@ describe('the agent', () => {
     evapi.relay({ event: 'end', callId: 'c1', time: '1700000002.0', reason: 'BYE', by: 'A' });
     await api.delivered((report) => report.ended !== undefined);
     expect(api.reports.map((report) => Object.keys(report).find((key) => ['started', 'answered', 'ended'].includes(key)))).toEqual(['started', 'answered', 'ended']);
+  });
+
+  it('on connecting, delivers the recent events Kamailio kept, so calls made while the agent was away are not lost', async () => {
+    const api = new FakeApi();
+    const kept = [
+      { event: 'end', callId: 'missed', time: '1700000009.0', reason: 'BYE', by: 'B' },
+      { event: 'start', callId: 'missed', time: '1700000000.0', to: 'sip:+4580808080@h' },
+      { event: 'answer', callId: 'missed', time: '1700000000.0' },
+    ];
+    await start(api, new FakeRpc(4, kept));
+    await api.delivered((report) => report.ended !== undefined);
+    expect(api.reports).toEqual([
+      expect.objectContaining({ callId: 'missed', started: '2023-11-14T22:13:20.000Z', bNumber: '+4580808080' }),
+      expect.objectContaining({ callId: 'missed', answered: '2023-11-14T22:13:20.000Z' }),
+      expect.objectContaining({ callId: 'missed', ended: '2023-11-14T22:13:29.000Z', endedBy: 'B' }),
+    ]);
   });
 
   it('ends a confirmed call on a terminate command with dlg.end_dlg, and reports the end with endedBy S', async () => {
