@@ -94,7 +94,7 @@ function contractRouter(options: AppOptions): Router {
     ...customerRoutes(options),
     ...operationsRoutes(options),
   };
-  const router = new Router({ strict: true });
+  const router = new Router({ strict: true, sensitive: true });
   for (const op of options.contract.operations.values()) {
     const handler = handlers[op.operationId];
     if (!handler) throw new Error(`No handler for operation ${op.operationId}`);

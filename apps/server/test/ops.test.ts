@@ -68,6 +68,11 @@ describe('requests outside the contract', () => {
     expect(res.body).toMatchObject({ message: 'not_found' });
   });
 
+  it('treats paths as case-sensitive', async () => {
+    const res = await call(server, null, '/SBC/SESSION', { headers: bearer(admin) });
+    expect(res.body).toMatchObject({ status: 404, message: 'not_found' });
+  });
+
   it('answers 405 method_not_allowed with Allow for a method the path lacks', async () => {
     const res = await call(server, null, '/sbc/session', { method: 'POST', headers: bearer(admin) });
     expect(res.status).toBe(405);
@@ -175,5 +180,35 @@ describe('graceful shutdown', () => {
     await closed;
     await expect(fetch(`${own.url}/healthz`)).rejects.toThrow();
     await expect(own.store.ping()).rejects.toThrow();
+  });
+
+  it('answers 503 not_ready to a request that arrives on an open connection while shutting down', async () => {
+    const own = await startTestServer();
+    const token = await tokenFor(own, 'ADMIN');
+    await seed(own, { callId: 'slow@x' });
+    const original = own.store.getSessionJson.bind(own.store);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    own.store.getSessionJson = async (...args) => {
+      await gate;
+      return original(...args);
+    };
+    const { connect } = await import('node:net');
+    const socket = connect(own.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d) => (received += d));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(`GET /sbc/session/slow%40x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = own.close();
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await closed;
+    await ended;
+    expect(received).toMatch(/^HTTP\/1.1 200/);
+    expect(received).toContain('HTTP/1.1 503');
+    expect(received).toContain('"message":"not_ready"');
+    socket.destroy();
   });
 });
