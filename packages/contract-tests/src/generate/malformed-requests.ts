@@ -187,6 +187,24 @@ export const malformations: readonly Malformation[] = [
     },
   },
   {
+    name: 'query string longer than the server reads (over 16 KiB)',
+    refused: true,
+    appliesTo: (op) => hasQueryParameter(op) && refusesMalformedInput(op),
+    spoil: (_c, op, valid) => {
+      const name = op.parameters.find((p) => p.in === 'query' && p.schema['type'] !== 'array')!.name;
+      return fc.integer({ min: 17_000, max: 64_000 }).map((n) => withQuery(withoutQuery(valid, name), `${name}=${'9'.repeat(n)}`));
+    },
+  },
+  {
+    name: 'path in another letter case',
+    refused: true,
+    appliesTo: () => true,
+    spoil: (_c, _op, valid) => {
+      const { path, query } = splitTarget(valid.target);
+      return fc.constant({ ...valid, target: path.toUpperCase() + (query === undefined ? '' : `?${query}`) });
+    },
+  },
+  {
     name: 'control characters in the query',
     refused: true,
     // (Numbers and booleans are coerced the JavaScript way, which trims white space: `limit=1%0A` is 1.)

@@ -15,6 +15,8 @@ const seed = Number(process.env['SBC_FUZZ_SEED'] ?? 20261126);
 const awaitingServerFix: Record<string, string> = {
   'bad percent-encoding in the path (non-UTF-8 bytes)':
     'an undecodable Call-ID segment such as %zz or %C0%AF is kept as literal text: PATCH stores a session under it (expected 400)',
+  'query string longer than the server reads (over 16 KiB)':
+    "Node's HTTP parser answers 431 with no body; the contract documents no 431 (or 414) and no Error body comes with it",
 };
 
 describe('fuzzing the server with requests generated from the contract', () => {
