@@ -16,6 +16,8 @@ export interface FuzzTarget {
   coverage: CoverageRecorder;
   /** What is stored, as a client sees it: a refused request must leave it as it was. */
   snapshot(): Promise<string>;
+  /** Other callers' credential headers (`{}` for none): one request in four goes out as one of them instead. */
+  otherCredentials?: ReadonlyArray<Record<string, string>>;
 }
 
 export interface FuzzOptions {
@@ -25,13 +27,22 @@ export interface FuzzOptions {
   timeoutMs: number;
 }
 
-/** Every operation of the contract, valid requests one part in three, malformed ones the rest. */
-export function requestArbitrary(context: RequestContext): fc.Arbitrary<GeneratedRequest> {
-  return fc.oneof(
+/** Every operation of the contract, valid requests one part in three, malformed ones the rest; sometimes from another caller. */
+export function requestArbitrary(context: RequestContext, otherCredentials: ReadonlyArray<Record<string, string>> = []): fc.Arbitrary<GeneratedRequest> {
+  const requests = fc.oneof(
     ...[...context.contract.operations.values()].map((op) =>
       fc.oneof({ weight: 1, arbitrary: validRequestArbitrary(context, op) }, { weight: 2, arbitrary: malformedRequestArbitrary(context, op) }),
     ),
   );
+  if (otherCredentials.length === 0) return requests;
+  const caller = fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...otherCredentials) });
+  return fc.tuple(requests, caller).map(([request, credentials]) => (credentials ? asCaller(context, request, credentials) : request));
+}
+
+function asCaller(context: RequestContext, request: GeneratedRequest, credentials: Record<string, string>): GeneratedRequest {
+  const headers = { ...request.headers };
+  for (const name of Object.keys(context.credentials)) delete headers[name];
+  return { ...request, headers: { ...headers, ...credentials } };
 }
 
 /** What is wrong with the server's answer to one generated request, or undefined. */
@@ -56,7 +67,7 @@ export async function fuzzOne(target: FuzzTarget, request: GeneratedRequest, tim
 
 /** Runs the property: every generated request gets a documented answer, never a 5xx or a hang, and refused ones change nothing. */
 export async function fuzzServer(target: FuzzTarget, options: FuzzOptions): Promise<void> {
-  const property = fc.asyncProperty(requestArbitrary(target.context), async (request) => {
+  const property = fc.asyncProperty(requestArbitrary(target.context, target.otherCredentials), async (request) => {
     const problem = await fuzzOne(target, request, options.timeoutMs);
     if (problem) {
       const body = request.body ? ` body ${JSON.stringify(request.body.toString('utf8').slice(0, 300))}` : '';

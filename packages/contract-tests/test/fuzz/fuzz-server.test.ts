@@ -30,6 +30,12 @@ describe('fuzzing the server with requests generated from the contract', () => {
         url: sut.url,
         coverage,
         snapshot: () => world.snapshot(),
+        otherCredentials: [
+          {},
+          ...(['RESELLER_ADMIN of A', 'RESELLER_ADMIN of B', 'SBC', 'VIEWER', 'expired token', 'revoked token'] as const).map((caller) => ({
+            authorization: `Bearer ${world.tokens[caller]}`,
+          })),
+        ],
         context: {
           contract,
           credentials: { authorization: `Bearer ${world.tokens.ADMIN}` },
