@@ -10,7 +10,7 @@ import { DEFAULT_SEED } from './dataset.js';
 import { rssOf } from './processes.js';
 import { markdownTable, table, verdict, type Figure } from './report.js';
 import { startNamed, type ServerName, type ServerOptions } from './servers.js';
-import { eventsRun, ingestRun, lookupRun, sequentialRun, type EventsRun, type LookupRun } from './stages.js';
+import { eventsRun, ingestRun, lookupRun, sequentialRun, type Contender, type EventsRun, type LookupRun } from './stages.js';
 import { lookupPaths, numberSearchPaths, writePaths } from './workload.js';
 
 /**
@@ -20,7 +20,7 @@ import { lookupPaths, numberSearchPaths, writePaths } from './workload.js';
 const MODES = {
   default: {
     sessions: 1_000_000,
-    lookup: { connections: 64, warmupSeconds: 3, seconds: 20, rounds: 2, paths: 20_000 },
+    lookup: { connections: 64, warmupSeconds: 3, seconds: 15, rounds: 3, paths: 20_000 },
     search: { numberPaths: 400, numberSeconds: 60, livePaths: 500, liveSeconds: 30 },
     ingest: {
       batch1000: { sessions: 60_000, maxSeconds: 45 },
@@ -100,6 +100,7 @@ const db: BenchDatabase = await benchDatabase(sessions, DEFAULT_SEED);
 const before = fingerprint(db.path);
 const figures: Figure[] = [];
 const readyTimes: number[] = [];
+const rawReadyTimes: number[] = [];
 const results: Record<string, unknown> = {};
 
 figures.push({
@@ -112,18 +113,26 @@ figures.push({
 if (stages.has('lookup')) {
   noteLoad('lookup');
   const pathsFile = writePaths(CACHE_DIR, `lookup-${sessions}`, lookupPaths(DEFAULT_SEED, sessions, mode.lookup.paths));
+  const contenders: Contender[] = [
+    { label: 'raw', server: 'raw', options: {} },
+    { label: 'koa', server: 'koa', options: {} },
+    { label: 'sbc', server: 'sbc', options: serverOptions },
+    // The product without its per-request access log line: what logging costs, measured.
+    { label: 'sbc-quiet', server: 'sbc', options: { ...serverOptions, logLevel: 'warn' } },
+  ];
   const runs: LookupRun[] = [];
   for (let round = 1; round <= mode.lookup.rounds; round++) {
-    for (const name of ['raw', 'koa', 'sbc'] as const) {
-      const run = await lookupRun(name, round, db, pathsFile, mode.lookup, name === 'sbc' ? serverOptions : {});
-      if (name === 'sbc') readyTimes.push(run.readyMs);
-      log(`  ${name} round ${round}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}`);
+    for (const contender of contenders) {
+      const run = await lookupRun(contender, round, db, pathsFile, mode.lookup);
+      if (contender.label === 'sbc') readyTimes.push(run.readyMs);
+      if (contender.label === 'raw') rawReadyTimes.push(run.readyMs);
+      log(`  ${contender.label} round ${round}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}`);
       runs.push(run);
     }
   }
   // Each server's best round: the one least disturbed by whatever else the machine was doing.
-  const best = (name: ServerName) => runs.filter((r) => r.server === name).sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0] as LookupRun;
-  const [sbc, raw, koa] = [best('sbc'), best('raw'), best('koa')];
+  const best = (label: string) => runs.filter((r) => r.contender === label).sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0] as LookupRun;
+  const [sbc, raw, koa, quiet] = [best('sbc'), best('raw'), best('koa'), best('sbc-quiet')];
   const bad = runs.filter((r) => r.non2xx > 0 || r.errors > 0);
   results['lookup'] = { connections: mode.lookup.connections, seconds: mode.lookup.seconds, runs, best: { sbc, raw, koa } };
   const note = (run: LookupRun) => `p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`;
@@ -131,6 +140,7 @@ if (stages.has('lookup')) {
     { name: 'lookup: SBC session API', value: sbc.requestsPerSecond, unit: 'req/s', note: note(sbc) },
     { name: 'lookup: raw node:http baseline', value: raw.requestsPerSecond, unit: 'req/s', note: note(raw) },
     { name: 'lookup: bare Koa baseline', value: koa.requestsPerSecond, unit: 'req/s', note: note(koa) },
+    { name: 'lookup: SBC session API, LOG_LEVEL=warn', value: quiet.requestsPerSecond, unit: 'req/s', note: `${note(quiet)}; no access log line per request: ${(quiet.requestsPerSecond / sbc.requestsPerSecond).toFixed(2)}x the default` },
     { name: 'lookup throughput / raw', value: sbc.requestsPerSecond / raw.requestsPerSecond, unit: 'x', target: { op: '>=', value: 0.8 } },
     { name: 'lookup throughput / Koa', value: sbc.requestsPerSecond / koa.requestsPerSecond, unit: 'x', target: { op: '>=', value: 1.0 } },
     { name: 'lookup p99 / raw p99', value: raw.p99Ms > 0 ? sbc.p99Ms / raw.p99Ms : null, unit: 'x', target: { op: '<=', value: 2.0 }, note: `${sbc.p99Ms} ms vs ${raw.p99Ms} ms (autocannon: whole ms)` },
@@ -160,7 +170,7 @@ if (stages.has('search')) {
 }
 
 if (readyTimes.length > 0) {
-  figures.push({ name: 'start to /readyz answering', value: median(readyTimes), unit: 'ms', target: { op: '<=', value: 1000 }, note: `median of ${readyTimes.length} starts on the data set, max ${Math.max(...readyTimes).toFixed(0)} ms` });
+  figures.push({ name: 'start to /readyz answering', value: median(readyTimes), unit: 'ms', target: { op: '<=', value: 1000 }, note: `median of ${readyTimes.length} starts on the data set, max ${Math.max(...readyTimes).toFixed(0)} ms${rawReadyTimes.length ? `; the raw baseline (node + better-sqlite3 only) starts in ${median(rawReadyTimes).toFixed(0)} ms` : ''}` });
 }
 const after = fingerprint(db.path);
 if (after !== before) {

@@ -8,8 +8,15 @@ import type { BenchDatabase } from './database.js';
 import { children, rssOf, runJsonChild, type ServerProcess } from './processes.js';
 import { startNamed, type ServerName, type ServerOptions } from './servers.js';
 
-export interface LookupRun extends HttpLoadResult {
+/** A server in the lookup comparison: which one, and how it is started. */
+export interface Contender {
+  label: string;
   server: ServerName;
+  options: ServerOptions;
+}
+
+export interface LookupRun extends HttpLoadResult {
+  contender: string;
   round: number;
   readyMs: number;
   rssReadyBytes: number;
@@ -18,20 +25,19 @@ export interface LookupRun extends HttpLoadResult {
 
 /** One server's lookup run: start it, warm it up, load it, note its memory, stop it. */
 export async function lookupRun(
-  name: ServerName,
+  contender: Contender,
   round: number,
   db: BenchDatabase,
   pathsFile: string,
   load: { connections: number; warmupSeconds: number; seconds: number },
-  options: ServerOptions,
 ): Promise<LookupRun> {
-  const server = await startNamed(name, db.path, options);
+  const server = await startNamed(contender.server, db.path, contender.options);
   try {
     const rssReadyBytes = rssOf(server.pid);
     const input = { url: server.url, token: db.tokens.admin, pathsFile, connections: load.connections };
     await runJsonChild<HttpLoadResult>(children('http-load'), { ...input, seconds: load.warmupSeconds }, 120_000);
     const result = await runJsonChild<HttpLoadResult>(children('http-load'), { ...input, seconds: load.seconds }, 300_000);
-    return { server: name, round, readyMs: server.readyMs, rssReadyBytes, rssAfterBytes: rssOf(server.pid), ...result };
+    return { contender: contender.label, round, readyMs: server.readyMs, rssReadyBytes, rssAfterBytes: rssOf(server.pid), ...result };
   } finally {
     await server.stop();
   }
