@@ -107,7 +107,7 @@ figures.push({
   name: 'data set load through the store',
   value: db.load.sessionsPerSecond,
   unit: 'sessions/s',
-  note: `${db.sessions.toLocaleString('en-US')} sessions in ${db.load.seconds.toFixed(1)} s (${db.load.storeSeconds.toFixed(1)} s in applyReports, batches of ${db.load.batchSize})${db.cached ? ', measured when the cache was built' : ''}; file ${(db.fileBytes / MB).toFixed(0)} MB`,
+  note: `${db.sessions.toLocaleString('en-US')} sessions in ${db.load.seconds.toFixed(1)} s (${db.load.storeSeconds.toFixed(1)} s in applyReports, batches of ${db.load.batchSize})${db.cached ? ', measured when the cache was built' : ''}${db.migratedFrom ? ' (under an earlier schema, then migrated by the server)' : ''}; file ${(db.fileBytes / MB).toFixed(0)} MB`,
 });
 
 if (stages.has('lookup')) {
