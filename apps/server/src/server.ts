@@ -5,6 +5,7 @@ import { loadContract } from '@sbc/contract';
 import { createApp } from './app.js';
 import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
+import { IngestQueue } from './ingest-queue.js';
 import { runMaintenance } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -60,6 +61,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const app = createApp({
     store,
     hub,
+    ingestQueue: new IngestQueue(store, hub, now),
     logger,
     now,
     metrics: new Metrics(),

@@ -259,3 +259,25 @@ describe('POST /sbc/ingest', () => {
     expect(res.body).toMatchObject({ status: 422, message: 'sessions' });
   });
 });
+
+describe('concurrent reports (applied together in one commit)', () => {
+  it('answers each request with its own outcome, under its own token', async () => {
+    await report({ started: t(0) }, sbc, 'owned@x');
+    const other = await tokenFor(server, 'SBC', { sbcServer: '10.0.0.2' });
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => report({ started: t(i) }, sbc, `c${i}@x`)),
+      report({ answered: t(1) }, other, 'owned@x'),
+      report({ started: t(9), ended: t(1) }, sbc, 'bad@x'),
+    ]);
+    expect(answers.slice(0, 20).map((a) => a.status)).toEqual(Array(20).fill(201));
+    expect(answers[20]!.body).toMatchObject({ status: 409, message: 'sbcServer' });
+    expect(answers[21]!.body).toMatchObject({ status: 422, message: 'ended' });
+    expect((await stored('c7@x')).started).toBe(t(7));
+  });
+
+  it('creates once and updates once when two requests carry the same new call', async () => {
+    const answers = await Promise.all([report({ started: t(0) }, sbc, 'twin@x'), report({ answered: t(2) }, sbc, 'twin@x')]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    expect(await stored('twin@x')).toMatchObject({ started: t(0), answered: t(2) });
+  });
+});

@@ -1,5 +1,6 @@
 import type { Contract } from '@sbc/contract';
 import type { EventHub } from '../events/hub.js';
+import type { IngestQueue } from '../ingest-queue.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionStore } from '../store/session-store.js';
@@ -8,6 +9,7 @@ import type { SessionStore } from '../store/session-store.js';
 export interface RouteDeps {
   store: SessionStore;
   hub: EventHub;
+  ingestQueue: IngestQueue;
   metrics: Metrics;
   logger: Logger;
   contract: Contract;

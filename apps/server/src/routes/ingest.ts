@@ -13,7 +13,7 @@ function reporterOf(principal: Principal): Reporter {
   return { sbcServer: principal.sbcServer };
 }
 
-export function ingestRoutes({ store, hub, now }: RouteDeps) {
+export function ingestRoutes({ ingestQueue }: RouteDeps) {
   return {
     async reportSession(ctx: Context, { path, body, principal }: OperationInput) {
       const callId = path['id'] as string;
@@ -21,10 +21,8 @@ export function ingestRoutes({ store, hub, now }: RouteDeps) {
       if (report.callId !== undefined && report.callId !== callId) {
         throw unprocessable('callId', 'callId in the body differs from the Call-ID in the path');
       }
-      const { outcomes, events } = await store.applyReports([{ callId, report }], reporterOf(principal!), now());
-      const outcome = outcomes[0]!;
+      const outcome = (await ingestQueue.submit([{ callId, report }], reporterOf(principal!)))[0]!;
       if (outcome.result === 'rejected') throw new ApiError(outcome.status, outcome.field, outcome.description);
-      hub.publish(events);
       ctx.status = outcome.result === 'created' ? 201 : 200;
       ctx.body = outcome.session;
     },
@@ -32,8 +30,7 @@ export function ingestRoutes({ store, hub, now }: RouteDeps) {
     async ingestSessions(ctx: Context, { body, principal }: OperationInput) {
       const { sessions } = body as IngestRequest;
       const reports = sessions.map((report) => ({ callId: report.callId, report }));
-      const { outcomes, events } = await store.applyReports(reports, reporterOf(principal!), now());
-      hub.publish(events);
+      const outcomes = await ingestQueue.submit(reports, reporterOf(principal!));
       const response: IngestResponse = { created: 0, updated: 0, unchanged: 0, rejected: 0, results: [] };
       outcomes.forEach((outcome, i) => {
         const callId = reports[i]!.callId;

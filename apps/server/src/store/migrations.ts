@@ -93,6 +93,11 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX terminate_commands_sbc ON terminate_commands(sbc_server, event_id);
     `,
   },
+  {
+    version: 2,
+    name: 'drop sessions_live_created: sessions_live already finds stale calls, and every index slows ingest',
+    sql: 'DROP INDEX sessions_live_created;',
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

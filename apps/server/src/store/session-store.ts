@@ -53,6 +53,8 @@ export interface SessionFilter {
 export interface ReportInput {
   callId: string;
   report: SessionReport;
+  /** Who sent this report, when reports of several senders are applied together. */
+  reporter?: Reporter;
 }
 
 /** Who sends reports: an SBC node bound to its address, or an administrator. */
@@ -85,7 +87,10 @@ export interface SessionStore {
   /** The same session as its stored JSON text, for answering without re-serialising it. */
   getSessionJson(callId: string, scope: Scope): Promise<string | undefined>;
   listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }>;
-  /** Applies reports in order in one durable transaction; returns one outcome per report and the events they caused. */
+  /**
+   * Applies reports in order in one durable transaction; returns one outcome per report and the
+   * events they caused. `reporter` applies to each report that does not name its own.
+   */
   applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }>;
   /** Marks a live session as termination requested and stores the terminate command for its SBC. */
   requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest>;

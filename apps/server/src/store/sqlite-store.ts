@@ -159,11 +159,11 @@ export class SqliteSessionStore implements SessionStore {
     const apply = this.db.transaction(() => {
       const outcomes: ReportOutcome[] = [];
       const events: Event[] = [];
-      for (const { callId, report } of reports) {
+      for (const { callId, report, reporter: own } of reports) {
         const row = this.sessionRow(callId);
         const existing = row ? (JSON.parse(row.data) as Session) : undefined;
         const merged = mergeReport(existing, callId, report, {
-          reporterSbc: reporter.sbcServer,
+          reporterSbc: (own ?? reporter).sbcServer,
           terminationRequested: row?.termination_requested_at != null,
         });
         if (!merged.ok) {

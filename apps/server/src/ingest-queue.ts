@@ -1,0 +1,54 @@
+import type { Event } from '@sbc/contract';
+import type { EventHub } from './events/hub.js';
+import type { ReportInput, ReportOutcome, Reporter, SessionStore } from './store/session-store.js';
+
+interface Waiting {
+  reports: ReportInput[];
+  resolve(outcomes: ReportOutcome[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: the reports of every ingest request that arrives in the same turn of the event
+ * loop are applied in one transaction, so that one disk flush acknowledges them all. Each
+ * request still gets its own outcomes, and only after the flush (a 2xx means on disk).
+ */
+export class IngestQueue {
+  private waiting: Waiting[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly hub: EventHub,
+    private readonly now: () => Date,
+  ) {}
+
+  submit(reports: ReportInput[], reporter: Reporter): Promise<ReportOutcome[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ reports: reports.map((r) => ({ ...r, reporter })), resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const group = this.waiting;
+    this.waiting = [];
+    this.scheduled = false;
+    let result: { outcomes: ReportOutcome[]; events: Event[] };
+    try {
+      result = await this.store.applyReports(group.flatMap((w) => w.reports), {}, this.now());
+    } catch (error) {
+      for (const w of group) w.reject(error);
+      return;
+    }
+    this.hub.publish(result.events);
+    let offset = 0;
+    for (const w of group) {
+      w.resolve(result.outcomes.slice(offset, offset + w.reports.length));
+      offset += w.reports.length;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { latestVersion, migrate } from '../src/store/migrations.js';
+
+describe('schema migrations', () => {
+  it('bring an empty database to the latest version, once', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    migrate(db);
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    expect(versions).toEqual(Array.from({ length: latestVersion }, (_, i) => i + 1));
+  });
+
+  it('refuse a database newer than the code', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(latestVersion + 1, 'future', 'now');
+    expect(() => migrate(db)).toThrow(/newer than this server/);
+  });
+
+  it('leave the list query plans on their indexes', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => (r as { detail: string }).detail).join(' | ');
+    expect(plan("SELECT data FROM sessions WHERE call_id = 'x'")).toContain('USING INDEX sqlite_autoindex_sessions_1');
+    expect(plan('SELECT data FROM sessions WHERE live = 1 ORDER BY started_key DESC, call_id LIMIT 100')).toContain('USING INDEX sessions_live');
+    expect(plan('SELECT data FROM sessions ORDER BY started_key DESC, call_id LIMIT 100')).toContain('sessions_order');
+    expect(plan("SELECT data FROM sessions WHERE source_customer_id = 'a' OR destination_customer_id = 'a'")).toMatch(/sessions_source_customer.*sessions_destination_customer/);
+    expect(plan("SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < 'x' LIMIT 10")).toContain('sessions_ended');
+  });
+});
