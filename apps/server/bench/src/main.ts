@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { benchDatabase, CACHE_DIR, type BenchDatabase } from './database.js';
-import { DEFAULT_SEED } from './dataset.js';
+import { customers, DEFAULT_SEED } from './dataset.js';
 import { rssOf } from './processes.js';
 import { markdownTable, table, verdict, type Figure } from './report.js';
 import { startNamed, type ServerName, type ServerOptions } from './servers.js';
@@ -66,6 +66,8 @@ const serverOptions: ServerOptions = {
   ...(args.profile ? { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
 };
 
+/** The reseller whose administrator the reseller lookup uses (its token is made with the data set). */
+const RESELLER = customers()[0]?.id as string;
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const loads: Array<{ at: string; stage: string; load1: number; load5: number }> = [];
 function noteLoad(stage: string) {
@@ -113,17 +115,21 @@ figures.push({
 if (stages.has('lookup')) {
   noteLoad('lookup');
   const pathsFile = writePaths(CACHE_DIR, `lookup-${sessions}`, lookupPaths(DEFAULT_SEED, sessions, mode.lookup.paths));
+  const resellerFile = writePaths(CACHE_DIR, `lookup-reseller-${sessions}`, lookupPaths(DEFAULT_SEED, sessions, mode.lookup.paths, RESELLER));
+  const admin = { token: db.tokens.admin, pathsFile };
   const contenders: Contender[] = [
-    { label: 'raw', server: 'raw', options: {} },
-    { label: 'koa', server: 'koa', options: {} },
-    { label: 'sbc', server: 'sbc', options: serverOptions },
+    { label: 'raw', server: 'raw', options: {}, ...admin },
+    { label: 'koa', server: 'koa', options: {}, ...admin },
+    { label: 'sbc', server: 'sbc', options: serverOptions, ...admin },
     // The product without its per-request access log line: what logging costs, measured.
-    { label: 'sbc-quiet', server: 'sbc', options: { ...serverOptions, logLevel: 'warn' } },
+    { label: 'sbc-quiet', server: 'sbc', options: { ...serverOptions, logLevel: 'warn' }, ...admin },
+    // A reseller's administrator, the seed's own user: the scope check on every lookup.
+    { label: 'sbc-reseller', server: 'sbc', options: serverOptions, token: db.tokens.resellerAdmin, pathsFile: resellerFile },
   ];
   const runs: LookupRun[] = [];
   for (let round = 1; round <= mode.lookup.rounds; round++) {
     for (const contender of contenders) {
-      const run = await lookupRun(contender, round, db, pathsFile, mode.lookup);
+      const run = await lookupRun(contender, round, db, mode.lookup);
       if (contender.label === 'sbc') readyTimes.push(run.readyMs);
       if (contender.label === 'raw') rawReadyTimes.push(run.readyMs);
       log(`  ${contender.label} round ${round}: ${run.requestsPerSecond.toFixed(0)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}`);
@@ -132,7 +138,7 @@ if (stages.has('lookup')) {
   }
   // Each server's best round: the one least disturbed by whatever else the machine was doing.
   const best = (label: string) => runs.filter((r) => r.contender === label).sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0] as LookupRun;
-  const [sbc, raw, koa, quiet] = [best('sbc'), best('raw'), best('koa'), best('sbc-quiet')];
+  const [sbc, raw, koa, quiet, reseller] = [best('sbc'), best('raw'), best('koa'), best('sbc-quiet'), best('sbc-reseller')];
   const bad = runs.filter((r) => r.non2xx > 0 || r.errors > 0);
   results['lookup'] = { connections: mode.lookup.connections, seconds: mode.lookup.seconds, runs, best: { sbc, raw, koa } };
   const note = (run: LookupRun) => `p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`;
@@ -141,6 +147,7 @@ if (stages.has('lookup')) {
     { name: 'lookup: raw node:http baseline', value: raw.requestsPerSecond, unit: 'req/s', note: note(raw) },
     { name: 'lookup: bare Koa baseline', value: koa.requestsPerSecond, unit: 'req/s', note: note(koa) },
     { name: 'lookup: SBC session API, LOG_LEVEL=warn', value: quiet.requestsPerSecond, unit: 'req/s', note: `${note(quiet)}; no access log line per request: ${(quiet.requestsPerSecond / sbc.requestsPerSecond).toFixed(2)}x the default` },
+    { name: 'lookup: SBC session API, RESELLER_ADMIN', value: reseller.requestsPerSecond, unit: 'req/s', note: `${note(reseller)}; sessions of the reseller's own customers: ${(reseller.requestsPerSecond / sbc.requestsPerSecond).toFixed(2)}x ADMIN` },
     { name: 'lookup throughput / raw', value: sbc.requestsPerSecond / raw.requestsPerSecond, unit: 'x', target: { op: '>=', value: 0.8 } },
     { name: 'lookup throughput / Koa', value: sbc.requestsPerSecond / koa.requestsPerSecond, unit: 'x', target: { op: '>=', value: 1.0 } },
     { name: 'lookup p99 / raw p99', value: raw.p99Ms > 0 ? sbc.p99Ms / raw.p99Ms : null, unit: 'x', target: { op: '<=', value: 2.0 }, note: `${sbc.p99Ms} ms vs ${raw.p99Ms} ms (autocannon: whole ms)` },

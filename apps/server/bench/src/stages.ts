@@ -13,6 +13,9 @@ export interface Contender {
   label: string;
   server: ServerName;
   options: ServerOptions;
+  /** Who asks, and for which sessions (paths in a file, for the load generator). */
+  token: string;
+  pathsFile: string;
 }
 
 export interface LookupRun extends HttpLoadResult {
@@ -28,13 +31,12 @@ export async function lookupRun(
   contender: Contender,
   round: number,
   db: BenchDatabase,
-  pathsFile: string,
   load: { connections: number; warmupSeconds: number; seconds: number },
 ): Promise<LookupRun> {
   const server = await startNamed(contender.server, db.path, contender.options);
   try {
     const rssReadyBytes = rssOf(server.pid);
-    const input = { url: server.url, token: db.tokens.admin, pathsFile, connections: load.connections };
+    const input = { url: server.url, token: contender.token, pathsFile: contender.pathsFile, connections: load.connections };
     await runJsonChild<HttpLoadResult>(children('http-load'), { ...input, seconds: load.warmupSeconds }, 120_000);
     const result = await runJsonChild<HttpLoadResult>(children('http-load'), { ...input, seconds: load.seconds }, 300_000);
     return { contender: contender.label, round, readyMs: server.readyMs, rssReadyBytes, rssAfterBytes: rssOf(server.pid), ...result };

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dayOf, session } from './dataset.js';
+import { customers, dayOf, session } from './dataset.js';
 import { Random } from './random.js';
 
 /**
@@ -13,10 +13,17 @@ export function writePaths(dir: string, name: string, paths: string[]): string {
   return file;
 }
 
-/** GET /sbc/session/{id} of random existing sessions. */
-export function lookupPaths(seed: number, sessions: number, count: number): string[] {
+/** GET /sbc/session/{id} of random existing sessions; with `reseller`, only of its customers' sessions. */
+export function lookupPaths(seed: number, sessions: number, count: number, reseller?: string): string[] {
   const random = new Random(seed ^ 0x10c0);
-  return Array.from({ length: count }, () => `/sbc/session/${encodeURIComponent(session(seed, random.int(0, sessions - 1), dayOf(sessions)).callId)}`);
+  const inScope = new Set(customers().filter((c) => c.id === reseller || c.parentReseller === reseller).map((c) => c.id));
+  const paths: string[] = [];
+  while (paths.length < count) {
+    const call = session(seed, random.int(0, sessions - 1), dayOf(sessions));
+    const owner = call.sourceCustomerId ?? call.destinationCustomerId ?? '';
+    if (reseller === undefined || inScope.has(owner)) paths.push(`/sbc/session/${encodeURIComponent(call.callId)}`);
+  }
+  return paths;
 }
 
 /**
