@@ -7,6 +7,8 @@ export interface SendOptions {
   timeoutMs?: number;
   /** How long an event stream is read before the client hangs up (its body is what arrived by then). */
   streamMs?: number;
+  /** Hangs up on a stream as soon as what arrived satisfies this, without waiting out `streamMs`. */
+  until?: (received: string) => boolean;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -16,7 +18,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 8 });
  * all, which fetch would normalise - and reads the whole answer (or the first moments of a stream).
  */
 export function send(baseUrl: string, request: WireRequest, options: SendOptions = {}): Promise<WireResponse> {
-  const { timeoutMs = 5000, streamMs = 150 } = options;
+  const { timeoutMs = 5000, streamMs = 150, until } = options;
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -38,24 +40,32 @@ export function send(baseUrl: string, request: WireRequest, options: SendOptions
           clearTimeout(timer);
           resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) });
         };
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', finish);
+        const isStream = response.headers['content-type']?.startsWith('text/event-stream') ?? false;
+        const hangUp = () => {
+          clearTimeout(streamTimer);
+          response.removeAllListeners('end');
+          outgoing.destroy();
+          finish();
+        };
+        const streamTimer = isStream ? setTimeout(hangUp, streamMs) : undefined;
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (isStream && until?.(Buffer.concat(chunks).toString('utf8'))) hangUp();
+        });
+        response.on('end', () => {
+          clearTimeout(streamTimer);
+          finish();
+        });
         response.on('error', (error) => {
           clearTimeout(timer);
           reject(error);
         });
-        if (response.headers['content-type']?.startsWith('text/event-stream')) {
-          setTimeout(() => {
-            response.removeAllListeners('end');
-            outgoing.destroy();
-            finish();
-          }, streamMs);
-        }
       },
     );
+    // (Once the answer is resolved, the error of a deliberate hang-up changes nothing.)
     outgoing.on('error', (error) => {
       clearTimeout(timer);
-      if (!outgoing.destroyed || chunks.length === 0) reject(error);
+      reject(error);
     });
     outgoing.end(request.body);
   });

@@ -59,12 +59,15 @@ export const isolationChecks: Record<string, (target: IsolationTarget) => Promis
 
   async "receives no event of B's calls, replayed or live"(target) {
     const { url, world } = target;
-    const stream = send(url, world.as(resellerA, { method: 'GET', target: '/sbc/events', headers: { 'last-event-id': '0' } }), { streamMs: 600 });
-    await new Promise((resolve) => setTimeout(resolve, 150));
     const started = '2026-01-03T09:00:00.000Z';
     const unique = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
     const newOfA = `new-a-${unique}@10.0.0.1`;
     const newOfB = `new-b-${unique}@10.0.0.2`;
+    // B's new call is ingested first: once A's own new call has arrived, B's would have too.
+    const untilOwn = (text: string) => parseEventStream(text).some((m) => m.data.includes(newOfA));
+    const stream = send(url, world.as(resellerA, { method: 'GET', target: '/sbc/events', headers: { 'last-event-id': '0' } }), { streamMs: 5000, until: untilOwn });
+    // Whether the stream is live before the ingest or replays it after, A's new call reaches it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const ingest = jsonRequest('POST', '/sbc/ingest', {
       sessions: [
         { callId: newOfB, sbcServer: sbcNodes.b, started, sourceCustomerId: customers.customerB1 },

@@ -1,5 +1,6 @@
 import type { Contract } from '@sbc/contract';
 import type { CoverageRecorder } from '../report/coverage.js';
+import { parseEventStream } from '../spec/event-stream.js';
 import type { DocumentedPair } from '../spec/matrix.js';
 import { describeExchange, exchange } from './exchange.js';
 import { scenarioFor } from './scenarios.js';
@@ -21,7 +22,9 @@ export async function pairProblem(target: PairTarget, pair: DocumentedPair): Pro
   const scenario = scenarioFor(target.contract, pair, target.world);
   if (!scenario) return `no scenario makes ${pair.label} answer ${pair.status}: add one to src/server/scenarios.ts`;
   const request = target.world.as(scenario.as, scenario.request);
-  const run = () => exchange(target.contract, target.url, request, target.coverage, 'scenario');
+  // A stream is read until its first event (the scenario replays stored ones), so that there is an Event to check.
+  const firstEvent = { streamMs: 5000, until: (text: string) => parseEventStream(text).length > 0 };
+  const run = () => exchange(target.contract, target.url, request, target.coverage, 'scenario', firstEvent);
   const result = scenario.storeDown ? await withFailingStore(target.store, run) : await run();
   if (result.response.status !== Number(pair.status)) return `expected ${pair.status}: ${describeExchange(request, result)}`;
   return result.problem ? describeExchange(request, result) : undefined;

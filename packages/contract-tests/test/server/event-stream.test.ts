@@ -10,7 +10,8 @@ describe('the event stream sends only Events the contract describes', () => {
   it('replays every stored event as a valid Event, in order, named by its type', async () => {
     const { contract, sut, world, coverage } = fixture;
     const request = world.as('ADMIN', { method: 'GET', target: '/sbc/events', headers: { 'last-event-id': '0' } });
-    const result = await exchange(contract, sut.url, request, coverage, 'scenario', { streamMs: 300 });
+    const untilThree = (text: string) => parseEventStream(text).length >= 3;
+    const result = await exchange(contract, sut.url, request, coverage, 'scenario', { streamMs: 5000, until: untilThree });
     expect(result.problem, describeExchange(request, result)).toBeUndefined();
     const messages = parseEventStream(result.response.body.toString('utf8'));
     expect(messages.length).toBeGreaterThanOrEqual(3);
@@ -23,7 +24,8 @@ describe('the event stream sends only Events the contract describes', () => {
     const end = world.as('ADMIN', { method: 'DELETE', target: `/sbc/session/${encodeURIComponent(sessions.liveOfA)}`, headers: {} });
     expect((await exchange(contract, sut.url, end, coverage, 'scenario')).response.status).toBe(200);
     const request = world.as('SBC', { method: 'GET', target: '/sbc/events', headers: {} });
-    const result = await exchange(contract, sut.url, request, coverage, 'scenario', { streamMs: 300 });
+    const untilCommand = (text: string) => text.includes('"type":"terminate"');
+    const result = await exchange(contract, sut.url, request, coverage, 'scenario', { streamMs: 5000, until: untilCommand });
     expect(result.problem, describeExchange(request, result)).toBeUndefined();
     const commands = parseEventStream(result.response.body.toString('utf8')).map((m) => JSON.parse(m.data) as { type: string; callId: string });
     expect(commands).toContainEqual(expect.objectContaining({ type: 'terminate', callId: sessions.liveOfA }));

@@ -76,14 +76,12 @@ describe('the documented-answer check fails on a server that', () => {
   });
 
   it('streams an event that is not an Event', async () => {
-    const breakage: Breakage = {
-      response: (_q, r) => ({ ...r, body: Buffer.from(r.body.toString('utf8').replace(/"type":"started"/g, '"type":"transferred"')) }),
-    };
+    const breakage: Breakage = { stream: (text) => text.replace(/"type":"started"/g, '"type":"transferred"') };
     expect(await pairProblemOn(breakage, 'streamEvents', '200')).toMatch(/is not an Event/);
   });
 
   it('names a streamed event other than by its type', async () => {
-    const breakage: Breakage = { response: (_q, r) => ({ ...r, body: Buffer.from(r.body.toString('utf8').replace(/event: started/g, 'event: message')) }) };
+    const breakage: Breakage = { stream: (text) => text.replace(/event: started/g, 'event: message') };
     expect(await pairProblemOn(breakage, 'streamEvents', '200')).toMatch(/sent as 'message' but its type is started/);
   });
 });
@@ -122,7 +120,7 @@ describe("the isolation checks fail on a server that shows reseller A reseller B
     const { contract, world, coverage } = fixture;
     // The bug: reseller A's token is treated as an administrator's.
     const url = await brokenUrl({ request: swapToken(world.tokens['RESELLER_ADMIN of A'], world.tokens.ADMIN) });
-    expect(await check({ contract, url, world, coverage })).toBeDefined();
+    expect(await check({ contract, url, world, coverage })).toMatch(/B's|of others/);
   });
 });
 
