@@ -6,5 +6,8 @@ export default defineConfig({
     // The server under test uses better-sqlite3, a native addon: forks, not threads.
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    // Each test talks to a real server; under a full `pnpm test` on 2 cores, 5 s is too tight.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });
