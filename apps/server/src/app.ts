@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
 import { ApiError, internalError, notReady } from './errors.js';
 import { redactUrl } from './logger.js';
-import { operationMiddleware, type Handler } from './operation.js';
+import { operationMiddleware, type Handler, type Handlers, type OperationId } from './operation.js';
 import { customerRoutes } from './routes/customers.js';
 import type { RouteDeps } from './routes/deps.js';
 import { eventRoutes } from './routes/events.js';
@@ -87,7 +87,7 @@ function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
 
 /** One route per operation of the contract; `/docs` is the only path outside it. */
 function contractRouter(options: AppOptions): Router {
-  const handlers: Record<string, Handler> = {
+  const handlers: Handlers = {
     ...sessionRoutes(options),
     ...ingestRoutes(options),
     ...eventRoutes(options),
@@ -96,7 +96,7 @@ function contractRouter(options: AppOptions): Router {
   };
   const router = new Router({ strict: true, sensitive: true });
   for (const op of options.contract.operations.values()) {
-    const handler = handlers[op.operationId];
+    const handler = handlers[op.operationId as OperationId] as Handler<OperationId> | undefined;
     if (!handler) throw new Error(`No handler for operation ${op.operationId}`);
     const template = op.path.replace(/\{([^}]+)\}/g, ':$1');
     const steps: Middleware[] = [

@@ -1,19 +1,29 @@
-import type { OperationContract } from '@sbc/contract';
+import type { OperationContract, operations } from '@sbc/contract';
 import type { Context, Middleware } from 'koa';
 import { authenticate, authorize, presentedToken, type Principal } from './auth.js';
 import { ApiError, badRequest, unprocessable } from './errors.js';
 import type { SessionStore } from './store/session-store.js';
 
-/** A request as the contract parsed it: typed parameters, a validated body, and the caller. */
-export interface OperationInput {
-  path: Record<string, unknown>;
-  query: Record<string, unknown>;
-  header: Record<string, unknown>;
-  body: unknown;
+export type OperationId = keyof operations;
+type Parameters<Op extends OperationId, In extends 'path' | 'query' | 'header'> = NonNullable<operations[Op]['parameters'][In]>;
+type RequestBody<Op extends OperationId> = operations[Op] extends { requestBody: { content: infer C } } ? C[keyof C] : undefined;
+
+/** A request as the contract parsed it: parameters and body typed from the generated types, and the caller. */
+export interface OperationInput<Op extends OperationId> {
+  path: Parameters<Op, 'path'>;
+  query: Parameters<Op, 'query'>;
+  header: Parameters<Op, 'header'>;
+  body: RequestBody<Op>;
   principal: Principal | undefined;
 }
 
-export type Handler = (ctx: Context, input: OperationInput) => Promise<void> | void;
+/** Query parameters that have a default in the contract, which parsing fills in. */
+export type WithDefaults<T, K extends keyof T> = T & Required<Pick<T, K>>;
+
+export type Handler<Op extends OperationId> = (ctx: Context, input: OperationInput<Op>) => Promise<void> | void;
+
+/** One handler for every operation of the contract: a missing one does not compile. */
+export type Handlers = { [Op in OperationId]: Handler<Op> };
 
 export interface OperationOptions {
   store: SessionStore;
@@ -25,7 +35,7 @@ export interface OperationOptions {
  * The steps every contract operation goes through, in order: who is calling, may they call
  * this, are the parameters what the contract says, is the body what it says; then the handler.
  */
-export function operationMiddleware(op: OperationContract, handler: Handler, options: OperationOptions): Middleware {
+export function operationMiddleware<Op extends OperationId>(op: OperationContract, handler: Handler<Op>, options: OperationOptions): Middleware {
   return async (ctx) => {
     let principal: Principal | undefined;
     if (op.requiresToken) {
@@ -36,7 +46,8 @@ export function operationMiddleware(op: OperationContract, handler: Handler, opt
     const query = parse(op, 'query', ctx.query);
     const header = parse(op, 'header', ctx.headers);
     const body = op.requestMediaTypes.length > 0 ? await readBody(ctx, op, options.bodyLimit) : undefined;
-    await handler(ctx, { path, query, header, body, principal });
+    // The contract's validators have just checked these against the schemas the types come from.
+    await handler(ctx, { path, query, header, body, principal } as OperationInput<Op>);
   };
 }
 
@@ -46,7 +57,11 @@ function parse(op: OperationContract, location: 'path' | 'query' | 'header', raw
   }
   const parsed = op.parseParameters(location, raw, location === 'query' ? ['token'] : []);
   if ('issue' in parsed) throw badRequest(parsed.issue.field || 'bad_request', parsed.issue.description);
-  return parsed.value;
+  if (location !== 'header') return parsed.value;
+  // Headers arrive lower-cased; handlers see them under the names the contract declares.
+  const headers: Record<string, unknown> = {};
+  for (const p of op.parameters) if (p.in === 'header' && parsed.value[p.name.toLowerCase()] !== undefined) headers[p.name] = parsed.value[p.name.toLowerCase()];
+  return headers;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

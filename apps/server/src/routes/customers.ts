@@ -1,14 +1,12 @@
-import type { Customer, CustomerInput, CustomerList } from '@sbc/contract';
+import type { Customer, CustomerList } from '@sbc/contract';
 import type { Context } from 'koa';
 import { customerNotFound, unprocessable } from '../errors.js';
-import type { OperationInput } from '../operation.js';
+import type { OperationInput, WithDefaults } from '../operation.js';
 import type { RouteDeps } from './deps.js';
 
 export function customerRoutes({ store }: RouteDeps) {
   return {
-    async putCustomer(ctx: Context, { path, body }: OperationInput) {
-      const id = path['id'] as string;
-      const input = body as CustomerInput;
+    async putCustomer(ctx: Context, { path: { id }, body: input }: OperationInput<'putCustomer'>) {
       const problem = await store.checkParent(id, input.parentReseller);
       if (problem) throw unprocessable('parentReseller', problem);
       const customer: Customer = { id, name: input.name, ...(input.parentReseller ? { parentReseller: input.parentReseller } : {}), features: input.features ?? [] };
@@ -17,15 +15,14 @@ export function customerRoutes({ store }: RouteDeps) {
       ctx.body = customer;
     },
 
-    async getCustomer(ctx: Context, { path }: OperationInput) {
-      const customer = await store.getCustomer(path['id'] as string);
+    async getCustomer(ctx: Context, { path }: OperationInput<'getCustomer'>) {
+      const customer = await store.getCustomer(path.id);
       if (!customer) throw customerNotFound();
       ctx.body = customer;
     },
 
-    async listCustomers(ctx: Context, { query }: OperationInput) {
-      const offset = query['offset'] as number;
-      const limit = query['limit'] as number;
+    async listCustomers(ctx: Context, { query }: OperationInput<'listCustomers'>) {
+      const { offset, limit } = query as WithDefaults<typeof query, 'offset' | 'limit'>;
       const page = await store.listCustomers(offset, limit);
       const body: CustomerList = { offset, limit, ...page };
       ctx.body = body;

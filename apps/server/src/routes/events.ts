@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { Event, EventType } from '@sbc/contract';
+import type { Event } from '@sbc/contract';
 import type { Context } from 'koa';
 import { scopeOf, type Principal } from '../auth.js';
 import type { Subscriber } from '../events/hub.js';
@@ -9,17 +9,13 @@ import type { RouteDeps } from './deps.js';
 
 const replayPageSize = 500;
 
-interface StreamQuery {
-  types?: EventType[];
-  customer?: string;
-  number?: string;
-}
+type StreamQuery = OperationInput<'streamEvents'>['query'];
 
 export function eventRoutes(deps: RouteDeps) {
   return {
-    async streamEvents(ctx: Context, { query, header, principal }: OperationInput) {
-      const accepts = await eventFilter(deps, principal!, query as StreamQuery);
-      const lastEventId = header['last-event-id'] === undefined ? undefined : Number(header['last-event-id']);
+    async streamEvents(ctx: Context, { query, header, principal }: OperationInput<'streamEvents'>) {
+      const accepts = await eventFilter(deps, principal!, query);
+      const lastEventId = header['Last-Event-ID'] === undefined ? undefined : Number(header['Last-Event-ID']);
       const stream = new PassThrough();
       ctx.status = 200;
       ctx.type = 'text/event-stream';

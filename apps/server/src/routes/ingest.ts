@@ -1,4 +1,4 @@
-import type { IngestRequest, IngestResponse, IngestResult, SessionReport } from '@sbc/contract';
+import type { IngestResponse, IngestResult } from '@sbc/contract';
 import type { Context } from 'koa';
 import type { Principal } from '../auth.js';
 import { ApiError, accessDenied, unprocessable } from '../errors.js';
@@ -15,9 +15,7 @@ function reporterOf(principal: Principal): Reporter {
 
 export function ingestRoutes({ ingestQueue }: RouteDeps) {
   return {
-    async reportSession(ctx: Context, { path, body, principal }: OperationInput) {
-      const callId = path['id'] as string;
-      const report = body as SessionReport;
+    async reportSession(ctx: Context, { path: { id: callId }, body: report, principal }: OperationInput<'reportSession'>) {
       if (report.callId !== undefined && report.callId !== callId) {
         throw unprocessable('callId', 'callId in the body differs from the Call-ID in the path');
       }
@@ -27,8 +25,7 @@ export function ingestRoutes({ ingestQueue }: RouteDeps) {
       ctx.body = outcome.session;
     },
 
-    async ingestSessions(ctx: Context, { body, principal }: OperationInput) {
-      const { sessions } = body as IngestRequest;
+    async ingestSessions(ctx: Context, { body: { sessions }, principal }: OperationInput<'ingestSessions'>) {
       const reports = sessions.map((report) => ({ callId: report.callId, report }));
       const outcomes = await ingestQueue.submit(reports, reporterOf(principal!));
       const response: IngestResponse = { created: 0, updated: 0, unchanged: 0, rejected: 0, results: [] };

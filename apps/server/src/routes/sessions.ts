@@ -1,25 +1,23 @@
-import type { EndCallResult, SessionList, operations } from '@sbc/contract';
+import type { EndCallResult, SessionList } from '@sbc/contract';
 import type { Context } from 'koa';
 import { scopeOf } from '../auth.js';
 import { sessionNotFound } from '../errors.js';
-import type { OperationInput } from '../operation.js';
+import type { OperationInput, WithDefaults } from '../operation.js';
 import { summarize } from '../sessions.js';
 import type { RouteDeps } from './deps.js';
 
-type ListQuery = NonNullable<operations['listSessions']['parameters']['query']>;
-
 export function sessionRoutes({ store, hub, now, homeCountryCode }: RouteDeps) {
   return {
-    async getSession(ctx: Context, { path, principal }: OperationInput) {
+    async getSession(ctx: Context, { path, principal }: OperationInput<'getSession'>) {
       // The stored JSON is already the response body: no parse and stringify on the hot path.
-      const session = await store.getSessionJson(path['id'] as string, scopeOf(principal!));
+      const session = await store.getSessionJson(path.id, scopeOf(principal!));
       if (session === undefined) throw sessionNotFound();
       ctx.type = 'application/json';
       ctx.body = session;
     },
 
-    async listSessions(ctx: Context, { query, principal }: OperationInput) {
-      const q = query as ListQuery & { offset: number; limit: number };
+    async listSessions(ctx: Context, { query, principal }: OperationInput<'listSessions'>) {
+      const q = query as WithDefaults<typeof query, 'offset' | 'limit'>;
       const { total, sessions } = await store.listSessions(
         {
           offset: q.offset,
@@ -37,8 +35,8 @@ export function sessionRoutes({ store, hub, now, homeCountryCode }: RouteDeps) {
       ctx.body = body;
     },
 
-    async endCall(ctx: Context, { path, principal }: OperationInput) {
-      const { found, events } = await store.requestEnd(path['id'] as string, scopeOf(principal!), now());
+    async endCall(ctx: Context, { path, principal }: OperationInput<'endCall'>) {
+      const { found, events } = await store.requestEnd(path.id, scopeOf(principal!), now());
       if (!found) throw sessionNotFound();
       hub.publish(events);
       const body: EndCallResult = { success: true };
