@@ -159,8 +159,7 @@ export const malformations: readonly Malformation[] = [
           fc.constantFrom(...op.parameters.filter((p) => p.in === 'query').map((p) => p.name)),
           fc.constantFrom('ten', '1.5', '-1', '99999999999999999999', 'maybe', 'X', '', 'nope,,', '%00', '[]', '{}', 'true%00'),
         )
-        .map(([name, value]) => ({ name, value }))
-        .map(({ name, value }) => ({ ...withoutQuery(valid, name), target: withQuery(withoutQuery(valid, name), `${name}=${value}`).target })),
+        .map(([name, value]) => withQueryValue(valid, name, value)),
   },
   {
     name: 'unknown query parameter',
@@ -172,28 +171,19 @@ export const malformations: readonly Malformation[] = [
     name: 'repeated query parameter',
     refused: true,
     appliesTo: (op) => hasQueryParameter(op) && refusesMalformedInput(op),
-    spoil: (_c, op, valid) => {
-      const first = op.parameters.find((p) => p.in === 'query' && p.schema['type'] !== 'array')!;
-      return fc.constant(withQuery(withoutQuery(valid, first.name), `${first.name}=1&${first.name}=2`));
-    },
+    spoil: (_c, op, valid) => fc.constant(withQueryValue(valid, firstScalarQueryParameter(op), '1', '2')),
   },
   {
     name: 'very long query string',
     refused: true,
     appliesTo: (op) => hasQueryParameter(op) && refusesMalformedInput(op),
-    spoil: (_c, op, valid) => {
-      const name = op.parameters.find((p) => p.in === 'query' && p.schema['type'] !== 'array')!.name;
-      return fc.integer({ min: 2000, max: 12000 }).map((n) => withQuery(withoutQuery(valid, name), `${name}=${'9'.repeat(n)}`));
-    },
+    spoil: longQuery(2000, 12_000),
   },
   {
     name: 'query string longer than the server reads (over 16 KiB)',
     refused: true,
     appliesTo: (op) => hasQueryParameter(op) && refusesMalformedInput(op),
-    spoil: (_c, op, valid) => {
-      const name = op.parameters.find((p) => p.in === 'query' && p.schema['type'] !== 'array')!.name;
-      return fc.integer({ min: 17_000, max: 64_000 }).map((n) => withQuery(withoutQuery(valid, name), `${name}=${'9'.repeat(n)}`));
-    },
+    spoil: longQuery(17_000, 64_000),
   },
   {
     name: 'path in another letter case',
@@ -212,7 +202,7 @@ export const malformations: readonly Malformation[] = [
     spoil: (context, op, valid) =>
       fc
         .tuple(fc.constantFrom(...textQueryParameters(op, context)), fc.constantFrom(...controlCharacters))
-        .map(([name, control]) => withQuery(withoutQuery(valid, name), `${name}=1${control}`)),
+        .map(([name, control]) => withQueryValue(valid, name, `1${control}`)),
   },
   {
     name: 'bad percent-encoding in the query',
@@ -221,7 +211,7 @@ export const malformations: readonly Malformation[] = [
     spoil: (_c, op, valid) =>
       fc
         .tuple(fc.constantFrom(...op.parameters.filter((p) => p.in === 'query').map((p) => p.name)), fc.constantFrom(...badPercentEncodings))
-        .map(([name, bad]) => withQuery(withoutQuery(valid, name), `${name}=${bad}`)),
+        .map(([name, bad]) => withQueryValue(valid, name, bad)),
   },
   {
     name: 'malformed header parameter',
@@ -303,21 +293,13 @@ export const malformations: readonly Malformation[] = [
     name: 'huge string in the body',
     refused: true,
     appliesTo: hasBody,
-    spoil: (context, op, valid) =>
-      spoilBodyField(
-        (shape) => stringProperties(context, shape),
-        (object, name) => fc.tuple(fc.integer({ min: 600, max: 200_000 }), fc.constantFrom('x', 'é', '𝄞')).map(([n, unit]) => ({ ...object, [name]: unit.repeat(n) })),
-      )(context, op, valid),
+    spoil: spoilStringField(fc.tuple(fc.integer({ min: 600, max: 200_000 }), fc.constantFrom('x', 'é', '𝄞')).map(([n, unit]) => unit.repeat(n))),
   },
   {
     name: 'empty string in the body',
     refused: true,
     appliesTo: hasBody,
-    spoil: (context, op, valid) =>
-      spoilBodyField(
-        (shape) => stringProperties(context, shape),
-        (object, name) => fc.constant({ ...object, [name]: '' }),
-      )(context, op, valid),
+    spoil: spoilStringField(fc.constant('')),
   },
   {
     name: 'body larger than the limit',
@@ -326,6 +308,20 @@ export const malformations: readonly Malformation[] = [
     spoil: (_c, _op, valid) => fc.constant(withBody(valid, Buffer.from(JSON.stringify({ padding: 'x'.repeat(2 * 1024 * 1024 + 10) })))),
   },
 ];
+
+/** The request with this query parameter given these raw (already encoded) values instead of its own. */
+function withQueryValue(request: GeneratedRequest, name: string, ...values: string[]): GeneratedRequest {
+  return withQuery(withoutQuery(request, name), values.map((value) => `${name}=${value}`).join('&'));
+}
+
+function firstScalarQueryParameter(op: OperationContract): string {
+  return op.parameters.find((p) => p.in === 'query' && p.schema['type'] !== 'array')!.name;
+}
+
+/** A query parameter whose value is a run of digits this many characters long. */
+function longQuery(min: number, max: number): Malformation['spoil'] {
+  return (_c, op, valid) => fc.integer({ min, max }).map((n) => withQueryValue(valid, firstScalarQueryParameter(op), '9'.repeat(n)));
+}
 
 function withoutQuery(request: GeneratedRequest, name: string): GeneratedRequest {
   const { path, query } = splitTarget(request.target);
@@ -344,8 +340,13 @@ export function malformedRequestArbitrary(context: RequestContext, op: Operation
   return fc.oneof(...weighted);
 }
 
-function stringProperties(context: RequestContext, shape: SchemaShape): string[] {
-  return [...shape.properties].filter(([, s]) => shapeOf(documentOf(context), s).types?.has('string')).map(([name]) => name);
+/** Sets one string property of the body to a value from `value`. */
+function spoilStringField(value: fc.Arbitrary<string>): Malformation['spoil'] {
+  return (context, op, valid) =>
+    spoilBodyField(
+      (shape) => [...shape.properties].filter(([, s]) => shapeOf(documentOf(context), s).types?.has('string')).map(([name]) => name),
+      (object, name) => value.map((text) => ({ ...object, [name]: text })),
+    )(context, op, valid);
 }
 
 function textQueryParameters(op: OperationContract, context: RequestContext): string[] {
