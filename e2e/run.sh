@@ -18,6 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 pnpm exec turbo run build --filter=@sbc/server... --filter=@sbc/sbc-agent... --filter=@sbc/client... --output-logs=errors-only
+pnpm exec tsc -p e2e
 
 pid_file="$(mktemp)"
 stop_all() {

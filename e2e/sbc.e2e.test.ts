@@ -76,6 +76,7 @@ beforeAll(async () => {
     SBC_SERVER_IP: '127.0.0.1',
     KAMAILIO_EVAPI_ADDRESS: `127.0.0.1:${evapiPort}`,
     KAMAILIO_RPC_URL: rpcUrl,
+    KAMAILIO_SIP_ADDRESS: `127.0.0.1:${sipPort}`,
     SBC_AGENT_BUFFER_DIR: join(work, 'agent-buffer'),
     SBC_AGENT_HEALTH_ADDRESS: `127.0.0.1:${healthPort}`,
     SBC_AGENT_BATCH_MAX_LATENCY_MS: '50',
@@ -105,7 +106,7 @@ async function calls(uasScenario: string, uacScenario: string, prefix: string, o
   const count = String(options.count ?? 1);
   const hold = String(options.holdMs ?? 300);
   const [uasPort, uacPort, uasMedia, uacMedia] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
-  const common = ['-i', '127.0.0.1', '-m', count, '-nostdin', '-timeout', '90s', '-timeout_error', '-d', hold];
+  const common = ['-i', '127.0.0.1', '-m', count, '-nostdin', '-timeout', '90s', '-timeout_error', '-d', hold, '-trace_err'];
   const uas = processes.start(`${prefix}-uas`, 'sipp', ['-sf', scenario(uasScenario), '-p', String(uasPort), '-mp', String(uasMedia), ...common]);
   await new Promise((r) => setTimeout(r, 300));
   const uac = processes.start(`${prefix}-uac`, 'sipp', [
@@ -201,7 +202,7 @@ describe('calls through Kamailio reach the store', () => {
     expect(await eventTypes(session.callId)).toEqual(['started', 'ended']);
   });
 
-  it('ending a live call through DELETE /sbc/session/{id} makes Kamailio send the BYEs: endedBy S', async () => {
+  it('ending a live call through DELETE /sbc/session/{id} sends both sides a BYE through Kamailio: endedBy S', async () => {
     const since = Date.now();
     const run = await calls('uas-answers.xml', 'uac-caller-waits-for-bye.xml', 'api-end');
     const callId = 'api-end-1@127.0.0.1';

@@ -77,8 +77,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   async function terminate(command: TerminateCommand): Promise<void> {
     endingForApi.add(command.callId);
     setTimeout(() => endingForApi.delete(command.callId), 60_000).unref();
-    const outcome = await endCall(deps.rpc, command.callId);
-    log.info({ callId: command.callId, outcome }, 'ended a call for the API');
+    const { outcome, answers } = await endCall({ rpc: deps.rpc, sip: config.kamailioSip }, command.callId);
+    log.info({ callId: command.callId, outcome, answers }, 'ended a call for the API');
     // The acknowledgement is the end report; for a call Kamailio no longer knows, the store keeps
     // whatever end was reported first.
     enqueue(endedBySystem(command.callId, context, new Date(), outcome === 'bye' ? 'BYE' : outcome === 'cancelled' ? '487' : undefined));

@@ -15,6 +15,8 @@ export interface AgentConfig {
   sbcServer: string;
   /** Where Kamailio's evapi socket listens (`evapi` `bind_addr`). */
   evapi: { host: string; port: number };
+  /** Kamailio's SIP socket, through which the agent sends the BYEs of the calls it ends. */
+  kamailioSip: { host: string; port: number };
   /** Kamailio's JSON-RPC over HTTP (jsonrpcs + xhttp), loopback only. */
   rpcUrl: string;
   /** At most this many reports per `POST /sbc/ingest`. */
@@ -75,6 +77,7 @@ const settings = {
   apiToken: { name: 'SBC_API_TOKEN', describe: 'the SBC token of this node', parse: (t: string) => (t.trim() ? t.trim() : undefined) },
   sbcServer: { name: 'SBC_SERVER_IP', describe: "this node's IPv4 or IPv6 address", parse: (t: string) => (isIP(t) ? t : undefined) },
   evapi: { name: 'KAMAILIO_EVAPI_ADDRESS', fallback: '127.0.0.1:8448', describe: 'host:port of Kamailio evapi', parse: hostPort(1) },
+  kamailioSip: { name: 'KAMAILIO_SIP_ADDRESS', fallback: '127.0.0.1:5060', describe: "host:port of Kamailio's SIP (UDP) socket", parse: hostPort(1) },
   rpcUrl: { name: 'KAMAILIO_RPC_URL', fallback: 'http://127.0.0.1:5071/RPC', describe: "an http URL of Kamailio's JSON-RPC", parse: httpUrl },
   batchSize: { name: 'SBC_AGENT_BATCH_SIZE', fallback: '200', describe: 'an integer from 1 to 1000', parse: integer(1, 1000) },
   batchMaxLatencyMs: { name: 'SBC_AGENT_BATCH_MAX_LATENCY_MS', fallback: '200', describe: 'an integer number of ms from 0 to 60000', parse: integer(0, 60_000) },

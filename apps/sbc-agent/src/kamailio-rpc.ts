@@ -1,6 +1,7 @@
 // Kamailio's JSON-RPC over HTTP (jsonrpcs + xhttp): ending a call, and reading the events kept
 // for a reconnecting agent.
 import { parseDialogEvent, type DialogEvent } from './dialog-event.js';
+import { sendByes } from './sip-bye.js';
 
 export class KamailioRpcError extends Error {
   constructor(
@@ -33,48 +34,79 @@ export function kamailioRpc(url: string, timeoutMs = 5000): KamailioRpc {
   };
 }
 
-/** The dialog as `dlg.dlg_list` describes it (the fields used here). */
-interface DialogInfo {
-  h_entry: number;
-  h_id: number;
-  state: number;
-  caller?: { tag?: string; cseq?: string };
-  callee?: { tag?: string };
+/** One side of a dialog as `dlg.dlg_list` describes it. */
+interface DialogSide {
+  tag?: string;
+  contact?: string;
+  cseq?: string;
+  route_set?: string;
 }
 
-/** Dialog states of Kamailio's dialog module: 1 unconfirmed, 2 early, 3 answered (no ACK), 4 confirmed. */
-const confirmed = 4;
+/** The dialog as `dlg.dlg_list` describes it (the fields used here). */
+interface DialogInfo {
+  h_entry?: number;
+  state?: number;
+  from_uri?: string;
+  to_uri?: string;
+  caller?: DialogSide;
+  callee?: DialogSide;
+}
+
+/** Dialog states of Kamailio's dialog module: 1 unconfirmed, 2 early, 3 answered (no ACK), 4 confirmed, 5 ended. */
+const answeredStates = new Set([3, 4]);
+const ended = 5;
 
 export type EndCallOutcome =
-  /** BYEs sent to both sides of a confirmed call. */
+  /** BYEs sent to both sides of an answered call. */
   | 'bye'
-  /** A call still ringing was answered 487 towards the caller. */
+  /** A call still ringing was answered 487 towards the caller (and its callee branch cancelled). */
   | 'cancelled'
   /** Kamailio holds no live dialog with this Call-ID (it ended, or never passed here). */
   | 'not-found';
 
+export interface KamailioControl {
+  rpc: KamailioRpc;
+  /** Kamailio's SIP address, through which the BYEs are routed. */
+  sip: { host: string; port: number };
+}
+
 /**
- * Ends the call with this Call-ID: `dlg.end_dlg` for a confirmed dialog; for one not yet
- * answered, the dialog module cannot send BYEs, so the INVITE is answered with 487 (which ends
- * the call for the caller and makes the proxy cancel the callee's branch).
+ * Ends the call with this Call-ID. An answered call gets a BYE on each side, routed through the
+ * SBC; one still ringing cannot be hung up with a BYE, so its INVITE is answered 487, which ends
+ * it for the caller and makes the proxy cancel the callee's branch.
  */
-export async function endCall(rpc: KamailioRpc, callId: string): Promise<EndCallOutcome> {
+export async function endCall(kamailio: KamailioControl, callId: string): Promise<{ outcome: EndCallOutcome; answers?: number[] }> {
   let dialog: DialogInfo;
   try {
-    dialog = (await rpc.call('dlg.dlg_list', [callId])) as DialogInfo;
+    dialog = ((await kamailio.rpc.call('dlg.dlg_list', [callId])) ?? {}) as DialogInfo;
   } catch (error) {
-    if (error instanceof KamailioRpcError) return 'not-found';
+    if (error instanceof KamailioRpcError) return { outcome: 'not-found' };
     throw error;
   }
-  if (!dialog || typeof dialog.h_entry !== 'number') return 'not-found';
-  if (dialog.state === confirmed) {
-    await rpc.call('dlg.end_dlg', [dialog.h_entry, dialog.h_id]);
-    return 'bye';
+  const { caller, callee, state } = dialog;
+  if (typeof dialog.h_entry !== 'number' || state === undefined || state >= ended || !caller?.tag) return { outcome: 'not-found' };
+  if (answeredStates.has(state) && callee?.tag && caller.contact && callee.contact && dialog.from_uri && dialog.to_uri) {
+    const callerParty = { uri: dialog.from_uri, tag: caller.tag };
+    const calleeParty = { uri: dialog.to_uri, tag: callee.tag };
+    const answers = await sendByes({
+      proxy: kamailio.sip,
+      callId,
+      callerTag: caller.tag,
+      legs: [
+        { target: callee.contact, from: callerParty, to: calleeParty, cseq: Number(caller.cseq ?? 1) + 1, routeSet: routes(callee.route_set) },
+        { target: caller.contact, from: calleeParty, to: callerParty, cseq: Number(callee.cseq ?? 0) + 1, routeSet: routes(caller.route_set) },
+      ],
+    });
+    // A side answering 481 or not at all has already let go of the call: it is over either way.
+    return { outcome: 'bye', answers };
   }
-  if (dialog.state > confirmed) return 'not-found';
   // tm.reply_callid finds the INVITE transaction by Call-ID and CSeq number.
-  await rpc.call('tm.reply_callid', [487, 'Request Terminated', callId, dialog.caller?.cseq ?? '1', dialog.callee?.tag || `sbc-agent-${Date.now()}`, '.']);
-  return 'cancelled';
+  await kamailio.rpc.call('tm.reply_callid', [487, 'Request Terminated', callId, caller.cseq ?? '1', callee?.tag || `sbc-agent-${Date.now()}`, '.']);
+  return { outcome: 'cancelled' };
+}
+
+function routes(routeSet: string | undefined): string[] {
+  return routeSet?.match(/<[^>]*>/g) ?? [];
 }
 
 /** The htable (see RECOVERY_TABLE in kamailio.cfg) where Kamailio keeps a copy of each recent event. */

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,14 +76,45 @@ class FakeRpc {
     if (method === 'htable.dump') return this.kept.map((event, entry) => ({ entry, size: 1, slot: [{ name: `k${entry}`, value: JSON.stringify(event), type: 'str' }] }));
     this.calls.push({ method, params });
     if (method === 'dlg.dlg_list') {
-      return this.dialogState === undefined ? {} : { h_entry: 7, h_id: 42, state: this.dialogState, caller: { tag: 'ft', cseq: '3' }, callee: { tag: 'tt' } };
+      if (this.dialogState === undefined) return {};
+      return {
+        h_entry: 7,
+        h_id: 42,
+        state: this.dialogState,
+        from_uri: 'sip:+4581808888@10.1.1.1',
+        to_uri: 'sip:+4580808080@10.0.0.5',
+        caller: { tag: 'ft', contact: 'sip:caller@10.1.1.1:5062', cseq: '3', route_set: '' },
+        callee: { tag: 'tt', contact: 'sip:callee@10.2.2.2', cseq: '0', route_set: '<sip:edge.example;lr>' },
+      };
     }
     return {};
   }
 }
 
+/** Kamailio's SIP socket: answers every request 200 and keeps what it received. */
+class FakeSipProxy {
+  readonly socket = createSocket('udp4');
+  readonly requests: string[] = [];
+  port = 0;
+  async listen() {
+    this.socket.on('message', (data, from) => {
+      const request = data.toString();
+      this.requests.push(request);
+      const via = /^Via: .*$/m.exec(request)![0];
+      this.socket.send(`SIP/2.0 200 OK\r\n${via}\r\nContent-Length: 0\r\n\r\n`, from.port, from.address);
+    });
+    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', () => resolve()));
+    this.port = this.socket.address().port;
+  }
+  /** The requests without their Via (it carries a random branch). */
+  received() {
+    return this.requests.map((request) => request.replace(/^Via: .*\r\n/m, ''));
+  }
+}
+
 const log = pino({ level: 'silent' });
 let evapi: FakeEvapi;
+let sip: FakeSipProxy;
 let agent: Agent | undefined;
 
 async function start(api: FakeApi, rpc: FakeRpc): Promise<Agent> {
@@ -91,6 +123,7 @@ async function start(api: FakeApi, rpc: FakeRpc): Promise<Agent> {
     SBC_API_TOKEN: 'sbc-token',
     SBC_SERVER_IP: '10.0.0.5',
     KAMAILIO_EVAPI_ADDRESS: `127.0.0.1:${evapi.port}`,
+    KAMAILIO_SIP_ADDRESS: `127.0.0.1:${sip.port}`,
     SBC_AGENT_BUFFER_DIR: mkdtempSync(join(tmpdir(), 'sbc-agent-test-')),
     SBC_AGENT_HEALTH_ADDRESS: '127.0.0.1:0',
     SBC_AGENT_BATCH_MAX_LATENCY_MS: '10',
@@ -103,12 +136,15 @@ async function start(api: FakeApi, rpc: FakeRpc): Promise<Agent> {
 beforeEach(async () => {
   evapi = new FakeEvapi();
   await evapi.listen();
+  sip = new FakeSipProxy();
+  await sip.listen();
 });
 
 afterEach(async () => {
   await agent?.stop();
   agent = undefined;
   await evapi.close();
+  sip.socket.close();
 });
 
 describe('the agent', () => {
@@ -138,15 +174,19 @@ describe('the agent', () => {
     ]);
   });
 
-  it('ends a confirmed call on a terminate command with dlg.end_dlg, and reports the end with endedBy S', async () => {
+  it('ends an answered call on a terminate command with a BYE to each side through the SBC, and reports endedBy S', async () => {
     const api = new FakeApi();
     const rpc = new FakeRpc(4);
     await start(api, rpc);
     api.command('c2');
     const report = await api.delivered((r) => r.callId === 'c2');
-    expect(rpc.calls).toEqual([
-      { method: 'dlg.dlg_list', params: ['c2'] },
-      { method: 'dlg.end_dlg', params: [7, 42] },
+    expect(rpc.calls).toEqual([{ method: 'dlg.dlg_list', params: ['c2'] }]);
+    const reason = 'Reason: SIP;cause=200;text="Call ended through the SBC session API"\r\nUser-Agent: sbc-agent\r\nContent-Length: 0\r\n\r\n';
+    expect(sip.received().sort()).toEqual([
+      `BYE sip:callee@10.2.2.2 SIP/2.0\r\nMax-Forwards: 70\r\nRoute: <sip:127.0.0.1:${sip.port};lr;ftag=ft>, <sip:edge.example;lr>\r\n` +
+        'From: <sip:+4581808888@10.1.1.1>;tag=ft\r\nTo: <sip:+4580808080@10.0.0.5>;tag=tt\r\nCall-ID: c2\r\nCSeq: 4 BYE\r\n' + reason,
+      `BYE sip:caller@10.1.1.1:5062 SIP/2.0\r\nMax-Forwards: 70\r\nRoute: <sip:127.0.0.1:${sip.port};lr;ftag=ft>\r\n` +
+        'From: <sip:+4580808080@10.0.0.5>;tag=tt\r\nTo: <sip:+4581808888@10.1.1.1>;tag=ft\r\nCall-ID: c2\r\nCSeq: 1 BYE\r\n' + reason,
     ]);
     expect(report).toMatchObject({ endedBy: 'S', endedReason: 'BYE', sbcServer: '10.0.0.5' });
   });
