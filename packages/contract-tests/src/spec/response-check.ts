@@ -1,4 +1,5 @@
-import type { Contract } from '@sbc/contract';
+import type { Contract, OperationContract } from '@sbc/contract';
+import { isRecord, resolve, type Json } from './json-schema.js';
 import { parseEventStream } from './event-stream.js';
 import type { RequestVerdict } from './request-check.js';
 
@@ -18,7 +19,7 @@ const globalAnswers = {
 /**
  * Says what is wrong with a response to a request the contract judged, or undefined when the
  * contract documents it: its status for that operation, its media type, its body (each event of
- * a stream, too), and an error body that repeats its status.
+ * a stream, too), the headers it lists, and an error body that repeats its status.
  */
 export function responseProblem(contract: Contract, verdict: RequestVerdict, response: WireResponse): string | undefined {
   const mediaType = header(response, 'content-type')?.split(';')[0]?.trim();
@@ -34,9 +35,18 @@ export function responseProblem(contract: Contract, verdict: RequestVerdict, res
   const op = verdict.operation;
   const issue = op.validateResponse(response.status, mediaType, body);
   if (issue) return issue.description;
+  const missing = documentedHeaders(contract, op, response.status).filter((name) => header(response, name.toLowerCase()) === undefined);
+  if (missing.length > 0) return `${op.method.toUpperCase()} ${op.path} ${response.status} lacks the documented header ${missing.join(', ')}`;
   if (response.status >= 400) return errorProblem(contract, mediaType, body, response.status);
   if (mediaType === 'text/event-stream') return eventsProblem(contract, body as string);
   return undefined;
+}
+
+/** The headers the contract lists for an operation's answer with this status. */
+function documentedHeaders(contract: Contract, op: OperationContract, status: number): string[] {
+  const document = contract.document as unknown as Json;
+  const answer = resolve(document, contract.document.paths[op.path]?.[op.method]?.responses[String(status)]);
+  return isRecord(answer) && isRecord(answer['headers']) ? Object.keys(answer['headers']) : [];
 }
 
 function header(response: WireResponse, name: string): string | undefined {

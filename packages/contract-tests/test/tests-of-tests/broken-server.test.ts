@@ -70,6 +70,11 @@ describe('the documented-answer check fails on a server that', () => {
     expect(problem).toMatch(/internalCost is not a known property/);
   });
 
+  it('leaves out a header the contract lists for the answer', async () => {
+    const problem = await pairProblemOn({ response: (_q, r) => ({ ...r, headers: { ...r.headers, 'x-request-id': undefined } }) }, 'listCustomers', '200');
+    expect(problem).toMatch(/lacks the documented header X-Request-Id/);
+  });
+
   it('sends an Error body that contradicts the status', async () => {
     const problem = await pairProblemOn({ response: (_q, r) => withJson(r, { ...json(r), status: 400 }) }, 'getSession', '404');
     expect(problem).toMatch(/says status 400 on a 404/);
