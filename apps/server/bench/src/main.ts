@@ -20,7 +20,7 @@ import { lookupPaths, numberSearchPaths, writePaths } from './workload.js';
 const MODES = {
   default: {
     sessions: 1_000_000,
-    lookup: { connections: 64, warmupSeconds: 3, seconds: 15, rounds: 3, paths: 20_000 },
+    lookup: { connections: 64, warmupSeconds: 2, seconds: 8, rounds: 5, paths: 20_000 },
     search: { numberPaths: 400, numberSeconds: 60, livePaths: 500, liveSeconds: 30 },
     ingest: {
       batch1000: { sessions: 60_000, maxSeconds: 45 },
@@ -31,7 +31,7 @@ const MODES = {
   },
   quick: {
     sessions: 100_000,
-    lookup: { connections: 64, warmupSeconds: 1, seconds: 5, rounds: 1, paths: 5_000 },
+    lookup: { connections: 64, warmupSeconds: 1, seconds: 4, rounds: 2, paths: 5_000 },
     search: { numberPaths: 150, numberSeconds: 15, livePaths: 200, liveSeconds: 10 },
     ingest: {
       batch1000: { sessions: 10_000, maxSeconds: 15 },
