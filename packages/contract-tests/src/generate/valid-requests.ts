@@ -20,9 +20,7 @@ export function validRequestArbitrary(context: RequestContext, op: OperationCont
   const queryParameters = op.parameters.filter((p) => p.in === 'query');
   const headerParameters = op.parameters.filter((p) => p.in === 'header');
 
-  const path = fc
-    .tuple(...pathParameters.map((p) => pathValue(context, p)))
-    .map((values) => pathParameters.reduce((text, p, i) => text.replace(`{${p.name}}`, encodeURIComponent(values[i]!)), op.path));
+  const pathValues = fc.tuple(...pathParameters.map((p) => pathValue(context, p)));
   const query = fc
     .tuple(...queryParameters.map((p) => fc.option(valueArbitrary(document, p.schema), { nil: undefined })), fc.boolean())
     .map((values) => serialiseQuery(queryParameters, values.slice(0, -1), values.at(-1) as boolean));
@@ -32,14 +30,18 @@ export function validRequestArbitrary(context: RequestContext, op: OperationCont
   const body = op.requestMediaTypes.length === 0 ? fc.constant(undefined) : bodyArbitrary(context, op);
 
   return fc
-    .record({ path, query, headers, body })
-    .map(({ path: target, query: q, headers: h, body: b }) => ({
-      operationId: op.operationId,
-      method: op.method.toUpperCase(),
-      target: q ? `${target}?${q}` : target,
-      headers: { ...(op.requiresToken ? context.credentials : {}), ...h, ...(b ? { 'content-type': b.mediaType } : {}) },
-      ...(b ? { body: Buffer.from(JSON.stringify(b.value)) } : {}),
-    }))
+    .record({ pathValues, query, headers, body })
+    .map(({ pathValues: values, query: q, headers: h, body: b }) => {
+      const target = pathParameters.reduce((text, p, i) => text.replace(`{${p.name}}`, encodeURIComponent(values[i]!)), op.path);
+      const value = b && plausible(b.value, { callId: pathParameters.length > 0 ? values[0] : undefined, parents: context.knownIds['HexId'] ?? [] });
+      return {
+        operationId: op.operationId,
+        method: op.method.toUpperCase(),
+        target: q ? `${target}?${q}` : target,
+        headers: { ...(op.requiresToken ? context.credentials : {}), ...h, ...(b ? { 'content-type': b.mediaType } : {}) },
+        ...(b ? { body: Buffer.from(JSON.stringify(value)) } : {}),
+      };
+    })
     .filter((request) => checkRequest(context.contract, request).kind === 'valid');
 }
 
@@ -68,21 +70,27 @@ function serialiseQuery(parameters: ParameterObject[], values: unknown[], plusFo
 
 function bodyArbitrary(context: RequestContext, op: OperationContract): fc.Arbitrary<{ mediaType: string; value: unknown }> {
   return fc.constantFrom(...op.requestMediaTypes).chain((mediaType) =>
-    valueArbitrary(documentOf(context), bodySchema(context, op, mediaType)).map((value) => ({ mediaType, value: plausible(value) })),
+    valueArbitrary(documentOf(context), bodySchema(context, op, mediaType)).map((value) => ({ mediaType, value })),
   );
 }
 
 /**
- * Puts a report's times in call order (started, answered, ended), so that generated reports are
- * mostly accepted and not all refused by the merge rules; out-of-order ones still come from shrinking.
+ * Nudges a generated body towards what the server accepts beyond the schema, so that most valid
+ * requests succeed rather than all meeting the same 422: a report's times in call order
+ * (started, answered, ended), a `callId` equal to the path's, a `parentReseller` that exists.
  */
-function plausible(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plausible);
+function plausible(value: unknown, facts: { callId: string | undefined; parents: readonly string[] }): unknown {
+  if (Array.isArray(value)) return value.map((item) => plausible(item, { ...facts, callId: undefined }));
   if (typeof value !== 'object' || value === null) return value;
   const record = { ...(value as Record<string, unknown>) };
-  if ('sessions' in record) record['sessions'] = plausible(record['sessions']);
+  if (Array.isArray(record['sessions'])) record['sessions'] = plausible(record['sessions'], facts);
   const times = (['started', 'answered', 'ended'] as const).filter((k) => typeof record[k] === 'string');
   const sorted = times.map((k) => record[k] as string).sort();
   times.forEach((k, i) => (record[k] = sorted[i]));
+  if (facts.callId !== undefined && 'callId' in record) record['callId'] = facts.callId;
+  if ('parentReseller' in record) {
+    if (facts.parents[0] !== undefined) record['parentReseller'] = facts.parents[0];
+    else delete record['parentReseller'];
+  }
   return record;
 }
