@@ -1,7 +1,7 @@
 // The agent: Kamailio's dialog events in, session reports out through the on-disk outbox, and
 // the API's terminate commands carried out on Kamailio. main.ts gives it its real dependencies;
 // tests give it fakes.
-import type { TerminateCommand } from '@sbc/client';
+import type { IngestReport, TerminateCommand } from '@sbc/client';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config.js';
 import { parseDialogEvent, type DialogEvent } from './dialog-event.js';
@@ -20,10 +20,8 @@ export interface AgentDeps {
 }
 
 export interface Agent {
+  /** Where `GET /healthz` answers. */
   healthUrl: string;
-  outbox: Outbox;
-  /** Takes one relayed evapi message (exposed for tests; the evapi link calls it). */
-  receive(text: string): void;
   /** Graceful stop: no new events, deliver what is buffered (bounded), leave the rest on disk. */
   stop(): Promise<void>;
 }
@@ -39,7 +37,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     maxLatencyMs: config.batchMaxLatencyMs,
   });
 
-  function enqueue(report: Parameters<Outbox['push']>[0]): void {
+  function enqueue(report: IngestReport): void {
     if (!outbox.push(report)) log.error({ callId: report.callId, buffered: outbox.size }, 'buffer full: report dropped');
   }
 
@@ -113,8 +111,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   return {
     healthUrl: healthServer.url,
-    outbox,
-    receive,
     async stop() {
       evapi.close();
       await commands.stop();
