@@ -23,9 +23,9 @@ const hasHeaderParameter = (op: OperationContract) => op.parameters.some((p) => 
 const hasBody = (op: OperationContract) => op.requestMediaTypes.length > 0;
 
 function withPathSegment(op: OperationContract, request: GeneratedRequest, segment: string): GeneratedRequest {
-  const { query } = splitTarget(request.target);
+  const { path, query } = splitTarget(request.target);
   const at = op.path.split('/').findIndex((part) => part.startsWith('{'));
-  const parts = splitTarget(request.target).path.split('/');
+  const parts = path.split('/');
   parts[at] = segment;
   return { ...request, target: parts.join('/') + (query === undefined ? '' : `?${query}`) };
 }
@@ -285,7 +285,7 @@ export const malformations: readonly Malformation[] = [
     refused: true,
     appliesTo: hasBody,
     spoil: spoilBodyField(
-      () => ['__proto_', 'unknownField', 'constructor'],
+      () => ['__proto__', 'unknownField', 'constructor'],
       (object, name) => fc.constant({ ...object, [name]: 'x' }),
     ),
   },
