@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
+import { Authenticator } from './auth.js';
 import { ApiError, internalError, notReady } from './errors.js';
 import { redactUrl } from './logger.js';
 import { operationMiddleware, type Handler, type Handlers, type OperationId } from './operation.js';
@@ -94,6 +95,7 @@ function contractRouter(options: AppOptions): Router {
     ...customerRoutes(options),
     ...operationsRoutes(options),
   };
+  const authenticator = new Authenticator(options.store, options.now);
   const router = new Router({ strict: true, sensitive: true });
   for (const op of options.contract.operations.values()) {
     const handler = handlers[op.operationId as OperationId] as Handler<OperationId> | undefined;
@@ -104,7 +106,7 @@ function contractRouter(options: AppOptions): Router {
         ctx.state['route'] = op.path;
         await next();
       },
-      operationMiddleware(op, handler, { store: options.store, now: options.now, bodyLimit: options.bodyLimit }),
+      operationMiddleware(op, handler, { authenticator, bodyLimit: options.bodyLimit }),
     ];
     router.register(template, [op.method], steps);
     // `/sbc/session/` is a request whose id is missing, not an unknown path.

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { ApiError, accessDenied } from './errors.js';
-import type { AccessLevel, Scope, SessionStore } from './store/session-store.js';
+import type { AccessLevel, Scope, SessionStore, TokenRecord } from './store/session-store.js';
 
 /** Who is calling, as far as authorisation needs it. */
 export interface Principal {
@@ -23,29 +24,68 @@ export function presentedToken(ctx: Context): string | undefined {
   return fromQuery ? fromQuery : undefined;
 }
 
-export async function authenticate(store: SessionStore, secret: string | undefined, now: Date): Promise<Principal> {
-  if (secret === undefined) {
-    throw new ApiError(401, 'credentials_invalid', 'No token: send Authorization: Bearer <token>, X-API-Key or ?token=', {
-      'WWW-Authenticate': 'Bearer',
-    });
+/** Tokens are stored and looked up only by this hash. */
+export const hashToken = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+interface Known {
+  token: TokenRecord;
+  features: readonly string[];
+  until: number;
+}
+
+/** How long a looked-up token is trusted before it is read again: a revocation takes this long. */
+const tokenCacheMs = 1000;
+const tokenCacheMax = 10_000;
+
+/**
+ * Turns a presented token into the caller. Only the token's SHA-256 hash is looked up; a
+ * found token is kept for a second, so a busy client costs one lookup a second, not one per
+ * request. Revocation and expiry are checked on every request against what is kept.
+ */
+export class Authenticator {
+  private readonly known = new Map<string, Known>();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly now: () => Date,
+  ) {}
+
+  async authenticate(secret: string | undefined): Promise<Principal> {
+    if (secret === undefined) {
+      throw new ApiError(401, 'credentials_invalid', 'No token: send Authorization: Bearer <token>, X-API-Key or ?token=', {
+        'WWW-Authenticate': 'Bearer',
+      });
+    }
+    const { token, features } = (await this.lookUp(secret)) ?? {};
+    if (!token || token.revokedAt) {
+      throw new ApiError(401, 'invalid_token', 'The token is unknown or revoked', { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    }
+    if (token.expiresAt && token.expiresAt.getTime() <= this.now().getTime()) {
+      throw new ApiError(401, 'expired', `The token expired at ${token.expiresAt.toISOString()}`, {
+        'WWW-Authenticate': 'Bearer error="invalid_token"',
+      });
+    }
+    return {
+      tokenId: token.id,
+      level: token.level,
+      ...(token.customerId !== undefined ? { customerId: token.customerId } : {}),
+      ...(token.sbcServer !== undefined ? { sbcServer: token.sbcServer } : {}),
+      features: features ?? [],
+    };
   }
-  const token = await store.findToken(secret);
-  if (!token || token.revokedAt) {
-    throw new ApiError(401, 'invalid_token', 'The token is unknown or revoked', { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+
+  private async lookUp(secret: string): Promise<Known | undefined> {
+    const key = hashToken(secret);
+    const kept = this.known.get(key);
+    if (kept && kept.until > performance.now()) return kept;
+    const token = await this.store.findToken(secret);
+    if (!token) return undefined;
+    const customer = token.customerId === undefined ? undefined : await this.store.getCustomer(token.customerId);
+    if (this.known.size >= tokenCacheMax) this.known.clear();
+    const known = { token, features: customer?.features ?? [], until: performance.now() + tokenCacheMs };
+    this.known.set(key, known);
+    return known;
   }
-  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) {
-    throw new ApiError(401, 'expired', `The token expired at ${token.expiresAt.toISOString()}`, {
-      'WWW-Authenticate': 'Bearer error="invalid_token"',
-    });
-  }
-  const customer = token.customerId === undefined ? undefined : await store.getCustomer(token.customerId);
-  return {
-    tokenId: token.id,
-    level: token.level,
-    ...(token.customerId !== undefined ? { customerId: token.customerId } : {}),
-    ...(token.sbcServer !== undefined ? { sbcServer: token.sbcServer } : {}),
-    features: customer?.features ?? [],
-  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { firstStartToken } from './first-start.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { startServer } from './server.js';
 
 /** Exit code for a configuration the server refuses to start with (sysexits EX_CONFIG). */
@@ -25,22 +25,27 @@ const shown = await firstStartToken(server.store, server.url);
 if (shown) process.stdout.write(`${shown.join('\n')}\n`);
 logger.info({ url: server.url, db: config.dbPath }, 'listening');
 
+/** Exits once the asynchronous log destination has written out its last lines. */
+function exit(log: Logger, code: number): void {
+  log.flush(() => process.exit(code));
+}
+
 let signals = 0;
 const shutdown = (signal: NodeJS.Signals) => {
   signals++;
   if (signals > 1) {
     logger.warn({ signal }, 'second signal: exiting at once');
-    process.exit(130);
+    exit(logger, 130);
   }
   logger.info({ signal }, 'shutting down: finishing requests in flight');
   server.close().then(
     () => {
       logger.info('stopped');
-      process.exit(0);
+      exit(logger, 0);
     },
     (error: unknown) => {
       logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
+      exit(logger, 1);
     },
   );
 };

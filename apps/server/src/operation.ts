@@ -1,8 +1,7 @@
 import type { OperationContract, operations } from '@sbc/contract';
 import type { Context, Middleware } from 'koa';
-import { authenticate, authorize, presentedToken, type Principal } from './auth.js';
+import { authorize, presentedToken, type Authenticator, type Principal } from './auth.js';
 import { ApiError, badRequest, unprocessable } from './errors.js';
-import type { SessionStore } from './store/session-store.js';
 
 export type OperationId = keyof operations;
 type Parameters<Op extends OperationId, In extends 'path' | 'query' | 'header'> = NonNullable<operations[Op]['parameters'][In]>;
@@ -26,8 +25,7 @@ export type Handler<Op extends OperationId> = (ctx: Context, input: OperationInp
 export type Handlers = { [Op in OperationId]: Handler<Op> };
 
 export interface OperationOptions {
-  store: SessionStore;
-  now: () => Date;
+  authenticator: Authenticator;
   bodyLimit: number;
 }
 
@@ -39,7 +37,7 @@ export function operationMiddleware<Op extends OperationId>(op: OperationContrac
   return async (ctx) => {
     let principal: Principal | undefined;
     if (op.requiresToken) {
-      principal = await authenticate(options.store, presentedToken(ctx), options.now());
+      principal = await options.authenticator.authenticate(presentedToken(ctx));
       authorize(principal, op.accessLevels);
     }
     const path = parse(op, 'path', ctx.params as Record<string, string>);

@@ -47,6 +47,14 @@ describe('presenting a token', () => {
     expect(res.body).toMatchObject({ status: 401, message: 'invalid_token' });
   });
 
+  it('refuses a token revoked while in use once the one-second token cache has passed', async () => {
+    const { token, id } = await server.store.createToken({ level: 'ADMIN' });
+    expect((await call(server, 'getSession', path, { headers: bearer(token) })).status).toBe(200);
+    await server.store.revokeToken(id);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await call(server, 'getSession', path, { headers: bearer(token) })).body).toMatchObject({ status: 401, message: 'invalid_token' });
+  });
+
   it('revokes by token id as well', async () => {
     const { token, id } = await server.store.createToken({ level: 'ADMIN' });
     await server.store.revokeToken(id);

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
+import { hashToken } from '../auth.js';
 import { mergeReport, summarize } from '../sessions.js';
 import { migrate } from './migrations.js';
 import type {
@@ -18,8 +19,6 @@ import type {
   TokenInput,
   TokenRecord,
 } from './session-store.js';
-
-export const hashToken = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
 
 interface SessionRow {
   data: string;
