@@ -15,6 +15,7 @@ export const breakingKinds = [
   'request-constraint-tightened',
   'response-status-removed',
   'response-media-type-removed',
+  'response-header-removed',
   'response-field-removed',
   'response-field-retyped',
   'response-enum-widened',

@@ -73,6 +73,13 @@ function securityChanges(baseline: Json, current: Json, old: Operation, now: Ope
   const changes: BreakingChange[] = [];
   if (isOpen(baseline, old) && !isOpen(current, now)) {
     changes.push({ kind: 'security-tightened', where: old.label, message: `${old.label} now needs credentials` });
+  } else if (!isOpen(baseline, old)) {
+    // Each requirement is one way to present credentials; a client may use any of the baseline's.
+    const ways = (document: Json, op: Operation) => requirements(document, op).map((r) => Object.keys(r).sort().join(' and '));
+    const kept = ways(current, now);
+    for (const way of ways(baseline, old).filter((w) => !kept.includes(w))) {
+      changes.push({ kind: 'security-tightened', where: old.label, message: `${old.label} no longer accepts credentials by ${way}` });
+    }
   }
   const levels = (op: Operation) => (Array.isArray(op.node['x-access-level']) ? (op.node['x-access-level'] as string[]) : []);
   for (const level of levels(old).filter((l) => !levels(now).includes(l))) {
@@ -81,9 +88,14 @@ function securityChanges(baseline: Json, current: Json, old: Operation, now: Ope
   return changes;
 }
 
-function isOpen(document: Json, op: Operation): boolean {
+function requirements(document: Json, op: Operation): Json[] {
   const security = op.node['security'] ?? document['security'];
-  return !Array.isArray(security) || security.length === 0 || security.some((requirement) => isRecord(requirement) && Object.keys(requirement).length === 0);
+  return Array.isArray(security) ? security.filter(isRecord) : [];
+}
+
+function isOpen(document: Json, op: Operation): boolean {
+  const all = requirements(document, op);
+  return all.length === 0 || all.some((requirement) => Object.keys(requirement).length === 0);
 }
 
 function parameterChanges(baseline: Json, current: Json, old: Operation, now: Operation): BreakingChange[] {
@@ -147,6 +159,12 @@ function responseChanges(baseline: Json, current: Json, old: Operation, now: Ope
     if (!isRecord(after)) {
       changes.push({ kind: 'response-status-removed', where: `${old.label} ${status}`, message: `${old.label} no longer documents ${status}` });
       continue;
+    }
+    const nowHeaders = isRecord(after['headers']) ? Object.keys(after['headers']).map((h) => h.toLowerCase()) : [];
+    for (const name of Object.keys(isRecord(before) && isRecord(before['headers']) ? before['headers'] : {})) {
+      if (!nowHeaders.includes(name.toLowerCase())) {
+        changes.push({ kind: 'response-header-removed', where: `${old.label} ${status} header ${name}`, message: `${old.label} ${status} no longer sends ${name}` });
+      }
     }
     const nowContent = isRecord(after['content']) ? after['content'] : {};
     for (const [mediaType, media] of Object.entries(isRecord(before) && isRecord(before['content']) ? before['content'] : {})) {
