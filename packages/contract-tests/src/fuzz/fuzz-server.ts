@@ -45,12 +45,13 @@ function asCaller(context: RequestContext, request: GeneratedRequest, credential
   return { ...request, headers: { ...headers, ...credentials } };
 }
 
-/** What is wrong with the server's answer to one generated request, or undefined. */
+/**
+ * What is wrong with the server's answer to one generated request, or undefined. A write the
+ * contract refuses, or that the server answers with an error, must leave the store as it was.
+ */
 export async function fuzzOne(target: FuzzTarget, request: GeneratedRequest, timeoutMs: number): Promise<string | undefined> {
   const verdict = checkRequest(target.contract, request);
-  const refused = verdict.kind !== 'valid';
-  const guarded = refused && request.method !== 'GET';
-  const before = guarded ? await target.snapshot() : undefined;
+  const before = request.method !== 'GET' ? await target.snapshot() : undefined;
   const response = await send(target.url, request, { timeoutMs, streamMs: 50 });
   const operation = verdict.kind === 'valid' || verdict.kind === 'invalid' ? verdict.operation : undefined;
   target.coverage.record(operation?.operationId, response.status, 'fuzz');
@@ -61,7 +62,10 @@ export async function fuzzOne(target: FuzzTarget, request: GeneratedRequest, tim
   if (verdict.kind === 'invalid' && refusesMalformedInput(verdict.operation) && (response.status < 400 || response.status > 499)) {
     return `the contract refuses this request (${verdict.reason}) but the server answered ${response.status}`;
   }
-  if (before !== undefined && (await target.snapshot()) !== before) return `a refused request (${verdict.kind}) changed stored data`;
+  const refused = verdict.kind !== 'valid' || response.status >= 400;
+  if (before !== undefined && refused && (await target.snapshot()) !== before) {
+    return `a write refused with ${response.status} (${verdict.kind === 'valid' ? 'valid by the contract' : verdict.kind}) changed stored data`;
+  }
   return undefined;
 }
 
