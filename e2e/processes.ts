@@ -2,6 +2,7 @@
 // that run.sh's trap reads, so nothing outlives the run even when the test process dies.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -84,6 +85,15 @@ export async function freeUdpPort(): Promise<number> {
     });
     if (tcpFree) return port;
   }
+}
+
+/**
+ * Resolves once something (a sipp just started) has bound this UDP port. Read from the kernel's
+ * socket table: probing by binding the port could take it from under the process starting.
+ */
+export function udpPortBound(port: number): Promise<true> {
+  const local = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  return waitFor(`UDP port ${port} to be bound`, async () => ((await readFile('/proc/net/udp', 'utf8')).includes(local) ? true : undefined));
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 100): Promise<T> {

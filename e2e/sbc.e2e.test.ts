@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSbcClient, type SbcClient, type SbcEvent, type Session } from '../packages/client/dist/index.js';
-import { freeTcpPort, freeUdpPort, Processes, waitFor, type Child } from './processes.js';
+import { freeTcpPort, freeUdpPort, Processes, udpPortBound, waitFor, type Child } from './processes.js';
 
 const root = resolve(import.meta.dirname, '..');
 const scenario = (name: string) => join(import.meta.dirname, 'scenarios', name);
@@ -108,7 +108,7 @@ async function calls(uasScenario: string, uacScenario: string, prefix: string, o
   const [uasPort, uacPort, uasMedia, uacMedia] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
   const common = ['-i', '127.0.0.1', '-m', count, '-nostdin', '-timeout', '90s', '-timeout_error', '-d', hold, '-trace_err'];
   const uas = processes.start(`${prefix}-uas`, 'sipp', ['-sf', scenario(uasScenario), '-p', String(uasPort), '-mp', String(uasMedia), ...common]);
-  await new Promise((r) => setTimeout(r, 300));
+  await udpPortBound(uasPort);
   const uac = processes.start(`${prefix}-uac`, 'sipp', [
     `127.0.0.1:${uasPort}`, '-rsa', `127.0.0.1:${sipPort}`, '-sf', scenario(uacScenario), '-s', callee,
     '-p', String(uacPort), '-mp', String(uacMedia), '-cid_str', `${prefix}-%u@127.0.0.1`,
