@@ -211,3 +211,31 @@ describe('international against another home country', () => {
     await swedish.close();
   });
 });
+
+describe('number search over many matches', () => {
+  it('pages in the same order whichever way the store walks the matches', async () => {
+    const many = await startTestServer();
+    const token = await tokenFor(many, 'ADMIN');
+    const sessions = Array.from({ length: 150 }, (_, i) => ({
+      callId: `m${String(i).padStart(3, '0')}@x`,
+      aNumber: `+4570${String(i).padStart(6, '0')}`,
+      bNumber: `+4680${String(i).padStart(6, '0')}`,
+      started: new Date(Date.UTC(2030, 0, 1, 0, 0, i % 40)).toISOString(),
+    }));
+    await seed(many, ...sessions);
+    const page = async (query: string) =>
+      (await call<SessionList>(many, 'listSessions', `/sbc/session?${query}`, { headers: bearer(token) })).body;
+    const all = await page('offset=20&limit=50');
+    for (const number of ['%2B4570', '+4570', '4570', '0000']) {
+      const found = await page(`number=${number}&offset=20&limit=50`);
+      expect(found.total).toBe(150);
+      expect(callIds(found)).toEqual(callIds(all));
+    }
+    await many.close();
+  });
+
+  it('a leading + matches only at the start of a number', async () => {
+    expect(callIds(await list('?number=%2B4533'))).toEqual(['dk-out-live@x']);
+    expect(callIds(await list('?number=%2B3345'))).toEqual([]);
+  });
+});

@@ -98,6 +98,11 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
     name: 'drop sessions_live_created: sessions_live already finds stale calls, and every index slows ingest',
     sql: 'DROP INDEX sessions_live_created;',
   },
+  {
+    version: 3,
+    name: 'sessions_a_number: a number search with a leading + is a prefix range on both number indexes',
+    sql: 'CREATE INDEX sessions_a_number ON sessions(a_number);',
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
