@@ -96,7 +96,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     return {
       status: full ? 'degraded' : 'ok',
       kamailio: evapi.connected ? 'connected' : 'disconnected',
-      commands: commands.connected ? 'subscribed' : 'reconnecting',
+      commands: commands.following ? 'following' : 'retrying',
       buffered: outbox.size,
       dropped: outbox.droppedCount,
       ...shipper.state,

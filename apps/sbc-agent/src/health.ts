@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface HealthReport {
   status: 'ok' | 'degraded';
   kamailio: 'connected' | 'disconnected';
-  commands: 'subscribed' | 'reconnecting';
+  /** Following `/sbc/events` (connected, or connecting with the client's own retries), or waiting to start again after it failed. */
+  commands: 'following' | 'retrying';
   buffered: number;
   dropped: number;
   delivered: number;

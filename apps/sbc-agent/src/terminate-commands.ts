@@ -25,7 +25,7 @@ const stateFile = 'last-event-id';
 export class TerminateCommands {
   private readonly abort = new AbortController();
   private running?: Promise<void>;
-  connected = false;
+  following = false;
 
   constructor(private readonly options: TerminateCommandsOptions) {}
 
@@ -44,7 +44,7 @@ export class TerminateCommands {
     while (!signal.aborted) {
       try {
         const lastEventId = this.readLastEventId();
-        this.connected = true;
+        this.following = true;
         for await (const event of source.events({ signal, ...(lastEventId ? { lastEventId } : {}) })) {
           if (event.type !== 'terminate' || event.sbcServer !== this.options.sbcServer) continue;
           await this.carryOut(event);
@@ -54,11 +54,11 @@ export class TerminateCommands {
         if (signal.aborted) break;
         log.warn({ err: error }, 'event stream failed; subscribing again');
       }
-      this.connected = false;
+      this.following = false;
       if (signal.aborted) break;
       await delay(this.options.retryDelayMs ?? 1000, undefined, { signal }).catch(() => undefined);
     }
-    this.connected = false;
+    this.following = false;
   }
 
   private async carryOut(command: TerminateCommand): Promise<void> {
