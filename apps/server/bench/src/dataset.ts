@@ -19,17 +19,25 @@ export const DATASET_NOW = Date.parse('2026-01-15T12:00:00.000Z');
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
- * When a stream of `count` calls starts: evenly over `spanMs` from `from`, in index order,
- * as calls reach an SBC (so loading them in order is the order a live system sees).
+ * When the `count` calls from index `first` on start: evenly over `spanMs` from `from`, in
+ * index order, as calls reach an SBC (so loading them in order is the order a live system sees).
  */
 export interface Arrivals {
+  first: number;
   from: number;
   spanMs: number;
   count: number;
 }
 
 /** The data set: `count` calls over the day before its "now". */
-export const dayOf = (count: number): Arrivals => ({ from: DATASET_NOW - DAY_MS, spanMs: DAY_MS, count });
+export const dayOf = (count: number): Arrivals => ({ first: 0, from: DATASET_NOW - DAY_MS, spanMs: DAY_MS, count });
+
+/**
+ * Where the calls reported during the ingest benchmarks start, by stage. Calls of one seed
+ * never repeat one another (their generators' seeds differ), so ranges far beyond the data
+ * set keep the new calls from ever repeating one that is stored.
+ */
+export const INGEST_RANGES = { batch1000: 1 << 24, batch100: 2 << 24, patch: 3 << 24, events: 4 << 24 } as const;
 
 export const SBC_NODES = ['185.45.12.11', '185.45.12.12', '185.45.12.13', '2a05:d014:9f0::13'] as const;
 
@@ -145,7 +153,7 @@ export function session(seed: number, index: number, arrivals: Arrivals): Ingest
   const customer = random.pick(CALLING_CUSTOMERS);
   const sbcServer = random.pick(SBC_NODES);
   const sourceIP = outbound ? publicIp(random) : random.pick(PEER_IPS);
-  const started = arrivals.from + Math.floor(((index + random.next()) / arrivals.count) * arrivals.spanMs);
+  const started = arrivals.from + Math.floor(((index - arrivals.first + random.next()) / arrivals.count) * arrivals.spanMs);
   const report: IngestReport = {
     callId: callId(random, sourceIP),
     sbcServer,

@@ -35,6 +35,17 @@ export function rssOf(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in milliseconds. */
+export function cpuMsOf(pid: number): number {
+  // Fields after the command name (which may hold spaces) start at the state, field 3.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+/** USER_HZ, 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitReady(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {

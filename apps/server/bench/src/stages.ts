@@ -5,7 +5,7 @@ import type { IngestLoadInput, IngestLoadResult } from './children/ingest-load.j
 import type { SequentialGetResult } from './children/sequential-get.js';
 import type { SseResult } from './children/sse-subscribers.js';
 import type { BenchDatabase } from './database.js';
-import { children, rssOf, runJsonChild, type ServerProcess } from './processes.js';
+import { children, cpuMsOf, rssOf, runJsonChild, type ServerProcess } from './processes.js';
 import { startNamed, type ServerName, type ServerOptions } from './servers.js';
 
 /** A server in the lookup comparison: which one, and how it is started. */
@@ -24,6 +24,8 @@ export interface LookupRun extends HttpLoadResult {
   readyMs: number;
   rssReadyBytes: number;
   rssAfterBytes: number;
+  /** CPU time the server spent per answered request: what contention on the machine does not change much. */
+  serverCpuUsPerRequest: number;
 }
 
 /** One server's lookup run: start it, warm it up, load it, note its memory, stop it. */
@@ -38,8 +40,10 @@ export async function lookupRun(
     const rssReadyBytes = rssOf(server.pid);
     const input = { url: server.url, token: contender.token, pathsFile: contender.pathsFile, connections: load.connections };
     await runJsonChild<HttpLoadResult>(children('http-load'), { ...input, seconds: load.warmupSeconds }, 120_000);
+    const cpuBefore = cpuMsOf(server.pid);
     const result = await runJsonChild<HttpLoadResult>(children('http-load'), { ...input, seconds: load.seconds }, 300_000);
-    return { contender: contender.label, round, readyMs: server.readyMs, rssReadyBytes, rssAfterBytes: rssOf(server.pid), ...result };
+    const serverCpuUsPerRequest = ((cpuMsOf(server.pid) - cpuBefore) * 1000) / Math.max(1, result.requests);
+    return { contender: contender.label, round, readyMs: server.readyMs, rssReadyBytes, rssAfterBytes: rssOf(server.pid), serverCpuUsPerRequest, ...result };
   } finally {
     await server.stop();
   }

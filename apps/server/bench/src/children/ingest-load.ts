@@ -19,6 +19,8 @@ export interface IngestLoadInput {
   batchSize: number;
   perNode: number;
   seed: number;
+  /** Index of the first call, in a range no other stage uses (see INGEST_RANGES). */
+  firstIndex: number;
   /** How many whole lifecycles to send at most. */
   sessions: number;
   maxSeconds: number;
@@ -47,9 +49,9 @@ const agent = new Agent({ keepAlive: true, maxSockets: nodes.length * Math.max(1
 function callsByNode(): Map<string, IngestReport[][]> {
   const byNode = new Map<string, IngestReport[][]>(nodes.map((node) => [node, []]));
   // New calls in the last hour before the data set's "now", of which those already over.
-  const arrivals = { from: DATASET_NOW - 3_600_000, spanMs: 3_600_000, count: input.sessions * 2 };
+  const arrivals = { first: input.firstIndex, from: DATASET_NOW - 3_600_000, spanMs: 3_600_000, count: input.sessions * 2 };
   let made = 0;
-  for (let index = 0; made < input.sessions && index < arrivals.count; index++) {
+  for (let index = input.firstIndex; made < input.sessions && index < input.firstIndex + arrivals.count; index++) {
     const call = session(input.seed, index, arrivals);
     if (call.answered === undefined || call.ended === undefined) continue;
     const calls = byNode.get(call.sbcServer as string);
@@ -147,8 +149,11 @@ if (input.mode === 'batch') {
           const answer = await timed('POST', '/sbc/ingest', token, 'application/json', batch.body);
           if (answer.status !== 200) fail(`POST /sbc/ingest ${answer.status} ${answer.body}`);
           else {
-            const counts = JSON.parse(answer.body) as { rejected: number };
-            if (counts.rejected > 0) fail(`POST /sbc/ingest rejected ${counts.rejected}: ${answer.body}`);
+            const counts = JSON.parse(answer.body) as { rejected: number; results: Array<{ callId: string; result: string; error?: unknown }> };
+            if (counts.rejected > 0) {
+              const refused = counts.results.filter((r) => r.result === 'rejected');
+              fail(`POST /sbc/ingest rejected ${counts.rejected}: ${JSON.stringify(refused)}`);
+            }
             reports += batch.reports - counts.rejected;
             sessionsCompleted += batch.ends;
           }
