@@ -41,6 +41,8 @@ export interface World {
   tokens: Record<PrincipalName, string> & Record<Exclude<BadCredentialName, 'no token'>, string>;
   /** A request with a token presented one of the three ways. */
   as(name: PrincipalName | BadCredentialName, request: WireRequest, presentation?: Presentation): WireRequest;
+  /** A request with a new ADMIN token, one the server has not seen (so not cached: checking it reads the store). */
+  asNewAdmin(request: WireRequest): Promise<WireRequest>;
   /** Everything stored (sessions, customers, events), read from the store: what a refused request must leave as it was. */
   snapshot(): Promise<string>;
 }
@@ -97,6 +99,10 @@ export async function buildWorld(sut: ServerUnderTest): Promise<World> {
   return {
     tokens,
     as,
+    async asNewAdmin(request) {
+      const secret = await token('ADMIN');
+      return { ...request, headers: { ...request.headers, authorization: `Bearer ${secret}` } };
+    },
     async snapshot() {
       // Read from the store itself: cheap enough to take around every refused request.
       const everything = { offset: 0, limit: Number.MAX_SAFE_INTEGER, homeCountryCode: '45' };
