@@ -106,59 +106,27 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { offset: filter.offset, limit: filter.limit };
-    if (!scope.all) {
-      where.push(inScope);
-      params['reseller'] = scope.resellerId;
-    }
-    let numberMatches: number | undefined;
-    if (filter.number !== undefined) {
-      const text = filter.number.replace(/^ /, '+');
-      const matching = numberSearch(text);
-      where.push(`id IN (${matching.ids})`);
-      Object.assign(params, matching.params);
-      numberMatches = (this.sql(`SELECT COUNT(*) AS n FROM (${matching.ids})`).get(matching.params) as { n: number }).n;
-      if (numberMatches === 0) return { total: 0, sessions: [] };
-    }
-    if (filter.customer !== undefined) {
-      where.push('(source_customer_id = @customer OR destination_customer_id = @customer)');
-      // A customer outside the scope matches nothing, even on calls the reseller may see.
-      if (!scope.all) where.push('@customer IN (SELECT id FROM scope)');
-      params['customer'] = filter.customer;
-    }
-    if (filter.live !== undefined) {
-      where.push('live = @live');
-      params['live'] = filter.live ? 1 : 0;
-    }
-    if (filter.direction !== undefined) {
-      where.push('direction = @direction');
-      params['direction'] = filter.direction;
-    }
-    if (filter.international !== undefined) {
-      // Numbers starting with +CC sort between '+CC' and the next code up.
-      const low = `+${filter.homeCountryCode}`;
-      const high = low.slice(0, -1) + String.fromCharCode(low.charCodeAt(low.length - 1) + 1);
-      where.push(filter.international ? 'NOT (b_number >= @homeLow AND b_number < @homeHigh)' : '(b_number >= @homeLow AND b_number < @homeHigh)');
-      params['homeLow'] = low;
-      params['homeHigh'] = high;
-    }
+    const { where, params, numberIds } = listConditions(filter, scope);
     const prefix = scope.all ? '' : scopeCte;
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    // A number search alone is already counted, and for many matches walking the sessions in
-    // list order beats fetching and sorting every match.
-    const numberAlone = numberMatches !== undefined && scope.all && where.length === 1;
+    const page = { ...params, offset: filter.offset, limit: filter.limit };
     // Live calls are few next to ended ones: start from them whatever else is asked (the
     // planner cannot know that, and a direction index would make it scan half the table).
-    const liveFirst = filter.live === true && numberMatches === undefined ? 'INDEXED BY sessions_live' : '';
-    const total = numberAlone
-      ? numberMatches!
-      : (this.sql(`${prefix} SELECT COUNT(*) AS total FROM sessions ${liveFirst} ${clause}`).get(withoutPaging(params)) as { total: number }).total;
-    const inListOrder = numberAlone && this.walkInListOrder(numberMatches!, filter.offset + filter.limit);
+    const liveFirst = filter.live === true && numberIds === undefined ? 'INDEXED BY sessions_live' : '';
+    let index = liveFirst;
+    let total: number;
+    if (numberIds !== undefined && scope.all && where.length === 1) {
+      // A number search alone: count the matching ids, and for many matches walk the sessions
+      // in list order rather than fetch and sort every match.
+      total = (this.sql(`SELECT COUNT(*) AS n FROM (${numberIds})`).get(params) as { n: number }).n;
+      if (total === 0) return { total, sessions: [] };
+      if (this.walkInListOrder(total, filter.offset + filter.limit)) index = 'INDEXED BY sessions_order';
+    } else {
+      total = (this.sql(`${prefix} SELECT COUNT(*) AS n FROM sessions ${liveFirst} ${clause}`).get(params) as { n: number }).n;
+    }
     const rows = this.sql(
-      `${prefix} SELECT data FROM sessions ${inListOrder ? 'INDEXED BY sessions_order' : liveFirst} ${clause}
-       ORDER BY started_key DESC, call_id ASC LIMIT @limit OFFSET @offset`,
-    ).all(params) as Array<{ data: string }>;
+      `${prefix} SELECT data FROM sessions ${index} ${clause} ORDER BY started_key DESC, call_id ASC LIMIT @limit OFFSET @offset`,
+    ).all(page) as Array<{ data: string }>;
     return { total, sessions: rows.map((r) => JSON.parse(r.data) as Session) };
   }
 
@@ -413,6 +381,47 @@ export class SqliteSessionStore implements SessionStore {
   }
 }
 
+/** The WHERE conditions of a list (ANDed) and their parameters; `numberIds` when a number is searched. */
+function listConditions(filter: SessionFilter, scope: Scope): { where: string[]; params: Record<string, unknown>; numberIds?: string } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  let numberIds: string | undefined;
+  if (!scope.all) {
+    where.push(inScope);
+    params['reseller'] = scope.resellerId;
+  }
+  if (filter.number !== undefined) {
+    const matching = numberSearch(filter.number.replace(/^ /, '+'));
+    numberIds = matching.ids;
+    where.push(`id IN (${matching.ids})`);
+    Object.assign(params, matching.params);
+  }
+  if (filter.customer !== undefined) {
+    where.push('(source_customer_id = @customer OR destination_customer_id = @customer)');
+    // A customer outside the scope matches nothing, even on calls the reseller may see.
+    if (!scope.all) where.push('@customer IN (SELECT id FROM scope)');
+    params['customer'] = filter.customer;
+  }
+  if (filter.live !== undefined) where.push(filter.live ? 'live = 1' : 'live = 0');
+  if (filter.direction !== undefined) {
+    where.push('direction = @direction');
+    params['direction'] = filter.direction;
+  }
+  if (filter.international !== undefined) {
+    // Numbers starting with +CC sort between '+CC' and the next code up.
+    const range = '(b_number >= @homeLow AND b_number < @homeHigh)';
+    where.push(filter.international ? `NOT ${range}` : range);
+    params['homeLow'] = `+${filter.homeCountryCode}`;
+    params['homeHigh'] = nextPrefix(`+${filter.homeCountryCode}`);
+  }
+  return numberIds === undefined ? { where, params } : { where, params, numberIds };
+}
+
+/** The smallest text above every text that starts with `prefix`. */
+function nextPrefix(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
 /**
  * The ids of sessions whose A- or B-number contains `text`. A leading `+` can only match at the
  * start of a number: a prefix range on the number indexes. Other text: the trigram index, or,
@@ -420,20 +429,14 @@ export class SqliteSessionStore implements SessionStore {
  */
 function numberSearch(text: string): { ids: string; params: Record<string, string> } {
   if (text.startsWith('+')) {
-    const high = text.slice(0, -1) + String.fromCharCode(text.charCodeAt(text.length - 1) + 1);
     return {
       ids: `SELECT id FROM sessions WHERE a_number >= @numberLow AND a_number < @numberHigh
             UNION SELECT id FROM sessions WHERE b_number >= @numberLow AND b_number < @numberHigh`,
-      params: { numberLow: text, numberHigh: high },
+      params: { numberLow: text, numberHigh: nextPrefix(text) },
     };
   }
   if (text.length >= 3) return { ids: 'SELECT rowid FROM session_numbers WHERE session_numbers MATCH @match', params: { match: `"${text}"` } };
   return { ids: 'SELECT id FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like', params: { like: `%${text}%` } };
-}
-
-function withoutPaging(params: Record<string, unknown>): Record<string, unknown> {
-  const { offset: _offset, limit: _limit, ...rest } = params;
-  return rest;
 }
 
 function latest(...times: Array<string | undefined>): string {
