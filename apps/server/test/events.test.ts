@@ -74,6 +74,12 @@ describe('GET /sbc/events', () => {
     expect((await reseller.waitFor(2)).map((e) => e.callId)).toEqual(['a@x', 'a@x']);
   });
 
+  it('accepts the token as ?token=, for EventSource clients that cannot set headers', async () => {
+    const watcher = await open('', `?token=${admin}`);
+    await report('q@x', { started: t(0) });
+    expect((await watcher.waitFor(1)).map((e) => e.callId)).toEqual(['q@x']);
+  });
+
   it('refuses a RESELLER_ADMIN without TELE with 403', async () => {
     const client = await open(await tokenFor(server, 'RESELLER_ADMIN', { customerId: ids.plain }));
     expect(client.status).toBe(403);

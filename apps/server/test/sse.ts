@@ -21,7 +21,7 @@ export class EventStreamClient {
   static async open(server: RunningServer, token: string, query = '', headers: Record<string, string> = {}): Promise<EventStreamClient> {
     const client = new EventStreamClient();
     const response = await fetch(`${server.url}/sbc/events${query}`, {
-      headers: { authorization: `Bearer ${token}`, ...headers },
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       signal: client.abort.signal,
     });
     client.status = response.status;
