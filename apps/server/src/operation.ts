@@ -51,7 +51,9 @@ export function operationMiddleware<Op extends OperationId>(op: OperationContrac
 
 function parse(op: OperationContract, location: 'path' | 'query' | 'header', raw: Record<string, string | string[] | undefined>): Record<string, unknown> {
   if (location === 'path' && op.parameters.some((p) => p.in === 'path' && !raw[p.name])) {
-    throw badRequest('bad_request', 'Session id not found in request URI');
+    // `/sbc/session/{id}` -> "Session id not found in request URI", as the operator words it.
+    const noun = /\/([a-z]+)\/\{/.exec(op.path)?.[1] ?? 'resource';
+    throw badRequest('bad_request', `${noun[0]!.toUpperCase()}${noun.slice(1)} id not found in request URI`);
   }
   const parsed = op.parseParameters(location, raw, location === 'query' ? ['token'] : []);
   if ('issue' in parsed) throw badRequest(parsed.issue.field || 'bad_request', parsed.issue.description);

@@ -47,6 +47,11 @@ describe('PUT /sbc/customer/{id}', () => {
     expect((await put('nope', { name: 'X' })).body).toMatchObject({ status: 400, message: 'id' });
   });
 
+  it('answers 400 bad_request when the id is missing', async () => {
+    const res = await call(server, 'getCustomer', '/sbc/customer/', { headers: bearer(admin) });
+    expect(res.body).toMatchObject({ status: 400, message: 'bad_request', description: 'Customer id not found in request URI' });
+  });
+
   it('is for ADMIN only', async () => {
     const token = await tokenFor(server, 'RESELLER_ADMIN', { customerId: reseller });
     expect((await put(child, { name: 'X' }, token)).status).toBe(403);

@@ -95,7 +95,7 @@ describe('GET /sbc/session/{id}', () => {
   it('answers 400 bad_request when the id is missing', async () => {
     const res = await call(server, 'getSession', '/sbc/session/', { headers: bearer(admin) });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ message: 'bad_request' });
+    expect(res.body).toMatchObject({ message: 'bad_request', description: 'Session id not found in request URI' });
   });
 
   it('answers 400 id for a Call-ID longer than 255 characters', async () => {
