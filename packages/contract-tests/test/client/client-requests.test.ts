@@ -10,6 +10,8 @@ const inputs = clientInputs(contract);
 const seed = 20261126;
 let spec: SpecServer;
 let client: SbcClient;
+/** Operations the client was seen calling, for the last test. */
+const called = new Set<string>();
 
 beforeAll(async () => {
   spec = await startSpecServer(contract);
@@ -25,6 +27,7 @@ async function eachRequestIsValid<T>(operationId: string, args: fc.Arbitrary<T>,
       await call(value);
       const seen = spec.take();
       expect(seen.length).toBeGreaterThan(0);
+      for (const { verdict } of seen) if ('operation' in verdict) called.add(verdict.operation.operationId);
       for (const { request, verdict } of seen) {
         const reason = verdict.kind === 'valid' ? '' : verdict.reason;
         expect({ kind: verdict.kind, reason, operation: 'operation' in verdict ? verdict.operation.operationId : undefined }, `${request.method} ${request.target}`).toEqual({
@@ -81,4 +84,9 @@ describe('every request the client sends is one the contract accepts', () => {
       },
       20,
     ));
+
+  it('leaves no operation that needs a token without a client method (checked last)', () => {
+    const needed = [...contract.operations.values()].filter((op) => op.requiresToken).map((op) => op.operationId);
+    expect(needed.filter((id) => !called.has(id))).toEqual([]);
+  });
 });
