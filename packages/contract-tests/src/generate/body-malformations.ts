@@ -87,7 +87,10 @@ export const bodyMalformations: readonly Malformation[] = [
     spoil: (_c, _op, valid) =>
       fc.oneof(
         fc.integer({ min: 1, max: Math.max(1, valid.body!.length - 1) }).map((cut) => withBody(valid, valid.body!.subarray(0, cut))),
-        fc.constantFrom('{', 'nul', "{'name':'x'}", '[1,]', 'NaN', '{"a":1}}', '\u0000').map((text) => withBody(valid, Buffer.from(text))),
+        // (The last two hold raw control characters inside a string, which JSON forbids.)
+        fc
+          .constantFrom('{', 'nul', "{'name':'x'}", '[1,]', 'NaN', '{"a":1}}', '\u0000', '{"name":"a\u0001b"}', '{"name":"line\nbreak"}')
+          .map((text) => withBody(valid, Buffer.from(text))),
       ),
   },
   {
