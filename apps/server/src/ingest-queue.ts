@@ -2,6 +2,8 @@ import type { Event } from '@sbc/contract';
 import type { EventHub } from './events/hub.js';
 import type { ReportInput, ReportOutcome, Reporter, SessionStore } from './store/session-store.js';
 
+const maxReportsPerCommit = 2000;
+
 interface Waiting {
   reports: ReportInput[];
   resolve(outcomes: ReportOutcome[]): void;
@@ -34,9 +36,12 @@ export class IngestQueue {
   }
 
   private async flush(): Promise<void> {
-    const group = this.waiting;
-    this.waiting = [];
-    this.scheduled = false;
+    // A bounded group: one transaction never holds the event loop for many batches at once.
+    let count = 0;
+    const size = this.waiting.findIndex((w) => (count += w.reports.length) > maxReportsPerCommit);
+    const group = this.waiting.splice(0, size === -1 ? this.waiting.length : Math.max(size, 1));
+    this.scheduled = this.waiting.length > 0;
+    if (this.scheduled) setImmediate(() => void this.flush());
     let result: { outcomes: ReportOutcome[]; events: Event[] };
     try {
       result = await this.store.applyReports(group.flatMap((w) => w.reports), {}, this.now());

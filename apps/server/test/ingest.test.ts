@@ -275,6 +275,15 @@ describe('concurrent reports (applied together in one commit)', () => {
     expect((await stored('c7@x')).started).toBe(t(7));
   });
 
+  it('applies many large batches arriving together, each answered with its own results', async () => {
+    const batches = Array.from({ length: 5 }, (_, b) =>
+      call<IngestResponse>(server, 'ingestSessions', '/sbc/ingest', json(sbc, { sessions: Array.from({ length: 1000 }, (_, i) => ({ callId: `g${b}-${i}@x`, started: t(0) })) }, 'POST')),
+    );
+    const answers = await Promise.all(batches);
+    expect(answers.map((a) => a.body.created)).toEqual([1000, 1000, 1000, 1000, 1000]);
+    expect(answers[3]!.body.results[7]).toEqual({ callId: 'g3-7@x', result: 'created' });
+  });
+
   it('creates once and updates once when two requests carry the same new call', async () => {
     const answers = await Promise.all([report({ started: t(0) }, sbc, 'twin@x'), report({ answered: t(2) }, sbc, 'twin@x')]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
