@@ -203,4 +203,23 @@ describe('stream housekeeping', () => {
     socket.resume();
     await closed;
   });
+
+  it('bounds the live events held back while a replay runs, too', async () => {
+    await server.close();
+    await setUp({ subscriberBufferLimit: 16 * 1024 });
+    const original = server.store.eventsAfter.bind(server.store);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    server.store.eventsAfter = async (...args) => {
+      await gate;
+      return original(...args);
+    };
+    const resuming = await open(admin, '', { 'last-event-id': '0' });
+    const sessions = Array.from({ length: 200 }, (_, i) => ({ callId: `held-${i}@x`, started: t(0), userAgent: 'x'.repeat(100) }));
+    await call(server, 'ingestSessions', '/sbc/ingest', json(sbc, { sessions }, 'POST'));
+    await resuming.waitForEnd();
+    release();
+    expect(resuming.ended).toBe(true);
+    expect(resuming.messages).toEqual([]);
+  });
 });

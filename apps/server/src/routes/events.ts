@@ -56,6 +56,7 @@ class EventStream implements Subscriber {
   private lastSentId = 0;
   /** Live events that arrive while the replay is still running. */
   private pending: Event[] | undefined;
+  private pendingBytes = 0;
   private closed = false;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -103,8 +104,11 @@ class EventStream implements Subscriber {
   }
 
   send(event: Event): void {
-    if (this.pending) this.pending.push(event);
-    else this.emit(event);
+    if (!this.pending) return this.emit(event);
+    // What waits for the replay to end counts against the same bound as what waits on the socket.
+    this.pendingBytes += JSON.stringify(event).length;
+    if (this.pendingBytes > this.deps.subscriberBufferLimit) return this.disconnect(this.pendingBytes);
+    this.pending.push(event);
   }
 
   private emit(event: Event): void {
@@ -117,13 +121,15 @@ class EventStream implements Subscriber {
   private write(text: string): void {
     if (this.closed) return;
     const queued = this.stream.writableLength + this.stream.readableLength + this.ctx.res.writableLength;
-    if (queued + text.length > this.deps.subscriberBufferLimit) {
-      this.deps.logger.warn({ queued }, 'event subscriber too slow: disconnected');
-      this.ctx.req.socket.destroy();
-      this.close();
-      return;
-    }
+    if (queued + text.length > this.deps.subscriberBufferLimit) return this.disconnect(queued);
     this.stream.write(text);
+  }
+
+  /** A subscriber too slow for its bound: it may reconnect with Last-Event-ID and miss nothing. */
+  private disconnect(queued: number): void {
+    this.deps.logger.warn({ queued }, 'event subscriber too slow: disconnected');
+    this.ctx.req.socket.destroy();
+    this.close();
   }
 
   close(): void {
