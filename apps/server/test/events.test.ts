@@ -1,7 +1,7 @@
 import type { Session } from '@sbc/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer, ServerOptions } from '../src/index.js';
-import { call, ids, json, resellerTrees, sessionPath, startTestServer, tokenFor } from './helpers.js';
+import { call, holdStore, ids, json, resellerTrees, sessionPath, startTestServer, tokenFor } from './helpers.js';
 import { EventStreamClient } from './sse.js';
 
 let server: RunningServer;
@@ -207,13 +207,7 @@ describe('stream housekeeping', () => {
   it('bounds the live events held back while a replay runs, too', async () => {
     await server.close();
     await setUp({ subscriberBufferLimit: 16 * 1024 });
-    const original = server.store.eventsAfter.bind(server.store);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    server.store.eventsAfter = async (...args) => {
-      await gate;
-      return original(...args);
-    };
+    const release = holdStore(server.store, 'eventsAfter');
     const resuming = await open(admin, '', { 'last-event-id': '0' });
     const sessions = Array.from({ length: 200 }, (_, i) => ({ callId: `held-${i}@x`, started: t(0), userAgent: 'x'.repeat(100) }));
     await call(server, 'ingestSessions', '/sbc/ingest', json(sbc, { sessions }, 'POST'));

@@ -1,6 +1,6 @@
 import { loadContract, type Session, type SessionReport } from '@sbc/contract';
 import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
-import type { AccessLevel } from '../src/store/session-store.js';
+import type { AccessLevel, SessionStore } from '../src/store/session-store.js';
 
 export const contract = loadContract();
 
@@ -71,4 +71,16 @@ export async function resellerTrees(server: RunningServer): Promise<void> {
   await server.store.putCustomer({ id: ids.resellerB, name: 'Reseller B', features: ['TELE'] });
   await server.store.putCustomer({ id: ids.customerB1, name: 'B1', parentReseller: ids.resellerB, features: [] });
   await server.store.putCustomer({ id: ids.plain, name: 'No TELE', features: [] });
+}
+
+/** Holds every call of a store method until the returned release() is called: a request caught in flight. */
+export function holdStore(store: SessionStore, method: 'getSessionJson' | 'eventsAfter'): () => void {
+  const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  (store as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+    await gate;
+    return original(...args);
+  };
+  return release;
 }

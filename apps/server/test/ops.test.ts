@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { bearer, call, contract, json, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
+import { bearer, call, holdStore, contract, json, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
 
 let server: RunningServer;
 let admin: string;
@@ -165,13 +165,7 @@ describe('graceful shutdown', () => {
     const own = await startTestServer();
     const token = await tokenFor(own, 'ADMIN');
     await seed(own, { callId: 'slow@x' });
-    const original = own.store.getSessionJson.bind(own.store);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    own.store.getSessionJson = async (...args) => {
-      await gate;
-      return original(...args);
-    };
+    const release = holdStore(own.store, 'getSessionJson');
     const inFlight = call(own, 'getSession', sessionPath('slow@x'), { headers: bearer(token) });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closed = own.close();
@@ -186,13 +180,7 @@ describe('graceful shutdown', () => {
     const own = await startTestServer();
     const token = await tokenFor(own, 'ADMIN');
     await seed(own, { callId: 'slow@x' });
-    const original = own.store.getSessionJson.bind(own.store);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    own.store.getSessionJson = async (...args) => {
-      await gate;
-      return original(...args);
-    };
+    const release = holdStore(own.store, 'getSessionJson');
     const { connect } = await import('node:net');
     const socket = connect(own.port, '127.0.0.1');
     let received = '';
