@@ -109,16 +109,19 @@ export const latestVersion = migrations.at(-1)?.version ?? 0;
 
 export function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-  if (current > latestVersion) {
-    throw new Error(`The database is at schema version ${current}, newer than this server (${latestVersion}); use a newer server`);
-  }
+  const version = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').pluck();
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const step of migrations) {
-    if (step.version <= current) continue;
-    db.transaction(() => {
+  // One write transaction for the lot: a server and `pnpm admin` starting together on a new
+  // file take turns, and the second finds the work done.
+  db.transaction(() => {
+    const current = (version.get() as number | null) ?? 0;
+    if (current > latestVersion) {
+      throw new Error(`The database is at schema version ${current}, newer than this server (${latestVersion}); use a newer server`);
+    }
+    for (const step of migrations) {
+      if (step.version <= current) continue;
       db.exec(step.sql);
       record.run(step.version, step.name, new Date().toISOString());
-    })();
-  }
+    }
+  }).immediate();
 }
