@@ -57,10 +57,11 @@ export class SqliteSessionStore implements SessionStore {
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    // First, so that even switching to WAL waits for another process rather than failing.
+    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit that acknowledges an ingest is on disk before the answer leaves.
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     // 32 MiB of page cache (the default is 2 MiB): list filters and number search touch many pages.
     this.db.pragma('cache_size = -32768');
