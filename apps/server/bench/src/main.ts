@@ -266,6 +266,8 @@ const machine = {
   memoryGiB: Math.round(totalmem() / 1024 ** 3),
   uptime: execFileSync('uptime', { encoding: 'utf8' }).trim(),
   commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
+  // Whether the server measured was exactly that commit (the work tree may hold edits in progress).
+  serverUncommitted: execFileSync('git', ['status', '--porcelain', '--', 'apps/server/src'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean),
 };
 // The tokens are the benchmark's own, for a throw-away database: not worth keeping.
 const { tokens: _tokens, ...dataset } = db;
