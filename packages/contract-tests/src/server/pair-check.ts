@@ -19,7 +19,7 @@ export interface PairTarget {
 
 /** Makes the server give one documented answer; says what went wrong (no scenario, another status, an undocumented answer), or undefined. */
 export async function pairProblem(target: PairTarget, pair: DocumentedPair): Promise<string | undefined> {
-  const scenario = scenarioFor(target.contract, pair, target.world);
+  const scenario = scenarioFor(target.contract, pair);
   if (!scenario) return `no scenario makes ${pair.label} answer ${pair.status}: add one to src/server/scenarios.ts`;
   // With the store down, a token the server may have cached would let the request past the store.
   const request = scenario.storeDown && scenario.as === 'ADMIN' ? await target.world.asNewAdmin(scenario.request) : target.world.as(scenario.as, scenario.request);

@@ -1,7 +1,7 @@
 import type { Contract } from '@sbc/contract';
 import { pairKey, type DocumentedPair } from '../spec/matrix.js';
 import type { WireRequest } from '../spec/wire-request.js';
-import { customers, jsonRequest, sbcNodes, sessions, type PrincipalName, type World } from './world.js';
+import { customers, jsonRequest, sbcNodes, sessions, type PrincipalName } from './world.js';
 
 /** How to make the server give one documented answer: a request, who sends it, and whether the store is down. */
 export interface Scenario {
@@ -56,7 +56,7 @@ export function acceptedRequest(operationId: string): WireRequest {
 }
 
 /** The scenarios that need more than a generic rule, by `operationId status`. */
-const specific: Record<string, (world: World) => Scenario> = {
+const specific: Record<string, () => Scenario> = {
   [pairKey('listSessions', 400)]: () => ({ as: 'ADMIN', request: get('/sbc/session?limit=0') }),
   [pairKey('getSession', 400)]: () => ({ as: 'ADMIN', request: get(`/sbc/session/${tooLong}`) }),
   [pairKey('getSession', 404)]: () => ({ as: 'ADMIN', request: get(`/sbc/session/${id(sessions.unknown)}`) }),
@@ -92,9 +92,9 @@ const specific: Record<string, (world: World) => Scenario> = {
  * The scenario for a documented pair: a specific one, or a generic rule (2xx: the accepted request;
  * 401: no token; 403: a level the operation does not allow; 500: the store is down).
  */
-export function scenarioFor(contract: Contract, pair: DocumentedPair, world: World): Scenario | undefined {
+export function scenarioFor(contract: Contract, pair: DocumentedPair): Scenario | undefined {
   const own = specific[pairKey(pair.operationId, pair.status)];
-  if (own) return own(world);
+  if (own) return own();
   const op = contract.operation(pair.operationId);
   const accepted = acceptedRequest(pair.operationId);
   const admin = op.requiresToken ? 'ADMIN' : 'no token';
