@@ -30,4 +30,20 @@ describe('schema migrations', () => {
     expect(plan("SELECT id FROM sessions WHERE a_number >= '+4570' AND a_number < '+4571'")).toContain('sessions_a_number');
     expect(plan("SELECT id FROM sessions WHERE b_number >= '+4570' AND b_number < '+4571'")).toContain('sessions_b_number');
   });
+
+  it("count a reseller's filtered calls from the customer indexes alone, without reading a session", () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => (r as { detail: string }).detail).join(' | ');
+    const filters = "direction = 'O' AND live = 0 AND NOT (b_number >= '+45' AND b_number < '+46')";
+    expect(plan(`SELECT COUNT(*) FROM sessions INDEXED BY sessions_source_customer WHERE source_customer_id IN ('a', 'b') AND ${filters}`)).toContain(
+      'COVERING INDEX sessions_source_customer',
+    );
+    expect(
+      plan(
+        `SELECT COUNT(*) FROM sessions INDEXED BY sessions_destination_customer WHERE destination_customer_id IN ('a', 'b')
+           AND (source_customer_id IS NULL OR source_customer_id NOT IN ('a', 'b')) AND ${filters}`,
+      ),
+    ).toContain('COVERING INDEX sessions_destination_customer');
+  });
 });

@@ -81,4 +81,17 @@ describe('what a reseller administrator sees', () => {
     const sub = await tokenFor(server, 'RESELLER_ADMIN', { customerId: ids.customerA1 });
     expect(await listIds(sub)).toEqual(['a-child@x', 'a-grandchild-dest@x', 'b-to-a@x']);
   });
+
+  it('counts a call between two of its own customers once, and filters the calls it sees', async () => {
+    await seed(
+      server,
+      { callId: 'a-to-a@x', sourceCustomerId: ids.customerA1, destinationCustomerId: ids.customerA1sub, direction: 'I', started: '2024-01-01T00:00:05.000Z' },
+      { callId: 'b-to-a-in@x', sourceCustomerId: ids.customerB1, destinationCustomerId: ids.resellerA, direction: 'I', started: '2024-01-01T00:00:06.000Z' },
+    );
+    const all = await call<SessionList>(server, 'listSessions', '/sbc/session', { headers: bearer(resellerA) });
+    expect(all.body.total).toBe(6);
+    expect(all.body.sessions).toHaveLength(6);
+    const inbound = await call<SessionList>(server, 'listSessions', '/sbc/session?direction=I', { headers: bearer(resellerA) });
+    expect(inbound.body).toMatchObject({ total: 2, sessions: [{ callId: 'b-to-a-in@x' }, { callId: 'a-to-a@x' }] });
+  });
 });

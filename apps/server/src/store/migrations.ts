@@ -103,6 +103,18 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
     name: 'sessions_a_number: a number search with a leading + is a prefix range on both number indexes',
     sql: 'CREATE INDEX sessions_a_number ON sessions(a_number);',
   },
+  {
+    version: 4,
+    name: 'customer indexes cover the list filters and the other side: a reseller counts its calls without reading them',
+    sql: `
+      DROP INDEX sessions_source_customer;
+      DROP INDEX sessions_destination_customer;
+      CREATE INDEX sessions_source_customer
+        ON sessions(source_customer_id, started_key DESC, call_id, destination_customer_id, direction, live, b_number);
+      CREATE INDEX sessions_destination_customer
+        ON sessions(destination_customer_id, started_key DESC, call_id, source_customer_id, direction, live, b_number);
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

@@ -47,7 +47,23 @@ interface CustomerRow {
 
 const scopeCte = `WITH RECURSIVE scope(id) AS (
   SELECT @reseller UNION SELECT c.id FROM customers c JOIN scope s ON c.parent_reseller = s.id)`;
-const inScope = '(source_customer_id IN (SELECT id FROM scope) OR destination_customer_id IN (SELECT id FROM scope))';
+/** The customers of a list's scope, given as a JSON array in @scope. */
+const scopeIdsSql = '(SELECT value FROM json_each(@scope))';
+// The unary + keeps the planner from starting at the scope: a list filtered further starts at
+// its number or customer, one filtered by the scope alone goes through scopedIds.
+const inScope = `(+source_customer_id IN ${scopeIdsSql} OR +destination_customer_id IN ${scopeIdsSql})`;
+
+/**
+ * The ids of sessions with a customer in @scope that meet `where`, read from the two customer
+ * indexes alone (they hold every column a list filters on): the calls of the
+ * scope's source customers, then those reached only through their destination customer.
+ */
+function scopedIds(where: string[]): string {
+  const also = where.map((condition) => ` AND ${condition}`).join('');
+  return `SELECT id FROM sessions INDEXED BY sessions_source_customer WHERE source_customer_id IN ${scopeIdsSql}${also}
+    UNION ALL SELECT id FROM sessions INDEXED BY sessions_destination_customer WHERE destination_customer_id IN ${scopeIdsSql}
+      AND (source_customer_id IS NULL OR source_customer_id NOT IN ${scopeIdsSql})${also}`;
+}
 
 /** The embedded store: one SQLite file in WAL mode; this module holds all of the server's SQL. */
 export class SqliteSessionStore implements SessionStore {
@@ -108,27 +124,42 @@ export class SqliteSessionStore implements SessionStore {
 
   async listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
     const { where, params, numberIds } = listConditions(filter, scope);
-    const prefix = scope.all ? '' : scopeCte;
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    // The scope's customers first (a handful), so that the customer indexes can be searched for them.
+    if (!scope.all) params['scope'] = JSON.stringify(await this.customersInScope(scope.resellerId));
+    const visible = scope.all ? where : [inScope, ...where];
+    const clause = visible.length ? `WHERE ${visible.join(' AND ')}` : '';
+    const order = 'ORDER BY started_key DESC, call_id ASC LIMIT @limit OFFSET @offset';
     const page = { ...params, offset: filter.offset, limit: filter.limit };
-    // Live calls are few next to ended ones: start from them whatever else is asked (the
-    // planner cannot know that, and a direction index would make it scan half the table).
-    const liveFirst = filter.live === true && numberIds === undefined ? 'INDEXED BY sessions_live' : '';
-    let index = liveFirst;
+    const wanted = filter.offset + filter.limit;
+    const count = (sql: string) => (this.sql(`SELECT COUNT(*) AS n FROM (${sql})`).get(params) as { n: number }).n;
     let total: number;
-    if (numberIds !== undefined && scope.all && where.length === 1) {
+    let rows: string;
+    if (filter.live === true && numberIds === undefined) {
+      // Live calls are few next to ended ones: start from them whatever else is asked (the
+      // planner cannot know that, and a direction index would make it scan half the table).
+      total = count(`SELECT 1 FROM sessions INDEXED BY sessions_live ${clause}`);
+      rows = `SELECT data FROM sessions INDEXED BY sessions_live ${clause} ${order}`;
+    } else if (numberIds !== undefined && scope.all && where.length === 1) {
       // A number search alone: count the matching ids, and for many matches walk the sessions
       // in list order rather than fetch and sort every match.
-      total = (this.sql(`SELECT COUNT(*) AS n FROM (${numberIds})`).get(params) as { n: number }).n;
-      if (total === 0) return { total, sessions: [] };
-      if (this.walkInListOrder(total, filter.offset + filter.limit)) index = 'INDEXED BY sessions_order';
+      total = count(numberIds);
+      const index = this.walkInListOrder(total, wanted) ? 'INDEXED BY sessions_order' : '';
+      rows = `SELECT data FROM sessions ${index} ${clause} ${order}`;
+    } else if (!scope.all && filter.customer === undefined) {
+      // A reseller's calls: counted on the customer indexes, which hold every filtered column
+      // (a searched number's ids are looked up in a set, not read from the table row by row).
+      const ids = scopedIds(where);
+      total = count(ids);
+      rows = this.walkInListOrder(total, wanted)
+        ? `SELECT data FROM sessions INDEXED BY sessions_order ${clause} ${order}`
+        : `SELECT data FROM sessions WHERE id IN (${ids}) ${order}`;
     } else {
-      total = (this.sql(`${prefix} SELECT COUNT(*) AS n FROM sessions ${liveFirst} ${clause}`).get(params) as { n: number }).n;
+      total = count(`SELECT 1 FROM sessions ${clause}`);
+      rows = `SELECT data FROM sessions ${clause} ${order}`;
     }
-    const rows = this.sql(
-      `${prefix} SELECT data FROM sessions ${index} ${clause} ORDER BY started_key DESC, call_id ASC LIMIT @limit OFFSET @offset`,
-    ).all(page) as Array<{ data: string }>;
-    return { total, sessions: rows.map((r) => JSON.parse(r.data) as Session) };
+    if (total === 0) return { total, sessions: [] };
+    const found = this.sql(rows).all(page) as Array<{ data: string }>;
+    return { total, sessions: found.map((r) => JSON.parse(r.data) as Session) };
   }
 
   /**
@@ -387,10 +418,6 @@ function listConditions(filter: SessionFilter, scope: Scope): { where: string[];
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   let numberIds: string | undefined;
-  if (!scope.all) {
-    where.push(inScope);
-    params['reseller'] = scope.resellerId;
-  }
   if (filter.number !== undefined) {
     const matching = numberSearch(filter.number.replace(/^ /, '+'));
     numberIds = matching.ids;
@@ -400,7 +427,7 @@ function listConditions(filter: SessionFilter, scope: Scope): { where: string[];
   if (filter.customer !== undefined) {
     where.push('(source_customer_id = @customer OR destination_customer_id = @customer)');
     // A customer outside the scope matches nothing, even on calls the reseller may see.
-    if (!scope.all) where.push('@customer IN (SELECT id FROM scope)');
+    if (!scope.all) where.push(`@customer IN ${scopeIdsSql}`);
     params['customer'] = filter.customer;
   }
   if (filter.live !== undefined) where.push(filter.live ? 'live = 1' : 'live = 0');
