@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { benchDatabase, CACHE_DIR, type BenchDatabase } from './database.js';
 import { customers, DEFAULT_SEED, INGEST_RANGES } from './dataset.js';
-import { rssOf } from './processes.js';
+import { rssOf, rssPartsOf } from './processes.js';
 import { markdownTable, table, verdict, type Figure } from './report.js';
 import { startNamed, type ServerName, type ServerOptions } from './servers.js';
 import { eventsRun, ingestRun, lookupRun, sequentialRun, type Contender, type EventsRun, type LookupRun } from './stages.js';
@@ -99,10 +99,15 @@ async function withServer<T>(name: ServerName, path: string, body: (server: Awai
 async function heapNote(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const heap = /^nodejs_heap_used_bytes (\d+)/m.exec(text);
-  return heap ? `V8 heap in use ${(Number(heap[1]) / MB).toFixed(0)} MB (the rest: SQLite page cache, buffers, code)` : '';
+  return heap ? `V8 heap in use ${(Number(heap[1]) / MB).toFixed(0)} MB` : '';
 }
 
 const runStarted = performance.now();
+// What is measured: the commit, and any server edits not in it, as the run starts.
+const source = {
+  commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
+  serverUncommitted: execFileSync('git', ['status', '--porcelain', '--', 'apps/server/src'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean),
+};
 mkdirSync(CACHE_DIR, { recursive: true });
 noteLoad('start');
 const db: BenchDatabase = await benchDatabase(sessions, DEFAULT_SEED);
@@ -250,7 +255,9 @@ if (stages.has('ingest') || stages.has('events')) {
           note: `during ingest of ${run.ingest.reportsPerSecond.toFixed(0)} reports/s (batches of 100); ${(run.deliveredShare * 100).toFixed(1)}% of ${(run.expectedPerSubscriber * run.subscribers).toLocaleString('en-US')} delivered, ${run.delivery.disconnected} disconnected`,
         });
       }
-      figures.push({ name: 'RSS after ingest and events', value: rssOf(server.pid) / MB, unit: 'MB', target: { op: '<=', value: 200 }, note: await heapNote(server.url) });
+      const parts = rssPartsOf(server.pid);
+      const split = `anonymous ${(parts.anon / MB).toFixed(0)} MB, file-backed ${(parts.file / MB).toFixed(0)} MB, shared ${(parts.shmem / MB).toFixed(0)} MB`;
+      figures.push({ name: 'RSS after ingest and events', value: rssOf(server.pid) / MB, unit: 'MB', target: { op: '<=', value: 200 }, note: `${split}; ${await heapNote(server.url)}` });
     });
   } finally {
     for (const suffix of ['', '-wal', '-shm']) rmSync(work + suffix, { force: true });
@@ -265,9 +272,7 @@ const machine = {
   cores: cpus().length,
   memoryGiB: Math.round(totalmem() / 1024 ** 3),
   uptime: execFileSync('uptime', { encoding: 'utf8' }).trim(),
-  commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
-  // Whether the server measured was exactly that commit (the work tree may hold edits in progress).
-  serverUncommitted: execFileSync('git', ['status', '--porcelain', '--', 'apps/server/src'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean),
+  ...source,
 };
 // The tokens are the benchmark's own, for a throw-away database: not worth keeping.
 const { tokens: _tokens, ...dataset } = db;

@@ -27,13 +27,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resident set size of a process, in bytes, as the kernel counts it. */
-export function rssOf(pid: number): number {
+/** One line of /proc/PID/status, in bytes. */
+function statusBytes(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
+  if (!match) throw new Error(`no ${field} for process ${pid}`);
   return Number(match[1]) * 1024;
 }
+
+/** Resident set size of a process, in bytes, as the kernel counts it. */
+export const rssOf = (pid: number): number => statusBytes(pid, 'VmRSS');
+
+/** The resident memory split by kind: anonymous (heaps, caches), file-backed (code), shared (SQLite's WAL index). */
+export const rssPartsOf = (pid: number) => ({
+  anon: statusBytes(pid, 'RssAnon'),
+  file: statusBytes(pid, 'RssFile'),
+  shmem: statusBytes(pid, 'RssShmem'),
+});
 
 /** CPU time (user + system) a process has used so far, in milliseconds. */
 export function cpuMsOf(pid: number): number {
