@@ -40,6 +40,7 @@ export function operationMiddleware<Op extends OperationId>(op: OperationContrac
       principal = await options.authenticator.authenticate(presentedToken(ctx));
       authorize(principal, op.accessLevels);
     }
+    if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
     const path = parse(op, 'path', ctx.params as Record<string, string>);
     const query = parse(op, 'query', ctx.query);
     const header = parse(op, 'header', ctx.headers);
@@ -47,6 +48,16 @@ export function operationMiddleware<Op extends OperationId>(op: OperationContrac
     // The contract's validators have just checked these against the schemas the types come from.
     await handler(ctx, { path, query, header, body, principal } as OperationInput<Op>);
   };
+}
+
+/** The router keeps a segment it cannot decode as literal text; such a path names nothing. */
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parse(op: OperationContract, location: 'path' | 'query' | 'header', raw: Record<string, string | string[] | undefined>): Record<string, unknown> {

@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadContract } from '@sbc/contract';
 import { createApp } from './app.js';
+import { ApiError, badRequest } from './errors.js';
 import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
 import { IngestQueue } from './ingest-queue.js';
@@ -76,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));
 
   const server = createServer(app.callback());
+  server.on('clientError', answerUnparsableRequest);
   await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
@@ -115,6 +118,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+}
+
+/**
+ * Node answers a request it cannot parse (headers or URL over 16 KiB, broken HTTP) with a bare
+ * status line; this gives it the contract's Error body like every other failure.
+ */
+function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError(431, 'headers_too_large', 'The request line and headers are larger than 16 KiB')
+      : badRequest('bad_request', 'The request is not valid HTTP/1.1');
+  const body = JSON.stringify(refusal.toBody());
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

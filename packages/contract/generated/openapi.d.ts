@@ -380,7 +380,7 @@ export interface components {
          *     or the name of the offending field or parameter; `description` says it in words for a person.
          *     Tokens used: `bad_request`, `id`, `access_denied`, `internal_error`, `credentials_invalid`,
          *     `invalid_token`, `expired`, `not_found`, `method_not_allowed`, `payload_too_large`,
-         *     `unsupported_media_type`, `not_ready`, or a field or parameter name such as `limit` or `ended`.
+         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, or a field or parameter name such as `limit` or `ended`.
          */
         Error: {
             /**
