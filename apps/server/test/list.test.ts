@@ -239,3 +239,22 @@ describe('number search over many matches', () => {
     expect(callIds(await list('?number=%2B3345'))).toEqual([]);
   });
 });
+
+describe('GET /sbc/session after later reports', () => {
+  it("filters on what a call's latest report changed", async () => {
+    const own = await startTestServer();
+    const token = await tokenFor(own, 'ADMIN');
+    await seed(own, { callId: 'later@x', aNumber: '+4570000001', direction: 'O', started: '2024-05-01T10:00:00.000Z' });
+    await seed(own, { callId: 'later@x', bNumber: '+4633000001', destinationCustomerId: customerX, answered: '2024-05-01T10:00:02.000Z' });
+    await seed(own, { callId: 'later@x', ended: '2024-05-01T10:01:00.000Z' });
+    const found = async (query: string) =>
+      callIds((await call<SessionList>(own, 'listSessions', `/sbc/session?${query}`, { headers: bearer(token) })).body);
+    expect(await found('live=true')).toEqual([]);
+    expect(await found('live=false')).toEqual(['later@x']);
+    expect(await found('international=true')).toEqual(['later@x']);
+    expect(await found('number=3300000')).toEqual(['later@x']);
+    expect(await found(`customer=${customerX}`)).toEqual(['later@x']);
+    await own.close();
+  });
+});
+

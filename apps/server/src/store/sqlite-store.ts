@@ -27,6 +27,40 @@ interface SessionRow {
   destination_customer_id: string | null;
 }
 
+/** The columns that lists filter and sort on, derived from the session JSON held in `data`. */
+interface SessionColumns {
+  started_key: string;
+  ended: string | null;
+  live: number;
+  direction: string | null;
+  a_number: string | null;
+  b_number: string | null;
+  source_customer_id: string | null;
+  destination_customer_id: string | null;
+  sbc_server: string | null;
+}
+
+const sessionColumns = [
+  'started_key',
+  'ended',
+  'live',
+  'direction',
+  'a_number',
+  'b_number',
+  'source_customer_id',
+  'destination_customer_id',
+  'sbc_server',
+] as const satisfies ReadonlyArray<keyof SessionColumns>;
+
+/** A stored session as a write needs it: where it is, what it holds, and its columns as stored. */
+interface StoredSession extends SessionColumns {
+  id: number;
+  data: string;
+  termination_requested_at: number | null;
+}
+
+const storedSessionSql = `SELECT id, data, termination_requested_at, ${sessionColumns.join(', ')} FROM sessions`;
+
 interface TokenRow {
   id: string;
   level: AccessLevel;
@@ -178,7 +212,7 @@ export class SqliteSessionStore implements SessionStore {
       const outcomes: ReportOutcome[] = [];
       const events: Event[] = [];
       for (const { callId, report, reporter: own } of reports) {
-        const row = this.sessionRow(callId);
+        const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
         const existing = row ? (JSON.parse(row.data) as Session) : undefined;
         const merged = mergeReport(existing, callId, report, {
           reporterSbc: (own ?? reporter).sbcServer,
@@ -192,7 +226,7 @@ export class SqliteSessionStore implements SessionStore {
           outcomes.push({ result: 'unchanged', session: merged.session });
           continue;
         }
-        this.writeSession(merged.session, now);
+        this.writeSession(merged.session, now, row);
         for (const milestone of merged.reached) {
           events.push(this.addSessionEvent(milestone, merged.session, merged.session[milestone]!, now));
         }
@@ -204,31 +238,25 @@ export class SqliteSessionStore implements SessionStore {
     return apply.immediate();
   }
 
-  private writeSession(session: Session, now: Date): void {
-    this.sql(
-      `INSERT INTO sessions (call_id, data, started_key, ended, live, direction, a_number, b_number,
-         source_customer_id, destination_customer_id, sbc_server, created_at)
-       VALUES (@callId, @data, @startedKey, @ended, @live, @direction, @aNumber, @bNumber,
-         @sourceCustomerId, @destinationCustomerId, @sbcServer, @now)
-       ON CONFLICT (call_id) DO UPDATE SET data = excluded.data, started_key = excluded.started_key,
-         ended = excluded.ended, live = excluded.live, direction = excluded.direction,
-         a_number = excluded.a_number, b_number = excluded.b_number,
-         source_customer_id = excluded.source_customer_id, destination_customer_id = excluded.destination_customer_id,
-         sbc_server = excluded.sbc_server`,
-    ).run({
-      callId: session.callId,
-      data: JSON.stringify(session),
-      startedKey: session.started ?? '',
-      ended: session.ended ?? null,
-      live: session.ended === undefined ? 1 : 0,
-      direction: session.direction ?? null,
-      aNumber: session.aNumber ?? null,
-      bNumber: session.bNumber ?? null,
-      sourceCustomerId: session.sourceCustomerId ?? null,
-      destinationCustomerId: session.destinationCustomerId ?? null,
-      sbcServer: session.sbcServer ?? null,
-      now: now.getTime(),
-    });
+  /**
+   * Inserts a new session, or updates a stored one. An update sets only the columns that
+   * changed: SQLite rewrites the entries of every index over a column an UPDATE sets, changed
+   * or not, and most reports (answer, end) change one or two columns, if any.
+   */
+  private writeSession(session: Session, now: Date, stored?: StoredSession): void {
+    const columns = columnsOf(session);
+    const data = JSON.stringify(session);
+    if (stored === undefined) {
+      this.sql(
+        `INSERT INTO sessions (call_id, data, created_at, ${sessionColumns.join(', ')})
+         VALUES (@callId, @data, @now, ${sessionColumns.map((c) => `@${c}`).join(', ')})`,
+      ).run({ callId: session.callId, data, now: now.getTime(), ...columns });
+      return;
+    }
+    const changed = sessionColumns.filter((c) => columns[c] !== stored[c]);
+    const values: Record<string, unknown> = { id: stored.id, data };
+    for (const c of changed) values[c] = columns[c];
+    this.sql(`UPDATE sessions SET ${['data', ...changed].map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(values);
   }
 
   private addEvent(body: Omit<SessionEvent, 'id'> | Omit<TerminateCommand, 'id'>, now: Date): Event {
@@ -304,14 +332,14 @@ export class SqliteSessionStore implements SessionStore {
   private endStaleCalls(now: Date, startedBefore: Date, batchSize: number): Event[] {
     const end = this.db.transaction(() => {
       const rows = this.sql(
-        `SELECT data FROM sessions WHERE live = 1
+        `${storedSessionSql} WHERE live = 1
            AND ((started_key <> '' AND started_key < @iso) OR (started_key = '' AND created_at < @ms)) LIMIT @limit`,
-      ).all({ iso: startedBefore.toISOString(), ms: startedBefore.getTime(), limit: batchSize }) as Array<{ data: string }>;
+      ).all({ iso: startedBefore.toISOString(), ms: startedBefore.getTime(), limit: batchSize }) as StoredSession[];
       return rows.map((row) => {
         const stale = JSON.parse(row.data) as Session;
         const ended = latest(now.toISOString(), stale.started, stale.answered);
         const session = { ...stale, ended, endedReason: stale.endedReason ?? 'TIMEOUT', endedBy: stale.endedBy ?? 'S' } as Session;
-        this.writeSession(session, now);
+        this.writeSession(session, now, row);
         this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(session.callId);
         return this.addSessionEvent('ended', session, ended, now);
       });
@@ -465,6 +493,21 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
   }
   if (text.length >= 3) return { ids: 'SELECT rowid FROM session_numbers WHERE session_numbers MATCH @match', params: { match: `"${text}"` } };
   return { ids: 'SELECT id FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like', params: { like: `%${text}%` } };
+}
+
+function columnsOf(session: Session): SessionColumns {
+  return {
+    started_key: session.started ?? '',
+    ended: session.ended ?? null,
+    live: session.ended === undefined ? 1 : 0,
+    direction: session.direction ?? null,
+    a_number: session.aNumber ?? null,
+    b_number: session.bNumber ?? null,
+    source_customer_id: session.sourceCustomerId ?? null,
+    destination_customer_id: session.destinationCustomerId ?? null,
+    // The contract types an IP address as a oneOf of string formats; it is a string.
+    sbc_server: (session.sbcServer as string | undefined) ?? null,
+  };
 }
 
 function latest(...times: Array<string | undefined>): string {
