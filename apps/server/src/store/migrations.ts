@@ -105,14 +105,16 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
   },
   {
     version: 4,
-    name: 'customer indexes cover the list filters and the other side: a reseller counts its calls without reading them',
+    name: 'customer indexes cover the list filters and the other side (a reseller counts its calls without reading them), and only sessions with that customer',
     sql: `
       DROP INDEX sessions_source_customer;
       DROP INDEX sessions_destination_customer;
       CREATE INDEX sessions_source_customer
-        ON sessions(source_customer_id, started_key DESC, call_id, destination_customer_id, direction, live, b_number);
+        ON sessions(source_customer_id, started_key DESC, call_id, destination_customer_id, direction, live, b_number)
+        WHERE source_customer_id IS NOT NULL;
       CREATE INDEX sessions_destination_customer
-        ON sessions(destination_customer_id, started_key DESC, call_id, source_customer_id, direction, live, b_number);
+        ON sessions(destination_customer_id, started_key DESC, call_id, source_customer_id, direction, live, b_number)
+        WHERE destination_customer_id IS NOT NULL;
     `,
   },
 ];
