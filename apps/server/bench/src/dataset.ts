@@ -11,7 +11,7 @@ type Customer = components['schemas']['CustomerInput'] & { id: string };
  * nodes, calls in both directions, MVNO traffic, ended calls (answered or not) and the calls
  * still live at the data set's "now".
  */
-export const DATASET_VERSION = 2;
+export const DATASET_VERSION = 3;
 export const DEFAULT_SEED = 20261126;
 
 /** The data set's "now": every session started in the 24 hours before it. */

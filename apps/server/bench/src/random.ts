@@ -1,28 +1,41 @@
 /**
- * A small seeded pseudo-random generator (mulberry32). Every session of the data set draws
- * from its own generator, seeded from the data set's seed and the session's index, so any
- * session can be rebuilt on its own (to pick random existing ids) without replaying the rest.
+ * A small seeded pseudo-random generator (sfc32). Every session of the data set draws from
+ * its own generator, started from the data set's seed and the session's index, so any session
+ * can be rebuilt on its own (to pick random existing ids) without replaying the rest. The
+ * 128-bit state keeps the sessions' streams apart: with a 32-bit state (mulberry32, used
+ * first) one session's stream can be another's shifted, and once in about a million two
+ * sessions came out with the same Call-ID.
  */
 export class Random {
-  private state: number;
+  private a = 0x9e3779b9;
+  private b: number;
+  private c: number;
+  private d = 1;
 
-  constructor(seed: number) {
-    this.state = seed >>> 0;
+  constructor(seed: number, stream = 0) {
+    this.b = seed >>> 0;
+    this.c = stream >>> 0;
+    // Mix the seed and stream into the whole state before the first draw.
+    for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
   /** The generator of item `index` of the stream `seed`. */
   static of(seed: number, index: number): Random {
-    // Mixing the index through a multiplicative hash keeps neighbouring indexes uncorrelated.
-    return new Random(Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b));
+    return new Random(seed, index);
+  }
+
+  private nextUint32(): number {
+    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
+    this.d = (this.d + 1) >>> 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) >>> 0;
+    this.c = (((this.c << 21) | (this.c >>> 11)) + t) >>> 0;
+    return t;
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.nextUint32() / 4294967296;
   }
 
   /** An integer in [min, max]. */

@@ -58,9 +58,6 @@ function callsByNode(): Map<string, IngestReport[][]> {
     if (!calls) continue;
     // The machine token names the node; its reports leave sbcServer to default to it.
     delete call.sbcServer;
-    // Streams of one small-state generator can overlap, so a new call could repeat a stored
-    // Call-ID (seen: 1 in 60,000 at 1M); the index in front makes every new one new.
-    call.callId = `i${index.toString(36)}-${call.callId}`;
     calls.push(lifecycle(call));
     made++;
   }
