@@ -7,8 +7,7 @@ import type { RouteDeps } from './deps.js';
 export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown }: RouteDeps) {
   return {
     getHealth(ctx: Context) {
-      const body: Health = { status: 'ok' };
-      ctx.body = body;
+      answerHealth(ctx, { status: 'ok' });
     },
 
     async getReadiness(ctx: Context) {
@@ -18,8 +17,7 @@ export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown
       } catch {
         throw notReady('Database unavailable');
       }
-      const body: Health = { status: 'ready' };
-      ctx.body = body;
+      answerHealth(ctx, { status: 'ready' });
     },
 
     async getMetrics(ctx: Context) {
@@ -31,6 +29,16 @@ export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown
       ctx.body = contract.document;
     },
   };
+}
+
+/**
+ * Health answers leave as JSON text: for an object body Koa tests `instanceof Response`, and
+ * the first such test loads Node's fetch implementation (about 50 ms), which a start waiting
+ * for its first /readyz would otherwise pay.
+ */
+function answerHealth(ctx: Context, body: Health): void {
+  ctx.type = 'application/json';
+  ctx.body = JSON.stringify(body);
 }
 
 /** The published reference from @sbc/docs; a clear 503 until `pnpm docs` has built it. */
