@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadContract } from '@sbc/contract';
 import { startServer } from '@sbc/server';
 import Database from 'better-sqlite3';
-import { customers, DATASET_NOW, DATASET_VERSION, dayOf, SBC_NODES, session } from './dataset.js';
+import { customers, DATASET_NOW, DATASET_VERSION, dayOf, lifecycle, SBC_NODES, session } from './dataset.js';
 import { BENCH_SETTINGS } from './settings.js';
 
 export const CACHE_DIR = fileURLToPath(new URL('../.cache/', import.meta.url));
@@ -125,7 +126,21 @@ export async function benchDatabase(count: number, seed: number): Promise<BenchD
   return meta;
 }
 
+/** The generator's output is checked against the contract before anything is stored. */
+function checkAgainstContract(seed: number, count: number): void {
+  const validate = loadContract().schema('IngestReport');
+  for (let index = 0; index < Math.min(count, CONTRACT_CHECKED); index++) {
+    const call = session(seed, index, dayOf(count));
+    for (const report of [call, ...lifecycle(call)]) {
+      const issue = validate(report);
+      if (issue) throw new Error(`generated report ${index} breaks the contract: ${issue.description} in ${JSON.stringify(report)}`);
+    }
+  }
+}
+const CONTRACT_CHECKED = 2000;
+
 async function build(path: string, count: number, seed: number): Promise<Omit<BenchDatabase, 'path' | 'fileBytes' | 'cached'>> {
+  checkAgainstContract(seed, count);
   const started = performance.now();
   const server = await openStore(path);
   const { store } = server;
