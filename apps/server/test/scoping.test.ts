@@ -1,6 +1,9 @@
 import type { SessionList } from '@sbc/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteSessionStore, type RunningServer } from '../src/index.js';
 import { bearer, call, ids, resellerTrees, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
 
 let server: RunningServer;
@@ -93,5 +96,33 @@ describe('what a reseller administrator sees', () => {
     expect(all.body.sessions).toHaveLength(6);
     const inbound = await call<SessionList>(server, 'listSessions', '/sbc/session?direction=I', { headers: bearer(resellerA) });
     expect(inbound.body).toMatchObject({ total: 2, sessions: [{ callId: 'b-to-a-in@x' }, { callId: 'a-to-a@x' }] });
+  });
+});
+
+describe("a reseller's scope when customers move", () => {
+  const reseller = 'dddddddddddddddddddddddd';
+  const customer = 'eeeeeeeeeeeeeeeeeeeeeeee';
+  const scope = { all: false, resellerId: reseller } as const;
+
+  it('follows a move made through the same store and one made by another process on the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbc-scope-'));
+    const server = new SqliteSessionStore(join(dir, 'sessions.db'));
+    const admin = new SqliteSessionStore(join(dir, 'sessions.db'));
+    try {
+      await server.putCustomer({ id: reseller, name: 'R', features: ['TELE'] });
+      await server.putCustomer({ id: customer, name: 'C', features: [] });
+      await server.applyReports([{ callId: 'moved@x', report: { sbcServer: '10.0.0.1', sourceCustomerId: customer } }], {}, new Date());
+      expect(await server.getSessionJson('moved@x', scope)).toBeUndefined();
+
+      await admin.putCustomer({ id: customer, name: 'C', parentReseller: reseller, features: [] });
+      expect(await server.getSessionJson('moved@x', scope)).toBeDefined();
+
+      await server.putCustomer({ id: customer, name: 'C', features: [] });
+      expect(await server.getSessionJson('moved@x', scope)).toBeUndefined();
+    } finally {
+      await admin.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

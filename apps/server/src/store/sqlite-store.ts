@@ -103,6 +103,7 @@ function scopedIds(where: string[]): string {
 export class SqliteSessionStore implements SessionStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private parents: { version: number; map: Map<string, string | undefined> } | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -150,13 +151,29 @@ export class SqliteSessionStore implements SessionStore {
   private rowInScope(row: SessionRow, scope: Scope): boolean {
     if (scope.all) return true;
     // Walk up from the session's customers: the reseller must be one of them or above them.
-    const found = this.sql(
-      `WITH RECURSIVE up(id) AS (
-         SELECT @source UNION SELECT @destination
-         UNION SELECT c.parent_reseller FROM customers c JOIN up ON c.id = up.id WHERE c.parent_reseller IS NOT NULL)
-       SELECT 1 FROM up WHERE id = @reseller LIMIT 1`,
-    ).get({ source: row.source_customer_id, destination: row.destination_customer_id, reseller: scope.resellerId });
-    return found !== undefined;
+    const parents = this.customerParents();
+    for (const start of [row.source_customer_id, row.destination_customer_id]) {
+      const seen = new Set<string>();
+      for (let id: string | null | undefined = start; id != null && !seen.has(id); id = parents.get(id)) {
+        if (id === scope.resellerId) return true;
+        seen.add(id);
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Each customer's parent reseller, kept in memory: every scoped request walks it. Read again
+   * after this store changes customers, or after another process (`pnpm admin`) wrote to the
+   * file, which `PRAGMA data_version` tells.
+   */
+  private customerParents(): Map<string, string | undefined> {
+    const version = this.sql('PRAGMA data_version').pluck().get() as number;
+    if (this.parents?.version !== version) {
+      const rows = this.sql('SELECT id, parent_reseller FROM customers').raw().all() as Array<[string, string | null]>;
+      this.parents = { version, map: new Map(rows.map(([id, parent]) => [id, parent ?? undefined])) };
+    }
+    return this.parents.map;
   }
 
   async listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
@@ -355,6 +372,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async putCustomer(customer: Customer): Promise<{ created: boolean }> {
+    this.parents = undefined;
     return this.db.transaction(() => ({ created: this.upsertCustomer(customer) })).immediate();
   }
 
@@ -399,6 +417,7 @@ export class SqliteSessionStore implements SessionStore {
 
   /** Imports customers in one transaction, in any order (a parent may come after its children). */
   async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
+    this.parents = undefined;
     const created = this.db.transaction(() => customers.filter((c) => this.upsertCustomer(c)).length).immediate();
     return { created, replaced: customers.length - created };
   }
