@@ -1,4 +1,4 @@
-import type { Customer, Session, SessionReport } from '@sbc/contract';
+import { seedSessionExample, type Customer, type Session, type SessionReport } from '@sbc/contract';
 
 /** A small deterministic random source, so that `demo` loads the same data every time. */
 function random(seed: number): () => number {
@@ -32,37 +32,7 @@ const international = ['+46', '+47', '+49', '+44', '+1', '+371'];
  */
 export function seedExample(now: Date): Session {
   const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
-  return {
-    callId: '123465743567845918237459354653@8.7.6.7',
-    relatedCallId: '563745935465788123465743234591@80.198.52.50',
-    aNumber: '+4581808888',
-    aNumberPrivacy: 0,
-    bNumber: '+4580808080',
-    sbcServer: '2.1.1.3',
-    sourcePeer: 'Telenor',
-    destinationPeer: 'SuperTel',
-    rtpProxyId: 1,
-    rtpProxyFlags: 'rip',
-    sourceIP: '80.198.52.50',
-    destinationIP: '8.7.6.5',
-    direction: 'O',
-    mobileOriginated: 1,
-    mvno: 'Telenor',
-    mvnoData: '54563657663',
-    started: at(10),
-    answered: new Date(Date.parse(at(10)) + 5_000).toISOString(),
-    ended: at(5),
-    endedReason: 'BYE',
-    endedBy: 'A',
-    userAgent: 'myPBX 12.3beta7',
-    sourceCustomerId: '1234567890ABCDEF12345678',
-    sourceVoiceAccountId: '1234567890ABCDEF12345678',
-    sourceRatePlanId: '1234567890ABCDEF12345678',
-    userName: 'Per',
-    userLocation: 'CPH',
-    userExtension: '211',
-    rtpStat: '2534,4634,23,7,2',
-  };
+  return { ...seedSessionExample, started: at(10), answered: new Date(Date.parse(at(10)) + 5_000).toISOString(), ended: at(5) };
 }
 
 /** Realistic calls: Danish and international numbers, live and ended, both directions, MVNO calls. */

@@ -1,39 +1,9 @@
-import type { Session } from '@sbc/contract';
+import { seedSessionExample, type Session } from '@sbc/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
 import { bearer, call, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
 
-const seedExample: Session = {
-  callId: '123465743567845918237459354653@8.7.6.7',
-  relatedCallId: '563745935465788123465743234591@80.198.52.50',
-  aNumber: '+4581808888',
-  aNumberPrivacy: 0,
-  bNumber: '+4580808080',
-  sbcServer: '2.1.1.3',
-  sourcePeer: 'Telenor',
-  destinationPeer: 'SuperTel',
-  rtpProxyId: 1,
-  rtpProxyFlags: 'rip',
-  sourceIP: '80.198.52.50',
-  destinationIP: '8.7.6.5',
-  direction: 'O',
-  mobileOriginated: 1,
-  mvno: 'Telenor',
-  mvnoData: '54563657663',
-  started: '2014-01-01T12:00:00.000Z',
-  answered: '2014-01-01T12:00:05.000Z',
-  ended: '2014-01-01T12:05:00.000Z',
-  endedReason: 'BYE',
-  endedBy: 'A',
-  userAgent: 'myPBX 12.3beta7',
-  sourceCustomerId: '1234567890ABCDEF12345678',
-  sourceVoiceAccountId: '1234567890ABCDEF12345678',
-  sourceRatePlanId: '1234567890ABCDEF12345678',
-  userName: 'Per',
-  userLocation: 'CPH',
-  userExtension: '211',
-  rtpStat: '2534,4634,23,7,2',
-};
+const seedExample: Session = seedSessionExample;
 
 // Every character issue 3 lists, each in a Call-ID of its own, plus non-ASCII.
 const awkwardCallIds = ['@', '/', '%', '?', '#', ':', ';', '[', ']', '<', '>', '{', '}', '"', '~', '+', 'æøå', '📞'].map(

@@ -1,3 +1,4 @@
+import type { Session } from '../generated/openapi.js';
 import { readFileSync } from 'node:fs';
 
 /** The bundled OpenAPI document, as generated from openapi/ by `pnpm generate`. */
@@ -45,3 +46,11 @@ export interface OperationObject {
 }
 
 export type PathItem = { parameters?: ParameterObject[] } & Partial<Record<HttpMethod, OperationObject>>;
+
+/**
+ * The seed reference page's example session, as the contract gives it for `getSession` (the
+ * numbers as numbers); demo data and tests take it from here rather than copy it.
+ */
+export const seedSessionExample = (
+  openapiDocument.paths['/sbc/session/{id}']?.get?.responses['200']?.content?.['application/json'] as { example: Session }
+).example;

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadContract, type Session } from '../src/index.js';
+import { loadContract, seedSessionExample } from '../src/index.js';
 
 const contract = loadContract();
 const getSession = contract.operation('getSession');
-const seedExample = (
-  contract.document.paths['/sbc/session/{id}']?.get?.responses['200']?.content?.['application/json'] as {
-    example: Session;
-  }
-).example;
+const seedExample = seedSessionExample;
 
 const check = (session: unknown) => getSession.validateResponse(200, 'application/json', session);
 
