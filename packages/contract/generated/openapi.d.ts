@@ -380,7 +380,7 @@ export interface components {
          *     or the name of the offending field or parameter; `description` says it in words for a person.
          *     Tokens used: `bad_request`, `id`, `access_denied`, `internal_error`, `credentials_invalid`,
          *     `invalid_token`, `expired`, `not_found`, `method_not_allowed`, `payload_too_large`,
-         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, or a field or parameter name such as `limit` or `ended`.
+         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, `too_many_requests`, `too_many_streams`, or a field or parameter name such as `limit` or `ended`.
          */
         Error: {
             /**
@@ -889,6 +889,29 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description `too_many_requests`: this token has made more requests than its rate limit allows
+         *     (`RATE_LIMIT_PER_SECOND` sustained, `RATE_LIMIT_BURST` at once; by default 100 a second and
+         *     200 at once, per token, on every operation that documents this answer). Wait `Retry-After`
+         *     seconds and try again.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": 429,
+                 *       "message": "too_many_requests",
+                 *       "description": "Too many requests with this token; retry after 1 s"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description No usable credentials: `credentials_invalid` (no token given), `invalid_token` (unknown or revoked token), `expired` (the token's time is over). */
         Unauthorized: {
             headers: {
@@ -990,6 +1013,8 @@ export interface components {
     headers: {
         /** @description The request's id, also logged with every line about the request. A valid `X-Request-Id` sent by the client is kept. */
         RequestId: string;
+        /** @description Seconds to wait before the request may succeed; the `@sbc/client` retries after it by itself. */
+        RetryAfter: number;
     };
     pathItems: never;
 }
@@ -1062,6 +1087,7 @@ export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseNotReady = components['responses']['NotReady'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseSessionNotFound = components['responses']['SessionNotFound'];
+export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseUnprocessableEntity = components['responses']['UnprocessableEntity'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
@@ -1078,6 +1104,7 @@ export type ParameterNumber = components['parameters']['Number'];
 export type ParameterOffset = components['parameters']['Offset'];
 export type ParameterSessionId = components['parameters']['SessionId'];
 export type HeaderRequestId = components['headers']['RequestId'];
+export type HeaderRetryAfter = components['headers']['RetryAfter'];
 export type $defs = Record<string, never>;
 export interface operations {
     getHealth: {
@@ -1202,6 +1229,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1240,6 +1268,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["CustomerNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1294,6 +1323,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1347,6 +1377,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /**
+             * @description `too_many_requests`: this token has made more requests than its rate limit allows (see
+             *     `TooManyRequests`); or `too_many_streams`: this token, or all tokens together, already
+             *     hold as many open event streams as the server allows. Wait `Retry-After` seconds and try
+             *     again (with `Last-Event-ID`, nothing still within retention is missed).
+             */
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1488,6 +1525,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1554,6 +1592,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1592,6 +1631,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
