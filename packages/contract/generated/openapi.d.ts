@@ -323,8 +323,11 @@ export interface components {
          */
         CustomerList: {
             customers: components["schemas"]["Customer"][];
+            /** Format: int32 */
             limit: number;
+            /** Format: int32 */
             offset: number;
+            /** Format: int64 */
             total: number;
         };
         /** @description Id of the customer the request was sent to, if the destination is internal. */
@@ -384,7 +387,7 @@ export interface components {
          */
         Error: {
             /**
-             * @description What went wrong, for a person.
+             * @description What went wrong, for a person (it may quote the request's path, at most 16 KiB).
              * @example Session not found
              */
             description: string;
@@ -395,7 +398,10 @@ export interface components {
             message: string;
             /** @description The request's id, also sent as the `X-Request-Id` header; quote it when reporting a problem. */
             requestId?: string;
-            /** @description The HTTP status, repeated for logs and proxies that drop it. */
+            /**
+             * Format: int32
+             * @description The HTTP status, repeated for logs and proxies that drop it.
+             */
             status: number;
         };
         /**
@@ -421,6 +427,7 @@ export interface components {
         features: components["schemas"]["Feature"][];
         /**
          * Flag
+         * Format: int32
          * @description 1 for yes, 0 for no.
          * @enum {integer}
          */
@@ -458,10 +465,14 @@ export interface components {
          * @description The per-report results of a batch and their counts.
          */
         IngestResponse: {
+            /** Format: int32 */
             created: number;
+            /** Format: int32 */
             rejected: number;
             results: components["schemas"]["IngestResult"][];
+            /** Format: int32 */
             unchanged: number;
+            /** Format: int32 */
             updated: number;
         };
         /**
@@ -511,7 +522,10 @@ export interface components {
          * @example rip
          */
         rtpProxyFlags: string;
-        /** @description Id of the RTP proxy used. */
+        /**
+         * Format: int32
+         * @description Id of the RTP proxy used.
+         */
         rtpProxyId: number;
         /**
          * RtpStat
@@ -566,7 +580,10 @@ export interface components {
              * @example rip
              */
             rtpProxyFlags?: string;
-            /** @description Id of the RTP proxy used. */
+            /**
+             * Format: int32
+             * @description Id of the RTP proxy used.
+             */
             rtpProxyId?: number;
             rtpStat?: components["schemas"]["RtpStat"];
             /** @description IP address of the SBC server that created and handles the session. Ending a call sends the terminate command to this SBC. */
@@ -598,7 +615,10 @@ export interface components {
          */
         SessionEvent: {
             callId: components["schemas"]["CallId"];
-            /** @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`. */
+            /**
+             * Format: int64
+             * @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`.
+             */
             id: number;
             session: components["schemas"]["SessionSummary"];
             /** @description When it happened (for `started`, `answered`, `ended` the session's own timestamp). */
@@ -616,13 +636,22 @@ export interface components {
          *     never repeats or skips a session. `total` counts every match, ignoring `offset` and `limit`.
          */
         SessionList: {
-            /** @description The page size asked for. */
+            /**
+             * Format: int32
+             * @description The page size asked for.
+             */
             limit: number;
-            /** @description Index of the first session of this page. */
+            /**
+             * Format: int32
+             * @description Index of the first session of this page.
+             */
             offset: number;
             /** @description `SessionSummary` objects, or whole `Session` objects when `full=true`. */
             sessions: (components["schemas"]["SessionSummary"] | components["schemas"]["Session"])[];
-            /** @description Number of sessions that match the filters. */
+            /**
+             * Format: int64
+             * @description Number of sessions that match the filters.
+             */
             total: number;
         };
         /**
@@ -724,7 +753,10 @@ export interface components {
          */
         TerminateCommand: {
             callId: components["schemas"]["CallId"];
-            /** @description The event's id; also the SSE `id`. */
+            /**
+             * Format: int64
+             * @description The event's id; also the SSE `id`.
+             */
             id: number;
             /** @description The SBC that must end the call. */
             sbcServer: components["schemas"]["IpAddress"];
