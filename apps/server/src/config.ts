@@ -38,7 +38,12 @@ const positiveNumber = (max: number) => (text: string) => {
   const n = Number(text);
   return n > 0 && n <= max ? n : undefined;
 };
-const rate = (text: string) => (text === '0' ? 0 : positiveNumber(1_000_000)(text));
+// At least one request in 1000 s, so that Retry-After stays within the contract's bound.
+const rate = (text: string) => {
+  if (text === '0') return 0;
+  const n = positiveNumber(1_000_000)(text);
+  return n !== undefined && n >= 0.001 ? n : undefined;
+};
 const byteSize = (text: string) => {
   const match = /^([0-9]+)\s*(b|kb|mb)?$/i.exec(text);
   if (!match) return undefined;
@@ -60,7 +65,7 @@ export const variables = [
   { name: 'HEARTBEAT_SECONDS', key: 'heartbeatSeconds', fallback: '15', describe: 'an integer number of seconds from 1 to 300', parse: integer(1, 300) },
   { name: 'JOB_INTERVAL_SECONDS', key: 'jobIntervalSeconds', fallback: '60', describe: 'an integer number of seconds from 1 to 3600', parse: integer(1, 3600) },
   { name: 'SHUTDOWN_TIMEOUT_SECONDS', key: 'shutdownTimeoutSeconds', fallback: '10', describe: 'an integer number of seconds from 1 to 600', parse: integer(1, 600) },
-  { name: 'RATE_LIMIT_PER_SECOND', key: 'rateLimitPerSecond', fallback: '100', describe: 'requests per second per token, above 0 and at most 1000000, or 0 for no limit', parse: rate },
+  { name: 'RATE_LIMIT_PER_SECOND', key: 'rateLimitPerSecond', fallback: '100', describe: 'requests per second per token, from 0.001 to 1000000, or 0 for no limit', parse: rate },
   { name: 'RATE_LIMIT_BURST', key: 'rateLimitBurst', fallback: '200', describe: 'an integer number of requests from 1 to 1000000', parse: integer(1, 1_000_000) },
 ] satisfies Variable<keyof Config>[];
 

@@ -58,6 +58,7 @@ describe('configuration from the environment', () => {
     ['LOG_LEVEL', 'loud'],
     ['HEARTBEAT_SECONDS', '0'],
     ['RATE_LIMIT_PER_SECOND', '-1'],
+    ['RATE_LIMIT_PER_SECOND', '0.0001'],
     ['RATE_LIMIT_BURST', '0'],
   ])('refuses %s=%s naming the variable and what it expects', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`${name}="${value.replace('+', '\\+')}" is not valid: expected`));
