@@ -132,3 +132,46 @@ describe('DELETE /sbc/session/{id}', () => {
     expect(res.body).toMatchObject({ status: 400, message: 'bad_request' });
   });
 });
+
+describe('a terminate command follows the session to another SBC node', () => {
+  // An administrator's report moves the call from 10.0.0.1 to 10.0.0.2 after its end was requested.
+  const move = () => report({ sbcServer: '10.0.0.2' }, admin);
+
+  it('goes to the new owner, live and on every connection', async () => {
+    await end();
+    const live = await open(sbc2);
+    await live.waitForComment('connected');
+    await move();
+    const [command] = await live.waitFor(1);
+    expect(command).toMatchObject({ type: 'terminate', callId, sbcServer: '10.0.0.2' });
+    const later = await open(sbc2);
+    expect(await later.waitFor(1)).toEqual([command]);
+  });
+
+  it('keeps the time the end was requested', async () => {
+    await end();
+    const [original] = await server.store.pendingTerminates('10.0.0.1');
+    await move();
+    const [moved] = await server.store.pendingTerminates('10.0.0.2');
+    expect(moved!.time).toBe(original!.time);
+  });
+
+  it('is no longer sent to the old owner', async () => {
+    await end();
+    await move();
+    expect(await server.store.pendingTerminates('10.0.0.1')).toEqual([]);
+  });
+
+  it('is retired once the new owner reports the end', async () => {
+    await end();
+    await move();
+    const res = await report({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE' }, sbc2);
+    expect(res.body).toMatchObject({ endedBy: 'S', sbcServer: '10.0.0.2' });
+    expect(await server.store.pendingTerminates('10.0.0.2')).toEqual([]);
+  });
+
+  it('is not created by a move when no end was requested', async () => {
+    await move();
+    expect(await server.store.pendingTerminates('10.0.0.2')).toEqual([]);
+  });
+});

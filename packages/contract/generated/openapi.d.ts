@@ -720,7 +720,9 @@ export interface components {
         /**
          * TerminateCommand
          * @description The command to the SBC that owns a session to end its call. It is repeated, at least once
-         *     per connection of that SBC's event stream, until the SBC reports the session's end.
+         *     per connection of that SBC's event stream, until the SBC reports the session's end. If an
+         *     administrator's report moves the session to another SBC node meanwhile, the command is issued
+         *     anew (a new `id`, the same `time`) to the new owner and no longer sent to the old one.
          */
         TerminateCommand: {
             callId: components["schemas"]["CallId"];

@@ -251,6 +251,10 @@ export class SqliteSessionStore implements SessionStore {
           events.push(this.addSessionEvent(milestone, merged.session, merged.session[milestone]!, now));
         }
         if (merged.reached.includes('ended')) this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(callId);
+        else if (existing && merged.session.sbcServer !== existing.sbcServer) {
+          const command = this.followOwner(merged.session, now);
+          if (command) events.push(command);
+        }
         outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
       }
       return { outcomes, events };
@@ -303,19 +307,36 @@ export class SqliteSessionStore implements SessionStore {
       this.sql('UPDATE sessions SET termination_requested_at = ? WHERE call_id = ?').run(now.getTime(), callId);
       const time = now.toISOString();
       const events = [this.addSessionEvent('terminationRequested', session, time, now)];
-      if (session.sbcServer !== undefined) {
-        const command = this.addEvent({ type: 'terminate', callId, sbcServer: session.sbcServer, time }, now);
-        this.sql('INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)').run(
-          callId,
-          session.sbcServer,
-          command.id,
-          now.getTime(),
-        );
-        events.push(command);
-      }
+      if (session.sbcServer !== undefined) events.push(this.issueTerminate(callId, session.sbcServer, now, now));
       return { found: true, events };
     });
     return request.immediate();
+  }
+
+  /**
+   * Stores the terminate command of a call for one SBC node, replacing any earlier one: a
+   * session has at most one pending command, and only its owner gets it.
+   */
+  private issueTerminate(callId: string, sbcServer: TerminateCommand['sbcServer'], requestedAt: Date, now: Date): Event {
+    const command = this.addEvent({ type: 'terminate', callId, sbcServer, time: requestedAt.toISOString() }, now);
+    this.sql(
+      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
+    ).run(callId, sbcServer, command.id, requestedAt.getTime());
+    return command;
+  }
+
+  /**
+   * A session moved to another SBC node (an administrator's report) takes its pending terminate
+   * command along: issued anew to the new owner, and no longer sent to the old one, whose end
+   * report would now be refused.
+   */
+  private followOwner(session: Session, now: Date): Event | undefined {
+    const pending = this.sql('SELECT requested_at FROM terminate_commands WHERE call_id = ?').get(session.callId) as
+      | { requested_at: number }
+      | undefined;
+    if (pending === undefined || session.sbcServer === undefined) return undefined;
+    return this.issueTerminate(session.callId, session.sbcServer, new Date(pending.requested_at), now);
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
