@@ -9,6 +9,7 @@ const hubWith = (limits: Partial<StreamLimits> = {}) => new EventHub({ ...roomy,
 class FakeSubscriber implements Subscriber {
   readonly received: number[] = [];
   disconnected = false;
+  private leave = () => {};
   constructor(
     readonly tokenId = 'tok_a',
     private readonly queued = 0,
@@ -22,8 +23,13 @@ class FakeSubscriber implements Subscriber {
   queuedBytes(): number {
     return this.disconnected ? 0 : this.queued;
   }
+  join(hub: EventHub): this {
+    this.leave = hub.add(this);
+    return this;
+  }
   disconnect(): void {
     this.disconnected = true;
+    this.leave();
   }
   close(): void {}
 }
@@ -65,5 +71,16 @@ describe('the total bound on queued data', () => {
     for (const s of [small, slowest, slow]) hub.add(s);
     hub.enforceBufferTotal();
     expect([small.disconnected, slowest.disconnected, slow.disconnected]).toEqual([false, true, false]);
+  });
+
+  it('disconnects the streams waiting for events that fan-out has not handed out yet, once those alone pass the bound', async () => {
+    const hub = hubWith({ bufferTotal: 10 * 1024 });
+    const subscribers = [new FakeSubscriber().join(hub), new FakeSubscriber().join(hub)];
+    // About 25 KB of messages, none delivered yet.
+    hub.publish(events(200));
+    hub.enforceBufferTotal();
+    expect(subscribers.map((s) => s.disconnected)).toEqual([true, true]);
+    await nextTurn();
+    expect(subscribers.map((s) => s.received.length)).toEqual([0, 0]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Event } from '@sbc/contract';
 import { tooManyStreams } from '../errors.js';
 import type { CustomerParents } from '../store/session-store.js';
+import { frameOf } from './frame.js';
 
 /** One open event stream. */
 export interface Subscriber {
@@ -38,6 +39,8 @@ interface Delivery {
   to: Subscriber[];
   /** The next (event, subscriber) pair, event by event: each stream gets its events in order. */
   next: number;
+  /** The size of its events' messages, held until it is delivered. */
+  bytes: number;
 }
 
 /**
@@ -47,7 +50,8 @@ interface Delivery {
 export class EventHub {
   private readonly subscribers = new Set<Subscriber>();
   private readonly perToken = new Map<string, number>();
-  private readonly queue: Delivery[] = [];
+  private queue: Delivery[] = [];
+  private queueBytes = 0;
   private draining = false;
 
   constructor(
@@ -81,7 +85,9 @@ export class EventHub {
   /** Queues committed events for the streams open now; they are delivered from the next turn on. */
   publish(events: readonly Event[]): void {
     if (events.length === 0 || this.subscribers.size === 0) return;
-    this.queue.push({ events, to: [...this.subscribers], next: 0 });
+    const bytes = events.reduce((sum, event) => sum + frameOf(event).length, 0);
+    this.queue.push({ events, to: [...this.subscribers], next: 0, bytes });
+    this.queueBytes += bytes;
     this.scheduleDrain();
   }
 
@@ -96,9 +102,10 @@ export class EventHub {
       const parents = await this.customerTree();
       this.deliverSlice(parents);
     } catch {
-      // Without the customer tree nothing can be judged: the waiting streams end, and resume
-      // with Last-Event-ID, rather than silently miss events.
-      for (const delivery of this.queue.splice(0)) for (const subscriber of delivery.to) subscriber.close();
+      // A delivery that fails (the customer tree cannot be read) ends the streams waiting for
+      // it: they resume with Last-Event-ID rather than silently miss events.
+      for (const delivery of this.queue) for (const subscriber of delivery.to) subscriber.close();
+      this.dropOrphanedDeliveries();
     }
     this.enforceBufferTotal();
     this.draining = false;
@@ -118,28 +125,41 @@ export class EventHub {
       }
       budget -= end - delivery.next;
       delivery.next = end;
-      if (end === pairs) this.queue.shift();
+      if (end === pairs) this.queueBytes -= this.queue.shift()!.bytes;
     }
+  }
+
+  /** Forgets the deliveries none of whose streams is still open. */
+  private dropOrphanedDeliveries(): void {
+    this.queue = this.queue.filter((delivery) => delivery.to.some((subscriber) => this.subscribers.has(subscriber)));
+    this.queueBytes = this.queue.reduce((sum, delivery) => sum + delivery.bytes, 0);
   }
 
   /**
    * Keeps the data queued for all streams together within its bound: over it, the streams with
-   * the most data waiting (the slowest readers) are disconnected first.
+   * the most data waiting (the slowest readers) are disconnected first. Events that no stream
+   * has been handed yet count too: if they alone pass the bound, fan-out has fallen behind, and
+   * the streams still waiting for the oldest of them, the furthest behind, are disconnected.
    */
   enforceBufferTotal(): void {
     const queued = [...this.subscribers].map((subscriber) => ({ subscriber, bytes: subscriber.queuedBytes() }));
-    let total = queued.reduce((sum, q) => sum + q.bytes, 0);
+    let total = this.queueBytes + queued.reduce((sum, q) => sum + q.bytes, 0);
     if (total <= this.limits.bufferTotal) return;
+    const reason = `the streams' queued data passed STREAM_BUFFER_TOTAL (${this.limits.bufferTotal} bytes)`;
     queued.sort((a, b) => b.bytes - a.bytes);
     for (const { subscriber, bytes } of queued) {
-      if (total <= this.limits.bufferTotal) break;
-      subscriber.disconnect(`the streams' queued data passed STREAM_BUFFER_TOTAL (${this.limits.bufferTotal} bytes)`);
+      if (total <= this.limits.bufferTotal || bytes === 0) break;
+      subscriber.disconnect(reason);
       total -= bytes;
     }
+    if (this.queueBytes <= this.limits.bufferTotal) return;
+    for (const subscriber of this.queue[0]!.to) if (this.subscribers.has(subscriber)) subscriber.disconnect(reason);
+    this.dropOrphanedDeliveries();
   }
 
   closeAll(): void {
     this.queue.length = 0;
+    this.queueBytes = 0;
     for (const subscriber of [...this.subscribers]) subscriber.close();
     this.subscribers.clear();
     this.perToken.clear();

@@ -8,6 +8,7 @@ import type { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CustomerParents, SessionStore } from '../store/session-store.js';
 import type { EventFilter } from './filter.js';
+import { frameOf } from './frame.js';
 import type { EventHub, Subscriber } from './hub.js';
 
 export interface EventStreamDeps {
@@ -37,17 +38,6 @@ export interface StreamCaller {
  * second of its token's expiry.
  */
 const credentialCheckMs = 1000;
-
-/** Each event's SSE message, encoded once however many streams it goes to (and shared by them). */
-const frames = new WeakMap<Event, Buffer>();
-function frameOf(event: Event): Buffer {
-  let frame = frames.get(event);
-  if (!frame) {
-    frame = Buffer.from(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-    frames.set(event, frame);
-  }
-  return frame;
-}
 
 /** One subscriber's stream: replay, then live events, heartbeats, token re-checks and the memory bounds. */
 export class EventStream implements Subscriber {
