@@ -35,3 +35,5 @@ export const internalError = () => new ApiError(500, 'internal_error', 'Internal
 export const notReady = (description: string) => new ApiError(503, 'not_ready', description);
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new ApiError(429, 'too_many_requests', `Too many requests with this token; retry after ${retryAfterSeconds} s`, { 'Retry-After': String(retryAfterSeconds) });
+export const tooManyStreams = (retryAfterSeconds: number, description: string) =>
+  new ApiError(429, 'too_many_streams', description, { 'Retry-After': String(retryAfterSeconds) });

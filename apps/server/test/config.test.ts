@@ -11,6 +11,7 @@ describe('configuration from the environment', () => {
       homeCountryCode: '45',
       retentionHours: 24,
       maxCallHours: 12,
+      endRequestTimeoutSeconds: 60,
       bodyLimit: 2 * 1024 * 1024,
       logLevel: 'info',
       heartbeatSeconds: 15,
@@ -18,6 +19,9 @@ describe('configuration from the environment', () => {
       shutdownTimeoutSeconds: 10,
       rateLimitPerSecond: 100,
       rateLimitBurst: 200,
+      maxStreamsPerToken: 20,
+      maxStreams: 1000,
+      streamBufferTotal: 64 * 1024 * 1024,
     });
   });
 
