@@ -4,7 +4,8 @@ import Koa, { type Context, type Middleware, type Next } from 'koa';
 import { Authenticator } from './auth.js';
 import { ApiError, internalError, notReady } from './errors.js';
 import { redactUrl } from './logger.js';
-import { operationMiddleware, type Handler, type Handlers, type OperationId } from './operation.js';
+import { authentication, operationMiddleware, type Handler, type Handlers, type OperationId } from './operation.js';
+import { RateLimiter, rateLimit, type RateLimitSettings } from './rate-limit.js';
 import { customerRoutes } from './routes/customers.js';
 import type { RouteDeps } from './routes/deps.js';
 import { eventRoutes } from './routes/events.js';
@@ -14,6 +15,8 @@ import { sessionRoutes } from './routes/sessions.js';
 
 export interface AppOptions extends RouteDeps {
   bodyLimit: number;
+  /** Requests per token; undefined turns the limit off. */
+  rateLimit: RateLimitSettings | undefined;
 }
 
 /** The whole request path, top to bottom. */
@@ -96,6 +99,7 @@ function contractRouter(options: AppOptions): Router {
     ...customerRoutes(options),
     ...operationsRoutes(options),
   };
+  const rateLimiter = options.rateLimit && new RateLimiter(options.rateLimit);
   const router = new Router({ strict: true, sensitive: true });
   for (const op of options.contract.operations.values()) {
     const handler = handlers[op.operationId as OperationId] as Handler<OperationId> | undefined;
@@ -106,7 +110,9 @@ function contractRouter(options: AppOptions): Router {
         ctx.state['route'] = op.path;
         await next();
       },
-      operationMiddleware(op, handler, { authenticator, bodyLimit: options.bodyLimit }),
+      authentication(op, authenticator),
+      rateLimit(op, rateLimiter),
+      operationMiddleware(op, handler, { bodyLimit: options.bodyLimit }),
     ];
     router.register(template, [op.method], steps);
     // `/sbc/session/` is a request whose id is missing, not an unknown path.

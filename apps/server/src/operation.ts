@@ -25,21 +25,28 @@ export type Handler<Op extends OperationId> = (ctx: Context, input: OperationInp
 export type Handlers = { [Op in OperationId]: Handler<Op> };
 
 export interface OperationOptions {
-  authenticator: Authenticator;
   bodyLimit: number;
 }
 
+/** Who is calling, and may they call this: the caller is kept as `ctx.state.principal` for the steps after. */
+export function authentication(op: OperationContract, authenticator: Authenticator): Middleware {
+  return async (ctx, next) => {
+    if (op.requiresToken) {
+      const principal = await authenticator.authenticate(presentedToken(ctx));
+      authorize(principal, op.accessLevels);
+      ctx.state['principal'] = principal;
+    }
+    await next();
+  };
+}
+
 /**
- * The steps every contract operation goes through, in order: who is calling, may they call
- * this, are the parameters what the contract says, is the body what it says; then the handler.
+ * The steps every contract operation goes through after `authentication`, in order: are the
+ * parameters what the contract says, is the body what it says; then the handler.
  */
 export function operationMiddleware<Op extends OperationId>(op: OperationContract, handler: Handler<Op>, options: OperationOptions): Middleware {
   return async (ctx) => {
-    let principal: Principal | undefined;
-    if (op.requiresToken) {
-      principal = await options.authenticator.authenticate(presentedToken(ctx));
-      authorize(principal, op.accessLevels);
-    }
+    const principal = ctx.state['principal'] as Principal | undefined;
     if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
     const path = parse(op, 'path', ctx.params as Record<string, string>);
     const query = parse(op, 'query', ctx.query);

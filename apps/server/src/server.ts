@@ -11,6 +11,7 @@ import { IngestQueue } from './ingest-queue.js';
 import { runMaintenance, type MaintenanceTotals } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import type { RateLimitSettings } from './rate-limit.js';
 import type { SessionStore } from './store/session-store.js';
 import { SqliteSessionStore } from './store/sqlite-store.js';
 
@@ -43,6 +44,10 @@ export interface ServerOptions {
   docsFile?: string;
   /** How long close() waits for requests in flight before it cuts their connections. */
   shutdownTimeoutSeconds?: number;
+  /** Requests per second per token on the operations that document 429; 0 turns the limit off. */
+  rateLimitPerSecond?: number;
+  /** How many of them a token may make at once. */
+  rateLimitBurst?: number;
 }
 
 export interface RunningServer {
@@ -90,6 +95,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     subscriberBufferLimit: options.subscriberBufferLimit ?? 1024 * 1024,
     replayPageSize: options.replayPageSize ?? 500,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    rateLimit: rateLimitSettings(options),
     docsFile: options.docsFile ?? fileURLToPath(import.meta.resolve('@sbc/docs/index.html')),
     isShuttingDown: () => shuttingDown,
   });
@@ -166,4 +172,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+function rateLimitSettings({ rateLimitPerSecond = 100, rateLimitBurst = 200 }: ServerOptions): RateLimitSettings | undefined {
+  return rateLimitPerSecond > 0 ? { requestsPerSecond: rateLimitPerSecond, burst: rateLimitBurst } : undefined;
 }

@@ -17,6 +17,8 @@ describe('configuration from the environment', () => {
       heartbeatSeconds: 15,
       jobIntervalSeconds: 60,
       shutdownTimeoutSeconds: 10,
+      rateLimitPerSecond: 100,
+      rateLimitBurst: 200,
       maxStreamsPerToken: 20,
       maxStreams: 1000,
       streamBufferTotal: 64 * 1024 * 1024,
@@ -36,8 +38,14 @@ describe('configuration from the environment', () => {
       HEARTBEAT_SECONDS: '5',
       JOB_INTERVAL_SECONDS: '30',
       SHUTDOWN_TIMEOUT_SECONDS: '3',
+      RATE_LIMIT_PER_SECOND: '2.5',
+      RATE_LIMIT_BURST: '10',
     });
-    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', dbPath: '/var/lib/sbc.db', homeCountryCode: '46', retentionHours: 48, maxCallHours: 2.5, bodyLimit: 524288, logLevel: 'warn' });
+    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', dbPath: '/var/lib/sbc.db', homeCountryCode: '46', retentionHours: 48, maxCallHours: 2.5, bodyLimit: 524288, logLevel: 'warn', rateLimitPerSecond: 2.5, rateLimitBurst: 10 });
+  });
+
+  it('turns the rate limit off with RATE_LIMIT_PER_SECOND=0', () => {
+    expect(loadConfig({ RATE_LIMIT_PER_SECOND: '0' }).rateLimitPerSecond).toBe(0);
   });
 
   it('keeps :memory: as it is', () => {
@@ -53,6 +61,9 @@ describe('configuration from the environment', () => {
     ['BODY_LIMIT', 'huge'],
     ['LOG_LEVEL', 'loud'],
     ['HEARTBEAT_SECONDS', '0'],
+    ['RATE_LIMIT_PER_SECOND', '-1'],
+    ['RATE_LIMIT_PER_SECOND', '0.0001'],
+    ['RATE_LIMIT_BURST', '0'],
   ])('refuses %s=%s naming the variable and what it expects', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`${name}="${value.replace('+', '\\+')}" is not valid: expected`));
   });

@@ -349,8 +349,11 @@ export interface components {
          */
         CustomerList: {
             customers: components["schemas"]["Customer"][];
+            /** Format: int32 */
             limit: number;
+            /** Format: int32 */
             offset: number;
+            /** Format: int64 */
             total: number;
         };
         /** @description Id of the customer the request was sent to, if the destination is internal. */
@@ -416,11 +419,11 @@ export interface components {
          *     or the name of the offending field or parameter; `description` says it in words for a person.
          *     Tokens used: `bad_request`, `id`, `access_denied`, `internal_error`, `credentials_invalid`,
          *     `invalid_token`, `expired`, `not_found`, `method_not_allowed`, `payload_too_large`,
-         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, or a field or parameter name such as `limit` or `ended`.
+         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, `too_many_requests`, `too_many_streams`, or a field or parameter name such as `limit` or `ended`.
          */
         Error: {
             /**
-             * @description What went wrong, for a person.
+             * @description What went wrong, for a person (it may quote the request's path, at most 16 KiB).
              * @example Session not found
              */
             description: string;
@@ -431,7 +434,10 @@ export interface components {
             message: string;
             /** @description The request's id, also sent as the `X-Request-Id` header; quote it when reporting a problem. */
             requestId?: string;
-            /** @description The HTTP status, repeated for logs and proxies that drop it. */
+            /**
+             * Format: int32
+             * @description The HTTP status, repeated for logs and proxies that drop it.
+             */
             status: number;
         };
         /**
@@ -457,6 +463,7 @@ export interface components {
         features: components["schemas"]["Feature"][];
         /**
          * Flag
+         * Format: int32
          * @description 1 for yes, 0 for no.
          * @enum {integer}
          */
@@ -494,10 +501,14 @@ export interface components {
          * @description The per-report results of a batch and their counts.
          */
         IngestResponse: {
+            /** Format: int32 */
             created: number;
+            /** Format: int32 */
             rejected: number;
             results: components["schemas"]["IngestResult"][];
+            /** Format: int32 */
             unchanged: number;
+            /** Format: int32 */
             updated: number;
         };
         /**
@@ -547,7 +558,10 @@ export interface components {
          * @example rip
          */
         rtpProxyFlags: string;
-        /** @description Id of the RTP proxy used. */
+        /**
+         * Format: int32
+         * @description Id of the RTP proxy used.
+         */
         rtpProxyId: number;
         /**
          * RtpStat
@@ -602,7 +616,10 @@ export interface components {
              * @example rip
              */
             rtpProxyFlags?: string;
-            /** @description Id of the RTP proxy used. */
+            /**
+             * Format: int32
+             * @description Id of the RTP proxy used.
+             */
             rtpProxyId?: number;
             rtpStat?: components["schemas"]["RtpStat"];
             /** @description IP address of the SBC server that created and handles the session. Ending a call sends the terminate command to this SBC. */
@@ -641,7 +658,10 @@ export interface components {
          */
         SessionEvent: {
             callId: components["schemas"]["CallId"];
-            /** @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`. */
+            /**
+             * Format: int64
+             * @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`.
+             */
             id: number;
             session: components["schemas"]["SessionSummary"];
             /** @description When it happened (the session's own timestamp of the same name). */
@@ -659,13 +679,22 @@ export interface components {
          *     never repeats or skips a session. `total` counts every match, ignoring `offset` and `limit`.
          */
         SessionList: {
-            /** @description The page size asked for. */
+            /**
+             * Format: int32
+             * @description The page size asked for.
+             */
             limit: number;
-            /** @description Index of the first session of this page. */
+            /**
+             * Format: int32
+             * @description Index of the first session of this page.
+             */
             offset: number;
             /** @description `SessionSummary` objects, or whole `Session` objects when `full=true`. */
             sessions: (components["schemas"]["SessionSummary"] | components["schemas"]["Session"])[];
-            /** @description Number of sessions that match the filters. */
+            /**
+             * Format: int64
+             * @description Number of sessions that match the filters.
+             */
             total: number;
         };
         /**
@@ -771,7 +800,10 @@ export interface components {
          */
         TerminateCommand: {
             callId: components["schemas"]["CallId"];
-            /** @description The event's id; also the SSE `id`. */
+            /**
+             * Format: int64
+             * @description The event's id; also the SSE `id`.
+             */
             id: number;
             /** @description The SBC that must end the call. */
             sbcServer: components["schemas"]["IpAddress"];
@@ -943,6 +975,29 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description `too_many_requests`: this token has made more requests than its rate limit allows
+         *     (`RATE_LIMIT_PER_SECOND` sustained, `RATE_LIMIT_BURST` at once; by default 100 a second and
+         *     200 at once, per token, on every operation that documents this answer). Wait `Retry-After`
+         *     seconds and try again.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": 429,
+                 *       "message": "too_many_requests",
+                 *       "description": "Too many requests with this token; retry after 1 s"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description No usable credentials: `credentials_invalid` (no token given), `invalid_token` (unknown or revoked token), `expired` (the token's time is over). */
         Unauthorized: {
             headers: {
@@ -1044,6 +1099,8 @@ export interface components {
     headers: {
         /** @description The request's id, also logged with every line about the request. A valid `X-Request-Id` sent by the client is kept. */
         RequestId: string;
+        /** @description Seconds to wait before the request may succeed; the `@sbc/client` retries after it by itself. */
+        RetryAfter: number;
     };
     pathItems: never;
 }
@@ -1117,6 +1174,7 @@ export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseNotReady = components['responses']['NotReady'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseSessionNotFound = components['responses']['SessionNotFound'];
+export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseUnprocessableEntity = components['responses']['UnprocessableEntity'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
@@ -1133,6 +1191,7 @@ export type ParameterNumber = components['parameters']['Number'];
 export type ParameterOffset = components['parameters']['Offset'];
 export type ParameterSessionId = components['parameters']['SessionId'];
 export type HeaderRequestId = components['headers']['RequestId'];
+export type HeaderRetryAfter = components['headers']['RetryAfter'];
 export type $defs = Record<string, never>;
 export interface operations {
     getHealth: {
@@ -1257,6 +1316,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1295,6 +1355,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["CustomerNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1349,6 +1410,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1402,6 +1464,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /**
+             * @description `too_many_requests`: this token has made more requests than its rate limit allows (see
+             *     `TooManyRequests`); or `too_many_streams`: this token, or all tokens together, already
+             *     hold as many open event streams as the server allows. Wait `Retry-After` seconds and try
+             *     again (with `Last-Event-ID`, nothing still within retention is missed).
+             */
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1543,6 +1612,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1609,6 +1679,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1659,6 +1730,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -63,12 +63,19 @@ export interface Contract {
 
 const DOC_ID = 'sbc-openapi.json';
 
+/**
+ * A name the client made up (an unknown field or parameter) is quoted at most this long: an error
+ * that names it must stay within the `Error` schema's `maxLength`s however long the name was.
+ */
+const quotedNameLength = 64;
+const quoted = (name: string) => (name.length > quotedNameLength ? `${name.slice(0, quotedNameLength)}...` : name);
+
 function fieldPath(instancePath: string, extra?: string): string {
   const parts = instancePath
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (extra !== undefined) parts.push(extra);
+  if (extra !== undefined) parts.push(quoted(extra));
   return parts.reduce((acc, p) => (/^[0-9]+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
@@ -184,7 +191,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
         for (const [name, v] of Object.entries(raw)) {
           if (v === undefined || ignore.includes(name)) continue;
           if (Array.isArray(v) && location !== 'header') {
-            return { issue: { field: name, description: `${name} is given more than once` } };
+            return { issue: { field: name.slice(0, quotedNameLength), description: `${quoted(name)} is given more than once` } };
           }
           const text = Array.isArray(v) ? v.join(',') : v;
           value[name] = arrayParams.has(name) ? text.split(',') : text;

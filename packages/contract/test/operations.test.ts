@@ -65,6 +65,16 @@ describe('list query parameters', () => {
     });
   });
 
+  it('quotes a long unknown or repeated parameter name shortened, within the Error schema', () => {
+    const name = 'x'.repeat(10_000);
+    for (const raw of [{ [name]: '1' }, { [name]: ['1', '2'] }]) {
+      const parsed = list.parseParameters('query', raw);
+      if (!('issue' in parsed)) throw new Error('a long unknown name was accepted');
+      expect(parsed.issue.field).toBe('x'.repeat(64));
+      expect(list.validateResponse(400, 'application/json', { status: 400, message: parsed.issue.field, description: parsed.issue.description })).toBeNull();
+    }
+  });
+
   it('refuses a parameter given twice', () => {
     expect(list.parseParameters('query', { limit: ['1', '2'] })).toMatchObject({ issue: { field: 'limit' } });
   });
@@ -104,6 +114,13 @@ describe('ingest bodies', () => {
     expect(contract.operation('ingestSessions').validateBody('application/json', { sessions })).toMatchObject({
       field: 'sessions',
     });
+  });
+
+  it('quotes a long unknown field name shortened, within the Error schema', () => {
+    const put = contract.operation('putCustomer');
+    const issue = put.validateBody('application/json', { name: 'Hansen VVS', ['y'.repeat(1_000_000)]: 1 });
+    expect(issue).toMatchObject({ field: 'y'.repeat(64), description: `${'y'.repeat(64)}... is not a known property` });
+    expect(put.validateResponse(422, 'application/json', { status: 422, message: issue!.field, description: issue!.description })).toBeNull();
   });
 
   it('requires callId in a batch report but not in a PATCH', () => {

@@ -8,6 +8,8 @@ export interface Scenario {
   as: PrincipalName | 'no token';
   request: WireRequest;
   storeDown?: boolean;
+  /** Sent to the rate-limited server, by a token that has just used up its bucket. */
+  overRateLimit?: boolean;
 }
 
 const get = (target: string): WireRequest => ({ method: 'GET', target, headers: {} });
@@ -90,7 +92,7 @@ const specific: Record<string, () => Scenario> = {
 
 /**
  * The scenario for a documented pair: a specific one, or a generic rule (2xx: the accepted request;
- * 401: no token; 403: a level the operation does not allow; 500: the store is down).
+ * 401: no token; 403: a level the operation does not allow; 429: over the rate limit; 500: the store is down).
  */
 export function scenarioFor(contract: Contract, pair: DocumentedPair): Scenario | undefined {
   const own = specific[pairKey(pair.operationId, pair.status)];
@@ -100,6 +102,7 @@ export function scenarioFor(contract: Contract, pair: DocumentedPair): Scenario 
   const admin = op.requiresToken ? 'ADMIN' : 'no token';
   if (pair.status === '401') return { as: 'no token', request: accepted };
   if (pair.status === '403') return { as: 'VIEWER', request: accepted };
+  if (pair.status === '429') return { as: admin, request: accepted, overRateLimit: true };
   if (pair.status === '500') return { as: admin, request: accepted, storeDown: true };
   if (pair.status === '200' || pair.status === '201') return { as: admin, request: accepted };
   return undefined;
