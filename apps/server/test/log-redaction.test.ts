@@ -1,22 +1,16 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
 import { redactUrl } from '../src/logger.js';
-import { call, startTestServer, tokenFor } from './helpers.js';
+import { call, capturedLogs, startTestServer, tokenFor } from './helpers.js';
 
 let server: RunningServer;
 let admin: string;
-const logLines: string[] = [];
+let logLines: string[];
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  server = await startTestServer({ logger: pino({ level: 'info' }, sink) });
+  const logs = capturedLogs();
+  logLines = logs.lines;
+  server = await startTestServer({ logger: logs.logger });
   admin = await tokenFor(server, 'ADMIN');
 });
 afterAll(() => server.close());
