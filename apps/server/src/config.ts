@@ -71,8 +71,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config: Partial<Record<keyof Config, unknown>> = {};
   const problems: string[] = [];
   for (const variable of variables) {
-    const given = env[variable.name];
-    const text = given === undefined || given === '' ? variable.fallback : given;
+    // Set but empty is a mistake like any other value (`PORT=` in a unit file), not the default.
+    const text = env[variable.name] ?? variable.fallback;
     const value = variable.parse(text);
     if (value === undefined) problems.push(`${variable.name}=${JSON.stringify(text)} is not valid: expected ${variable.describe}`);
     else config[variable.key] = value;
