@@ -8,9 +8,11 @@ import { ApiError, badRequest } from './errors.js';
 import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
 import { IngestQueue } from './ingest-queue.js';
+import { lockDatabase, type InstanceLock } from './instance-lock.js';
 import { runMaintenance } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { databaseFailure, listenFailure, StartError } from './start-failure.js';
 import type { SessionStore } from './store/session-store.js';
 import { SqliteSessionStore } from './store/sqlite-store.js';
 
@@ -49,7 +51,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
-  const store = new SqliteSessionStore(options.dbPath ?? './data/sessions.db');
+  const { store, lock } = openDatabase(options.dbPath ?? './data/sessions.db');
   const hub = new EventHub();
   let shuttingDown = false;
   const maintenance = {
@@ -79,9 +81,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const server = createServer(app.callback());
   server.on('clientError', answerUnparsableRequest);
-  await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
-  const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
+  try {
+    await listen(server, options.port ?? 8080, host);
+  } catch (error) {
+    await store.close();
+    lock?.release();
+    throw listenFailure(error, host, options.port ?? 8080);
+  }
+  const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const intervalMs = (options.jobIntervalSeconds ?? 60) * 1000;
@@ -114,10 +122,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clearTimeout(deadline);
         await jobRunning;
         await store.close();
+        lock?.release();
       })();
       return closing;
     },
   };
+}
+
+/** The database, opened only while no other server has it; a failure is one line for a person. */
+function openDatabase(dbPath: string): { store: SessionStore; lock: InstanceLock | undefined } {
+  let lock: InstanceLock | undefined;
+  try {
+    lock = lockDatabase(dbPath);
+    return { store: new SqliteSessionStore(dbPath), lock };
+  } catch (error) {
+    lock?.release();
+    throw error instanceof StartError ? error : databaseFailure(error, dbPath);
+  }
 }
 
 /**
