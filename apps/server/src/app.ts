@@ -65,7 +65,12 @@ function errorBody({ logger }: AppOptions): Middleware {
     } catch (thrown) {
       let error: ApiError;
       if (thrown instanceof ApiError) error = thrown;
-      else {
+      else if (clientWentAway(ctx, thrown)) {
+        // Nobody is left to answer: counted and logged as the client's doing, not as a fault.
+        ctx.status = clientClosedRequest;
+        logger.info({ reqId: ctx.state['requestId'] }, 'client closed the connection before its request was read');
+        return;
+      } else {
         logger.error({ reqId: ctx.state['requestId'], err: thrown }, 'unexpected error');
         error = internalError();
       }
@@ -74,6 +79,14 @@ function errorBody({ logger }: AppOptions): Middleware {
       ctx.body = error.toBody(ctx.state['requestId'] as string);
     }
   };
+}
+
+/** nginx's "client closed request": the status under which such a request is logged and counted. */
+const clientClosedRequest = 499;
+
+/** The connection closed before the request (its body) had arrived whole. */
+function clientWentAway(ctx: Context, thrown: unknown): boolean {
+  return (thrown as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' && !ctx.req.complete;
 }
 
 function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
