@@ -120,7 +120,7 @@ export interface SessionStore {
   revokeToken(idOrSecret: string, now?: Date): Promise<boolean>;
   countTokens(): Promise<number>;
 
-  /** Answers when the database answers. */
+  /** Answers when the database answers and takes writes; rejects, saying why, while writes fail. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
