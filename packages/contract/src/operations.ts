@@ -38,6 +38,8 @@ export interface OperationContract {
   requestMediaTypes: readonly string[];
   /** Documented response statuses, as in the document ('200', '404', ...). */
   responseStatuses: readonly string[];
+  /** True when an answer is a `text/event-stream`: a stream that stays open. */
+  answersWithEventStream: boolean;
   /**
    * Coerces raw parameters of one location (strings from the URL or headers) to their
    * schema types and validates them. Unknown query parameters are an issue; `ignore` names
@@ -208,6 +210,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
       parameters,
       requestMediaTypes: Object.keys(requestContent),
       responseStatuses: Object.keys(op.responses),
+      answersWithEventStream: [...responseMedia.keys()].some((key) => key.endsWith(' text/event-stream')),
       parseParameters(location, raw, ignore = []) {
         // No prototype: `?__proto__=1` becomes a parameter like any other (and an unknown one).
         const value: Record<string, unknown> = Object.create(null);
