@@ -13,6 +13,7 @@ export interface Config {
   heartbeatSeconds: number;
   jobIntervalSeconds: number;
   shutdownTimeoutSeconds: number;
+  requestTimeoutSeconds: number;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,6 +58,7 @@ export const variables = [
   { name: 'HEARTBEAT_SECONDS', key: 'heartbeatSeconds', fallback: '15', describe: 'an integer number of seconds from 1 to 300', parse: integer(1, 300) },
   { name: 'JOB_INTERVAL_SECONDS', key: 'jobIntervalSeconds', fallback: '60', describe: 'an integer number of seconds from 1 to 3600', parse: integer(1, 3600) },
   { name: 'SHUTDOWN_TIMEOUT_SECONDS', key: 'shutdownTimeoutSeconds', fallback: '10', describe: 'an integer number of seconds from 1 to 600', parse: integer(1, 600) },
+  { name: 'REQUEST_TIMEOUT_SECONDS', key: 'requestTimeoutSeconds', fallback: '30', describe: 'an integer number of seconds from 1 to 3600', parse: integer(1, 3600) },
 ] satisfies Variable<keyof Config>[];
 
 export class ConfigError extends Error {

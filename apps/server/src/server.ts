@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadContract } from '@sbc/contract';
 import { createApp } from './app.js';
-import { ApiError, badRequest } from './errors.js';
+import { ApiError, badRequest, requestTimeout } from './errors.js';
 import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
 import { IngestQueue } from './ingest-queue.js';
@@ -36,6 +36,8 @@ export interface ServerOptions {
   docsFile?: string;
   /** How long close() waits for requests in flight before it cuts their connections. */
   shutdownTimeoutSeconds?: number;
+  /** How long a request (headers and body) may take to arrive; its headers get at most 10 s of it. */
+  requestTimeoutSeconds?: number;
 }
 
 export interface RunningServer {
@@ -79,8 +81,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));
 
-  const server = createServer(app.callback());
-  server.on('clientError', answerUnparsableRequest);
+  const requestTimeoutMs = (options.requestTimeoutSeconds ?? 30) * 1000;
+  const server = createServer(
+    {
+      // Answered by the app, with an Error body (Node's own 400 has none).
+      requireHostHeader: false,
+      // Deliberate bounds instead of Node's 60 s and 300 s, checked every second rather than every 30.
+      headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    app.callback(),
+  );
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnparsableRequest(error, socket, requestTimeoutMs));
   const host = options.host ?? '127.0.0.1';
   try {
     await listen(server, options.port ?? 8080, host);
@@ -141,19 +154,30 @@ function openDatabase(dbPath: string): { store: SessionStore; lock: InstanceLock
   }
 }
 
+/** The longest the request line and headers may take to arrive. */
+const headersTimeoutMs = 10_000;
+
 /**
- * Node answers a request it cannot parse (headers or URL over 16 KiB, broken HTTP) with a bare
- * status line; this gives it the contract's Error body like every other failure.
+ * Node answers a request it cannot parse (headers or URL over 16 KiB, broken HTTP) or that does
+ * not arrive in time with a bare status line; this gives it the contract's Error body like every
+ * other failure.
  */
-function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || error.code === 'ECONNRESET') {
+function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: Duplex, requestTimeoutMs: number): void {
+  const answering = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (!socket.writable || error.code === 'ECONNRESET' || answering?.headersSent) {
     socket.destroy();
     return;
   }
+  // A body that stops arriving leaves its request in the app, which logs it under this status.
+  if (answering && error.code === 'ERR_HTTP_REQUEST_TIMEOUT') answering.statusCode = 408;
   const refusal =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? new ApiError(431, 'headers_too_large', 'The request line and headers are larger than 16 KiB')
-      : badRequest('bad_request', 'The request is not valid HTTP/1.1');
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? requestTimeout(
+            `The request did not arrive in time: headers within ${Math.min(headersTimeoutMs, requestTimeoutMs) / 1000} s, the whole request within ${requestTimeoutMs / 1000} s`,
+          )
+        : badRequest('bad_request', 'The request is not valid HTTP/1.1');
   const body = JSON.stringify(refusal.toBody());
   socket.end(
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +

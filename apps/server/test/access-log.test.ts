@@ -12,7 +12,7 @@ let logLines: string[];
 beforeAll(async () => {
   const logs = capturedLogs();
   logLines = logs.lines;
-  server = await startTestServer({ logger: logs.logger });
+  server = await startTestServer({ logger: logs.logger, requestTimeoutSeconds: 1 });
   admin = await tokenFor(server, 'ADMIN');
 });
 afterAll(() => server.close());
@@ -36,16 +36,24 @@ describe('tokens in the query string are never logged', () => {
   });
 });
 
-/** Sends the headers and half of a body, then closes the connection, as a client that gives up would. */
-async function abandonIngest(requestId: string): Promise<void> {
+/**
+ * Sends the headers and half of a body, then closes the connection as a client that gives up
+ * would, or (`stall`) sends nothing more until the server's request timeout cuts it.
+ */
+async function abandonIngest(requestId: string, { stall = false } = {}): Promise<void> {
   const socket = connect(server.port, '127.0.0.1');
   await once(socket, 'connect');
   socket.write(
     `POST /sbc/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nX-Request-Id: ${requestId}\r\n` +
       'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"sessions": [',
   );
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  socket.destroy();
+  if (stall) {
+    socket.resume();
+    await once(socket, 'close');
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+  }
   for (let i = 0; i < 100 && !logLines.some((line) => line.includes(`"reqId":"${requestId}"`)); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
@@ -65,5 +73,12 @@ describe('a client that closes the connection in the middle of its body', () => 
     const metrics = await call<string>(server, 'getMetrics', '/metrics');
     expect(metrics.body).toMatch(/sbc_http_requests_total\{method="POST",route="\/sbc\/ingest",status="499"\} [1-9]/);
     expect(metrics.body).not.toContain('status="500"');
+  });
+
+  it('is logged and counted under 408 when it stops sending and the server cuts it', async () => {
+    await abandonIngest('abort-stalled', { stall: true });
+    const lines = linesOf('abort-stalled');
+    expect(lines.map((line) => line['msg'])).toEqual(['request body did not arrive in time', 'request']);
+    expect(lines.at(-1)).toMatchObject({ level: 30, route: '/sbc/ingest', status: 408 });
   });
 });

@@ -16,6 +16,7 @@ describe('configuration from the environment', () => {
       heartbeatSeconds: 15,
       jobIntervalSeconds: 60,
       shutdownTimeoutSeconds: 10,
+      requestTimeoutSeconds: 30,
     });
   });
 
