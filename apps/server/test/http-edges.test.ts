@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
 import { bearer, call, contract, json, sessionPath, startTestServer, tokenFor } from './helpers.js';
+import { EventStreamClient } from './sse.js';
 
 let server: RunningServer;
 let admin: string;
@@ -77,6 +78,13 @@ describe('requests that do not arrive in time', () => {
     );
     expect(answer.status).toBe(408);
     expect(answer.body).toMatchObject({ message: 'request_timeout' });
+  });
+
+  it('leaves an event stream open past the request timeout: the request arrived whole', async () => {
+    const stream = await EventStreamClient.open(server, admin);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(stream.ended).toBe(false);
+    stream.close();
   });
 });
 
