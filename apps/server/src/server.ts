@@ -9,7 +9,7 @@ import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
 import { IngestQueue } from './ingest-queue.js';
 import { lockDatabase, type InstanceLock } from './instance-lock.js';
-import { runMaintenance } from './jobs.js';
+import { runMaintenance, type MaintenanceTotals } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { databaseFailure, listenFailure, StartError } from './start-failure.js';
@@ -27,6 +27,8 @@ export interface ServerOptions {
   homeCountryCode?: string;
   retentionHours?: number;
   maxCallHours?: number;
+  /** Seconds after which an end request that no SBC answered is logged as a warning. */
+  endRequestTimeoutSeconds?: number;
   bodyLimit?: number;
   heartbeatSeconds?: number;
   /** Seconds between maintenance runs; 0 runs them only through `runMaintenance()`. */
@@ -45,7 +47,7 @@ export interface RunningServer {
   port: number;
   store: SessionStore;
   /** Runs the retention and stale-call job once, now. */
-  runMaintenance(): Promise<{ deletedSessions: number; deletedEvents: number; endedStale: number }>;
+  runMaintenance(): Promise<MaintenanceTotals>;
   /** Stops accepting, ends event streams, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now,
     retentionHours: options.retentionHours ?? 24,
     maxCallHours: options.maxCallHours ?? 12,
+    endRequestTimeoutSeconds: options.endRequestTimeoutSeconds ?? 60,
   };
   const app = createApp({
     store,
