@@ -16,7 +16,7 @@ const usage = [
   'The SBC session API server. It takes no other argument: its settings come from the environment.',
   '',
   'Environment (default in brackets):',
-  ...variables.map((v) => `  ${v.name.padEnd(25)} ${v.describe} [${v.fallback}]`),
+  ...variables.map((v) => `  ${v.name.padEnd(Math.max(...variables.map((w) => w.name.length)))}  ${v.describe} [${v.fallback}]`),
   '',
   'Exit codes: 0 stopped by SIGTERM or SIGINT, 2 a usage mistake, 78 cannot start as configured',
   '(one line says what, where and what to do), 130 a second signal, 1 an unexpected fault.',
