@@ -55,7 +55,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
-  const { store, lock } = openDatabase(options.dbPath ?? './data/sessions.db');
+  const { store, lock } = await openDatabase(options.dbPath ?? './data/sessions.db');
   const hub = new EventHub();
   let shuttingDown = false;
   const maintenance = {
@@ -145,13 +145,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 }
 
-/** The database, opened only while no other server has it; a failure is one line for a person. */
-function openDatabase(dbPath: string): { store: SessionStore; lock: InstanceLock | undefined } {
+/**
+ * The database, opened only while no other server has it, and only if it takes writes (a
+ * read-only file opens and reads fine); a failure is one line for a person.
+ */
+async function openDatabase(dbPath: string): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
   let lock: InstanceLock | undefined;
+  let store: SessionStore | undefined;
   try {
     lock = lockDatabase(dbPath);
-    return { store: new SqliteSessionStore(dbPath), lock };
+    store = new SqliteSessionStore(dbPath);
+    await store.checkWritable();
+    return { store, lock };
   } catch (error) {
+    await store?.close();
     lock?.release();
     throw error instanceof StartError ? error : databaseFailure(error, dbPath);
   }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,20 @@ describe('a start refused for a reason a person must fix is one line: what, wher
     writeFileSync(file, 'These are my notes, not a database. '.repeat(200));
     const error = await refusal({ dbPath: file });
     expect(error.message).toBe(`Cannot open SBC_DB=${file}: the file is not an SQLite database; set SBC_DB to the server's database, or to a new file`);
+  });
+
+  it('refuses a database that opens but does not take writes', async () => {
+    const file = join(dir, 'read-only.db');
+    await new SqliteSessionStore(file).close();
+    // A file-format write version above 2 makes SQLite open the file read-only, for every user
+    // (file permissions would not stop root). Byte 18 of the header.
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.from([3]), 0, 1, 18);
+    await handle.close();
+    const error = await refusal({ dbPath: file });
+    expect(error.message).toBe(
+      `Cannot open SBC_DB=${file} for writing (attempt to write a readonly database): the server's user must be able to write the file and its directory ${dir}`,
+    );
   });
 
   it('names a database of a newer schema and says to use a newer server', async () => {

@@ -131,5 +131,7 @@ export interface SessionStore {
 
   /** Answers when the database answers and takes writes; rejects, saying why, while writes fail. */
   ping(): Promise<void>;
+  /** Commits a write that changes nothing; rejects when the storage refuses writes (a read-only file). */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

@@ -491,11 +491,16 @@ export class SqliteSessionStore implements SessionStore {
     if (!this.writeFailure) return;
     // After a failed write the probe writes too: a server taken out of rotation for failing writes
     // would otherwise never get the write that shows they work again.
+    const since = this.writeFailure.since;
     try {
-      this.write(this.db.transaction(() => this.db.pragma(`user_version = ${Number(this.db.pragma('user_version', { simple: true }))}`)));
+      await this.checkWritable();
     } catch {
-      throw new Error(`writes fail since ${this.writeFailure.since.toISOString()}: ${this.writeFailure.reason}`);
+      throw new Error(`writes fail since ${since.toISOString()}: ${this.writeFailure?.reason ?? 'unknown'}`);
     }
+  }
+
+  async checkWritable(): Promise<void> {
+    this.write(this.db.transaction(() => this.db.pragma(`user_version = ${Number(this.db.pragma('user_version', { simple: true }))}`)));
   }
 
   /** Runs a write transaction, and keeps track of whether the storage takes writes. */
