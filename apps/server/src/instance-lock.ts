@@ -21,6 +21,7 @@ export interface InstanceLock {
 export function lockDatabase(dbPath: string): InstanceLock | undefined {
   if (dbPath === ':memory:' || dbPath.startsWith('file:')) return undefined;
   const lockPath = `${dbPath}.lock`;
+  // The lock comes before the store, which would create the directory itself.
   mkdirSync(dirname(dbPath), { recursive: true });
   // No wait: a held lock means another server, not a moment's contention.
   const db = new Database(lockPath, { timeout: 0 });
