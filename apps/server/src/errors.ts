@@ -37,3 +37,5 @@ export const unsupportedMediaType = (description: string) => new ApiError(415, '
 export const methodNotAllowed = (method: string, allowed: readonly string[], why = '') =>
   new ApiError(405, 'method_not_allowed', `${method} is not allowed here${why}; use ${allowed.join(', ')}`, { Allow: allowed.join(', ') });
 export const requestTimeout = (description: string) => new ApiError(408, 'request_timeout', description);
+export const tooManyStreams = (retryAfterSeconds: number, description: string) =>
+  new ApiError(429, 'too_many_streams', description, { 'Retry-After': String(retryAfterSeconds) });

@@ -18,6 +18,9 @@ describe('configuration from the environment', () => {
       jobIntervalSeconds: 60,
       shutdownTimeoutSeconds: 10,
       requestTimeoutSeconds: 30,
+      maxStreamsPerToken: 20,
+      maxStreams: 1000,
+      streamBufferTotal: 64 * 1024 * 1024,
     });
   });
 

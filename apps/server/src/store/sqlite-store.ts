@@ -3,11 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
-import { hashToken } from '../auth.js';
+import { hashToken, scopeIncludes } from '../auth.js';
 import { mergeReport, normalizeSession, summarize } from '../sessions.js';
 import { migrate } from './migrations.js';
 import type {
   AccessLevel,
+  CustomerParents,
   EndRequest,
   Maintenance,
   ReportInput,
@@ -153,17 +154,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   private rowInScope(row: SessionRow, scope: Scope): boolean {
-    if (scope.all) return true;
-    // Walk up from the session's customers: the reseller must be one of them or above them.
-    const parents = this.customerParents();
-    for (const start of [row.source_customer_id, row.destination_customer_id]) {
-      const seen = new Set<string>();
-      for (let id: string | null | undefined = start; id != null && !seen.has(id); id = parents.get(id)) {
-        if (id === scope.resellerId) return true;
-        seen.add(id);
-      }
-    }
-    return false;
+    return scope.all || scopeIncludes(scope, this.customerParents(), row.source_customer_id, row.destination_customer_id);
   }
 
   /**
@@ -427,6 +418,10 @@ export class SqliteSessionStore implements SessionStore {
     const { total } = this.sql('SELECT COUNT(*) AS total FROM customers').get() as { total: number };
     const rows = this.sql('SELECT id, name, parent_reseller, features FROM customers ORDER BY id LIMIT ? OFFSET ?').all(limit, offset) as CustomerRow[];
     return { total, customers: rows.map(toCustomer) };
+  }
+
+  async customerTree(): Promise<CustomerParents> {
+    return this.customerParents();
   }
 
   async customersInScope(resellerId: string): Promise<string[]> {
