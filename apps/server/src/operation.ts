@@ -1,7 +1,7 @@
 import type { OperationContract, operations } from '@sbc/contract';
 import type { Context, Middleware } from 'koa';
 import { authorize, presentedToken, type Authenticator, type Principal } from './auth.js';
-import { ApiError, badRequest, unprocessable } from './errors.js';
+import { ApiError, badRequest, unprocessable, unsupportedMediaType } from './errors.js';
 
 export type OperationId = keyof operations;
 type Parameters<Op extends OperationId, In extends 'path' | 'query' | 'header'> = NonNullable<operations[Op]['parameters'][In]>;
@@ -87,8 +87,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Reads, size-limits, parses and validates the body against the operation's media types. */
 async function readBody(ctx: Context, op: OperationContract, limit: number): Promise<unknown> {
   const mediaType = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
-  if (!op.requestMediaTypes.includes(mediaType)) {
-    throw new ApiError(415, 'unsupported_media_type', `Send the body as ${op.requestMediaTypes.join(' or ')}`);
+  if (!op.requestMediaTypes.includes(mediaType)) throw unsupportedMediaType(`Send the body as ${op.requestMediaTypes.join(' or ')}`);
+  // Bodies are read as they arrive: a compressed one would only fail later as "not JSON".
+  const encoding = ctx.get('content-encoding').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    throw unsupportedMediaType(`Content-Encoding ${encoding} is not accepted: send the body uncompressed`);
   }
   const tooLarge = () => new ApiError(413, 'payload_too_large', `Request body larger than ${limit} bytes`, { Connection: 'close' });
   if (Number(ctx.get('content-length') || 0) > limit) throw tooLarge();

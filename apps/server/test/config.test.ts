@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, variables } from '../src/config.js';
 
 describe('configuration from the environment', () => {
   it('has the documented defaults', () => {
@@ -19,6 +19,7 @@ describe('configuration from the environment', () => {
       shutdownTimeoutSeconds: 10,
       rateLimitPerSecond: 100,
       rateLimitBurst: 200,
+      requestTimeoutSeconds: 30,
       maxStreamsPerToken: 20,
       maxStreams: 1000,
       streamBufferTotal: 64 * 1024 * 1024,
@@ -75,5 +76,9 @@ describe('configuration from the environment', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toHaveLength(2);
     }
+  });
+
+  it.each(variables.map((v) => v.name))('refuses %s set to an empty value instead of falling back to the default', (name) => {
+    expect(() => loadConfig({ [name]: '' })).toThrowError(`${name}="" is not valid: expected`);
   });
 });

@@ -75,7 +75,9 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description Answers 200 when the database answers a query, 503 otherwise or while shutting down. No token needed.
+         * @description Answers 200 when the database answers a query and takes writes; 503 otherwise, or while
+         *     shutting down. After a failed write, each probe tries a small write of its own, so readiness
+         *     comes back as soon as writes work again, with or without traffic. No token needed.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -158,6 +160,7 @@ export interface paths {
          *       acknowledged by the session's end are sent again when the stream (re)connects.
          *     - Resume with `Last-Event-ID` (header, sent by `EventSource` on reconnect): every later
          *       event still within retention (`RETENTION_HOURS`) is replayed in order, with no duplicates.
+         *     - `HEAD` is 405: a stream has no headers-only form.
          *     - Event ids are global: one increasing sequence for the events of every tenant. The gaps
          *       between the ids a stream receives therefore show how many events were stored for others
          *       in between (a volume, never what they were). This is on purpose: an id is a position in
@@ -317,7 +320,9 @@ export interface components {
          * CallId
          * @description A SIP Call-ID (RFC 3261 `word [ "@" word ]`). It routinely contains `@` and may contain
          *     `/ ? % [ ] { } < > : ; " ~ +` and non-ASCII characters, so it must be percent-encoded
-         *     (exactly once) wherever it appears in a URL.
+         *     (exactly once) wherever it appears in a URL. It must be valid Unicode: a lone UTF-16
+         *     surrogate (`"\ud800"` in JSON) has no UTF-8 form, could never be named in a URL, and is
+         *     refused (422), as in any string of a request body.
          * @example 56375632547476357536@23.34.33.74
          */
         CallId: string;
@@ -924,7 +929,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `not_ready`: the database does not answer, or the server is shutting down. */
+        /**
+         * @description `not_ready`: the database does not answer or refuses writes (a full disk, a read-only file), or
+         *     the server is shutting down. The description says which, and since when writes fail.
+         */
         NotReady: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -1032,7 +1040,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `unsupported_media_type`: the body is not sent as one of the media types the operation accepts. */
+        /**
+         * @description `unsupported_media_type`: the body is not sent as one of the media types the operation accepts,
+         *     or it is compressed: a `Content-Encoding` other than `identity` is refused.
+         */
         UnsupportedMediaType: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -1072,7 +1083,7 @@ export interface components {
          *     then live events. Browsers' `EventSource` sends it on reconnect by itself.
          */
         LastEventId: string;
-        /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+        /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
         Limit: number;
         /** @description `true` returns only ongoing calls (no `ended`); `false` only ended ones; absent, both. */
         Live: boolean;
@@ -1086,7 +1097,7 @@ export interface components {
          * @example +4570
          */
         Number: string;
-        /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+        /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
         Offset: number;
         /**
          * @description The session's SIP Call-ID, percent-encoded exactly once (`@` may stay as it is; `/`, `%`, `?`,
@@ -1292,9 +1303,9 @@ export interface operations {
     listCustomers: {
         parameters: {
             query?: {
-                /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+                /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+                /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1556,7 +1567,7 @@ export interface operations {
                  *     to numbers inside it. Absent, both. Sessions with no `bNumber` match neither.
                  */
                 international?: components["parameters"]["International"];
-                /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+                /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
                 limit?: components["parameters"]["Limit"];
                 /** @description `true` returns only ongoing calls (no `ended`); `false` only ended ones; absent, both. */
                 live?: components["parameters"]["Live"];
@@ -1570,7 +1581,7 @@ export interface operations {
                  * @example +4570
                  */
                 number?: components["parameters"]["Number"];
-                /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+                /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { Contract } from '@sbc/contract';
 import { pairKey, type DocumentedPair } from '../spec/matrix.js';
 import type { WireRequest } from '../spec/wire-request.js';
@@ -76,7 +77,11 @@ const specific: Record<string, () => Scenario> = {
   [pairKey('reportSession', 422)]: () => ({ as: 'ADMIN', request: jsonRequest('PATCH', `/sbc/session/${id(freshCallId('bad'))}`, { started: 'yesterday' }) }),
   [pairKey('ingestSessions', 400)]: () => ({ as: 'ADMIN', request: { ...jsonRequest('POST', '/sbc/ingest', {}), body: Buffer.from('{"sessions": [') } }),
   [pairKey('ingestSessions', 413)]: () => ({ as: 'ADMIN', request: { ...overLimit(), method: 'POST', target: '/sbc/ingest' } }),
-  [pairKey('ingestSessions', 415)]: () => ({ as: 'ADMIN', request: jsonRequest('POST', '/sbc/ingest', { sessions: [] }, 'application/x-www-form-urlencoded') }),
+  // The other two 415s send the wrong media type; this one the right type, compressed.
+  [pairKey('ingestSessions', 415)]: () => {
+    const request = jsonRequest('POST', '/sbc/ingest', { sessions: [{ callId: freshCallId('gzip'), sbcServer: sbcNodes.a }] });
+    return { as: 'ADMIN', request: { ...request, headers: { ...request.headers, 'content-encoding': 'gzip' }, body: gzipSync(request.body!) } };
+  },
   [pairKey('ingestSessions', 422)]: () => ({ as: 'ADMIN', request: jsonRequest('POST', '/sbc/ingest', { sessions: [] }) }),
   [pairKey('streamEvents', 400)]: () => ({ as: 'ADMIN', request: { method: 'GET', target: '/sbc/events', headers: { 'last-event-id': 'yesterday' } } }),
   [pairKey('listCustomers', 400)]: () => ({ as: 'ADMIN', request: get('/sbc/customer?offset=-1') }),
