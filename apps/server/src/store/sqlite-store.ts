@@ -397,6 +397,11 @@ export class SqliteSessionStore implements SessionStore {
     return { total, customers: rows.map(toCustomer) };
   }
 
+  async deleteCustomer(id: string): Promise<boolean> {
+    this.parents = undefined;
+    return this.sql('DELETE FROM customers WHERE id = ?').run(id).changes > 0;
+  }
+
   async customersInScope(resellerId: string): Promise<string[]> {
     const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: resellerId }) as Array<{ id: string }>;
     return rows.map((r) => r.id);
