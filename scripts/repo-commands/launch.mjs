@@ -39,7 +39,7 @@ export function buildQuietly(filter) {
  */
 export function runCommand(script, args, typedDir) {
   const env = { ...process.env, INIT_CWD: typedDir };
-  if (!env['SBC_DB']) env['SBC_DB'] = join(root, 'data', 'sessions.db');
+  if (env['SBC_DB'] === undefined) env['SBC_DB'] = join(root, 'data', 'sessions.db');
   const child = spawn(process.execPath, [script, ...args], { cwd: typedDir, env, stdio: 'inherit', detached: true });
   let passedOnAt = 0;
   const passOn = (signal) => {
