@@ -28,6 +28,8 @@ interface Command<O extends Options> {
   about: string;
   options: O;
   positionals: readonly string[];
+  /** Options without which the command makes no sense: missing, they are a usage mistake. */
+  required?: readonly (keyof O & string)[];
   run(values: Values<O>, positionals: string[], context: AdminContext): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ const commands = {
   --expires-in <time>    lifetime: a number and s, m, h or d (30d, 12h, 90m); default never`,
     options: { level: { type: 'string' }, customer: { type: 'string' }, name: { type: 'string' }, 'sbc-server': { type: 'string' }, 'expires-in': { type: 'string' } },
     positionals: [],
+    required: ['level'],
     async run(values, _positionals, { store, print, note }) {
       const level = values.level as AccessLevel | undefined;
       if (!level || !accessLevels.includes(level)) throw new UsageError(`--level must be one of ${accessLevels.join(', ')}`);
@@ -146,6 +149,7 @@ token for up to a second after looking it up, so it stops working within a secon
   --features <list>      comma-separated features, such as TELE`,
     options: { name: { type: 'string' }, reseller: { type: 'string' }, features: { type: 'string' } },
     positionals: ['id'],
+    required: ['name'],
     async run(values, [id], { store, print }) {
       const customer = validCustomer(
         {
@@ -282,7 +286,7 @@ export function parseAdmin(args: string[], program = 'pnpm admin'): ParsedAdmin 
   if (rest.includes('--help') || rest.includes('-h')) return { help: commandUsage(program, name) };
   const definition = commands[name] as Command<Options>;
   try {
-    const { values, positionals } = parseCommandLine(rest, definition.options, definition.positionals);
+    const { values, positionals } = parseCommandLine(rest, definition.options, definition.positionals, definition.required);
     return { run: (context) => definition.run(values, positionals, context) };
   } catch (error) {
     if (error instanceof UsageError) throw new CommandUsageError(`${name}: ${error.message}`, commandUsage(program, name));

@@ -8,8 +8,13 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 /** The values of parsed options: a string, or true for a flag; absent when not given. */
 export type Values<O extends Options> = { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string };
 
-/** Parses `args` strictly; `positionals` names the arguments the command needs, in order. */
-export function parseCommandLine<O extends Options>(args: string[], options: O, positionals: readonly string[]): { values: Values<O>; positionals: string[] } {
+/** Parses `args` strictly; `positionals` names the arguments the command needs, in order, and `required` the options it needs. */
+export function parseCommandLine<O extends Options>(
+  args: string[],
+  options: O,
+  positionals: readonly string[],
+  required: readonly (keyof O & string)[] = [],
+): { values: Values<O>; positionals: string[] } {
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -19,7 +24,9 @@ export function parseCommandLine<O extends Options>(args: string[], options: O, 
   const given = parsed.positionals;
   if (given.length < positionals.length) throw new UsageError(`missing <${positionals[given.length]}>`);
   if (given.length > positionals.length) throw new UsageError(`unexpected argument: ${given.slice(positionals.length).join(' ')}`);
-  return { values: parsed.values as Values<O>, positionals: given };
+  const values = parsed.values as Values<O>;
+  for (const name of required) if (values[name] === undefined) throw new UsageError(`missing --${name}`);
+  return { values, positionals: given };
 }
 
 // Node's own messages quote unevenly and suggest `--` tricks; say what is wrong instead.
