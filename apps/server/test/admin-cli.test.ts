@@ -286,6 +286,10 @@ describe('usage', () => {
     await expect(admin('token', 'list', '--colour')).rejects.toThrow(/^token list: unknown option --colour$/);
   });
 
+  it('a missing required option is a usage mistake', async () => {
+    await expect(admin('token', 'create')).rejects.toThrow(/^token create: missing --level$/);
+  });
+
   it('an option without its value says so', async () => {
     await expect(admin('token', 'create', '--level')).rejects.toThrow(/^token create: --level needs a value$/);
   });
