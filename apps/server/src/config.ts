@@ -8,6 +8,7 @@ export interface Config {
   homeCountryCode: string;
   retentionHours: number;
   maxCallHours: number;
+  endRequestTimeoutSeconds: number;
   bodyLimit: number;
   logLevel: LogLevel;
   heartbeatSeconds: number;
@@ -52,6 +53,7 @@ export const variables = [
   { name: 'HOME_COUNTRY_CODE', key: 'homeCountryCode', fallback: '45', describe: 'a country calling code of 1 to 3 digits, without +', parse: (t: string) => (/^[1-9][0-9]{0,2}$/.test(t) ? t : undefined) },
   { name: 'RETENTION_HOURS', key: 'retentionHours', fallback: '24', describe: 'a number of hours above 0 and at most 8760', parse: positiveNumber(8760) },
   { name: 'MAX_CALL_HOURS', key: 'maxCallHours', fallback: '12', describe: 'a number of hours above 0 and at most 720', parse: positiveNumber(720) },
+  { name: 'END_REQUEST_TIMEOUT_SECONDS', key: 'endRequestTimeoutSeconds', fallback: '60', describe: 'an integer number of seconds from 1 to 86400', parse: integer(1, 86400) },
   { name: 'BODY_LIMIT', key: 'bodyLimit', fallback: '2mb', describe: 'a size from 1kb to 64mb, such as 2097152, 512kb or 2mb', parse: byteSize },
   { name: 'LOG_LEVEL', key: 'logLevel', fallback: 'info', describe: `one of ${logLevels.join(', ')}`, parse: (t: string) => (logLevels as readonly string[]).includes(t) ? (t as LogLevel) : undefined },
   { name: 'HEARTBEAT_SECONDS', key: 'heartbeatSeconds', fallback: '15', describe: 'an integer number of seconds from 1 to 300', parse: integer(1, 300) },

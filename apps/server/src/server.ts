@@ -8,7 +8,7 @@ import { ApiError, badRequest } from './errors.js';
 import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
 import { IngestQueue } from './ingest-queue.js';
-import { runMaintenance } from './jobs.js';
+import { runMaintenance, type MaintenanceTotals } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { SessionStore } from './store/session-store.js';
@@ -25,6 +25,8 @@ export interface ServerOptions {
   homeCountryCode?: string;
   retentionHours?: number;
   maxCallHours?: number;
+  /** Seconds after which an end request that no SBC answered is logged as a warning. */
+  endRequestTimeoutSeconds?: number;
   bodyLimit?: number;
   heartbeatSeconds?: number;
   /** Seconds between maintenance runs; 0 runs them only through `runMaintenance()`. */
@@ -41,7 +43,7 @@ export interface RunningServer {
   port: number;
   store: SessionStore;
   /** Runs the retention and stale-call job once, now. */
-  runMaintenance(): Promise<{ deletedSessions: number; deletedEvents: number; endedStale: number }>;
+  runMaintenance(): Promise<MaintenanceTotals>;
   /** Stops accepting, ends event streams, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now,
     retentionHours: options.retentionHours ?? 24,
     maxCallHours: options.maxCallHours ?? 12,
+    endRequestTimeoutSeconds: options.endRequestTimeoutSeconds ?? 60,
   };
   const app = createApp({
     store,

@@ -11,6 +11,7 @@ describe('configuration from the environment', () => {
       homeCountryCode: '45',
       retentionHours: 24,
       maxCallHours: 12,
+      endRequestTimeoutSeconds: 60,
       bodyLimit: 2 * 1024 * 1024,
       logLevel: 'info',
       heartbeatSeconds: 15,

@@ -1,4 +1,4 @@
-import type { Customer, Event, Session, SessionReport } from '@sbc/contract';
+import type { Customer, EndCallResult, Event, Session, SessionReport } from '@sbc/contract';
 
 /** The operator's access levels, lowest to highest, and SBC for the machine tokens of SBC nodes. */
 export const accessLevels = [
@@ -66,10 +66,17 @@ export type ReportOutcome =
   | { result: 'created' | 'updated' | 'unchanged'; session: Session }
   | { result: 'rejected'; status: 409 | 422; field: string; description: string };
 
-export interface EndRequest {
-  /** False when the session does not exist or is outside the scope. */
-  found: boolean;
-  events: Event[];
+/** What a request to end a call did; not found when the session does not exist or is outside the scope. */
+export type EndRequest =
+  | { found: false }
+  | { found: true; outcome: EndCallResult['outcome']; session: Session; events: Event[] };
+
+/** End requests of one SBC node that its SBC has not answered with the call's end. */
+export interface UnansweredEndRequests {
+  sbcServer: string;
+  count: number;
+  /** When the oldest of them was requested. */
+  oldest: Date;
 }
 
 export interface Maintenance {
@@ -92,12 +99,14 @@ export interface SessionStore {
    * events they caused. `reporter` applies to each report that does not name its own.
    */
   applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }>;
-  /** Marks a live session as termination requested and stores the terminate command for its SBC. */
+  /** Marks a live session as termination requested (once) and stores the terminate command for its SBC. */
   requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest>;
   /** Events with an id above `afterId`, oldest first. */
   eventsAfter(afterId: number, limit: number): Promise<Event[]>;
   /** Terminate commands for this SBC whose session has not ended yet, oldest first. */
   pendingTerminates(sbcServer: string): Promise<Event[]>;
+  /** Terminate commands requested before `requestedBefore` whose session has not ended yet, by SBC node. */
+  unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]>;
   /** Deletes a batch of ended sessions and events older than the retention, and ends stale calls. */
   maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance>;
   countLiveSessions(): Promise<number>;

@@ -57,8 +57,11 @@ ${exits}
 `,
   end: `Usage: sbc end <callId> [--json]
 
-Ends a call: the SBC that carries it is told to hang up. Ending a call that has already ended,
-or whose end was already requested, succeeds again.
+Ends a call: the SBC that carries it is told to hang up. The call stays live (shown as "end
+requested" by get and list) until that SBC reports the end; with no agent serving the SBC, the
+request waits for one. Ending a call whose end was already requested, or that has already
+ended, says so and exits 0; --json prints the answer, whose "outcome" is requested,
+alreadyRequested or alreadyEnded.
 
 ${connection}
 
@@ -68,7 +71,8 @@ ${exits}
 
 Follows session events (started, answered, ended, terminationRequested) until Ctrl-C, one line
 per event: date, time and offset in the zone of TZ, event id, type, Call-ID, numbers, and for an
-end its reason and who ended it (A the caller, B the callee, S the system); reconnects by itself after a drop without losing or repeating events, and gives
+end its reason and who ended it (A the caller, B the callee, F fraud prevention, S the system);
+reconnects by itself after a drop without losing or repeating events, and gives
 up (exit 5) after 10 failed reconnections in a row.
   --types T,...      only these event types
   --customer ID      only sessions of this customer
