@@ -14,6 +14,9 @@ export interface Config {
   heartbeatSeconds: number;
   jobIntervalSeconds: number;
   shutdownTimeoutSeconds: number;
+  maxStreamsPerToken: number;
+  maxStreams: number;
+  streamBufferTotal: number;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -37,13 +40,14 @@ const positiveNumber = (max: number) => (text: string) => {
   const n = Number(text);
   return n > 0 && n <= max ? n : undefined;
 };
-const byteSize = (text: string) => {
+const byteSizeUpTo = (max: number) => (text: string) => {
   const match = /^([0-9]+)\s*(b|kb|mb)?$/i.exec(text);
   if (!match) return undefined;
   const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
   const n = Number(match[1]) * unit;
-  return n >= 1024 && n <= 64 * 1024 * 1024 ? n : undefined;
+  return n >= 1024 && n <= max ? n : undefined;
 };
+const byteSize = byteSizeUpTo(64 * 1024 * 1024);
 
 /** Every variable the server reads, with its default: the README's table is this list. */
 export const variables = [
@@ -59,6 +63,9 @@ export const variables = [
   { name: 'HEARTBEAT_SECONDS', key: 'heartbeatSeconds', fallback: '15', describe: 'an integer number of seconds from 1 to 300', parse: integer(1, 300) },
   { name: 'JOB_INTERVAL_SECONDS', key: 'jobIntervalSeconds', fallback: '60', describe: 'an integer number of seconds from 1 to 3600', parse: integer(1, 3600) },
   { name: 'SHUTDOWN_TIMEOUT_SECONDS', key: 'shutdownTimeoutSeconds', fallback: '10', describe: 'an integer number of seconds from 1 to 600', parse: integer(1, 600) },
+  { name: 'MAX_STREAMS_PER_TOKEN', key: 'maxStreamsPerToken', fallback: '20', describe: 'an integer from 1 to 100000', parse: integer(1, 100_000) },
+  { name: 'MAX_STREAMS', key: 'maxStreams', fallback: '1000', describe: 'an integer from 1 to 100000', parse: integer(1, 100_000) },
+  { name: 'STREAM_BUFFER_TOTAL', key: 'streamBufferTotal', fallback: '64mb', describe: 'a size from 1kb to 4096mb, such as 67108864 or 64mb', parse: byteSizeUpTo(4096 * 1024 * 1024) },
 ] satisfies Variable<keyof Config>[];
 
 export class ConfigError extends Error {

@@ -32,6 +32,13 @@ export interface ServerOptions {
   /** Seconds between maintenance runs; 0 runs them only through `runMaintenance()`. */
   jobIntervalSeconds?: number;
   subscriberBufferLimit?: number;
+  /** Open event streams per token, and in all; more get 429 `too_many_streams`. */
+  maxStreamsPerToken?: number;
+  maxStreams?: number;
+  /** Bytes that the queued data of all event streams together may take. */
+  streamBufferTotal?: number;
+  /** Events a replay reads per turn of the event loop. */
+  replayPageSize?: number;
   /** The built API reference served at /docs; by default the one of @sbc/docs. */
   docsFile?: string;
   /** How long close() waits for requests in flight before it cuts their connections. */
@@ -52,7 +59,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
   const store = new SqliteSessionStore(options.dbPath ?? './data/sessions.db');
-  const hub = new EventHub();
+  const hub = new EventHub(
+    {
+      perToken: options.maxStreamsPerToken ?? 20,
+      total: options.maxStreams ?? 1000,
+      bufferTotal: options.streamBufferTotal ?? 64 * 1024 * 1024,
+    },
+    () => store.customerTree(),
+  );
   let shuttingDown = false;
   const maintenance = {
     store,
@@ -74,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     homeCountryCode: options.homeCountryCode ?? '45',
     heartbeatMs: (options.heartbeatSeconds ?? 15) * 1000,
     subscriberBufferLimit: options.subscriberBufferLimit ?? 1024 * 1024,
+    replayPageSize: options.replayPageSize ?? 500,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     docsFile: options.docsFile ?? fileURLToPath(import.meta.resolve('@sbc/docs/index.html')),
     isShuttingDown: () => shuttingDown,

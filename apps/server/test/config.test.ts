@@ -17,6 +17,9 @@ describe('configuration from the environment', () => {
       heartbeatSeconds: 15,
       jobIntervalSeconds: 60,
       shutdownTimeoutSeconds: 10,
+      maxStreamsPerToken: 20,
+      maxStreams: 1000,
+      streamBufferTotal: 64 * 1024 * 1024,
     });
   });
 

@@ -151,13 +151,31 @@ export interface paths {
          *     and `data` (one JSON `Event`). A comment line (`: heartbeat`) is sent every 15 seconds.
          *
          *     - ADMIN receives every session event; RESELLER_ADMIN with TELE only those of sessions in
-         *       its scope.
+         *       its scope. The scope is judged as each event is sent, against the customer tree of that
+         *       moment, as requests are: after a customer moves to another reseller, its calls go to the
+         *       new reseller's open streams and no longer to the old one's (a replay follows it too).
          *     - SBC tokens receive only `terminate` commands for their own `sbcServer`. Commands not yet
          *       acknowledged by the session's end are sent again when the stream (re)connects.
          *     - Resume with `Last-Event-ID` (header, sent by `EventSource` on reconnect): every later
          *       event still within retention (`RETENTION_HOURS`) is replayed in order, with no duplicates.
-         *     - A subscriber that stops reading is disconnected once 1 MiB of events waits for it; it may
-         *       reconnect with `Last-Event-ID` and miss nothing still within retention.
+         *     - Event ids are global: one increasing sequence for the events of every tenant. The gaps
+         *       between the ids a stream receives therefore show how many events were stored for others
+         *       in between (a volume, never what they were). This is on purpose: an id is a position in
+         *       the one event log, which lets any server node resume any subscriber from `Last-Event-ID`
+         *       alone, whatever its scope and filters; ids per scope would need a counter for every
+         *       combination of scope and filter, and could not be resumed on another node.
+         *     - The stream's token is checked again every second. Once it is revoked or expires, or no
+         *       longer gives this access (a reseller whose customer lost TELE), the stream ends within
+         *       about two seconds. Its last line is the comment `: closed ` followed by the `Error` body
+         *       (JSON) that the token now gets: 401 `invalid_token`, 401 `expired` or 403
+         *       `access_denied`; reconnecting gets that same answer.
+         *     - At most `MAX_STREAMS_PER_TOKEN` streams (20 by default) are open per token and
+         *       `MAX_STREAMS` (1000) in all; more are refused with 429 `too_many_streams` and
+         *       `Retry-After`.
+         *     - A subscriber that stops reading is disconnected once 1 MiB of events waits for it; and
+         *       when the data waiting for all streams together passes `STREAM_BUFFER_TOTAL` (64 MiB by
+         *       default), the streams with the most waiting are disconnected first. Either may reconnect
+         *       with `Last-Event-ID` and miss nothing still within retention.
          *
          *     Access level: RESELLER_ADMIN with the TELE feature, ADMIN, or SBC.
          */

@@ -37,6 +37,9 @@ export interface TokenRecord {
 /** Which sessions a caller may see: all of them, or those of a reseller's customer tree. */
 export type Scope = { all: true } | { all: false; resellerId: string };
 
+/** Each customer's parent reseller: a snapshot that scope checks of many events walk up. */
+export type CustomerParents = ReadonlyMap<string, string | undefined>;
+
 export interface SessionFilter {
   offset: number;
   limit: number;
@@ -114,6 +117,8 @@ export interface SessionStore {
   putCustomer(customer: Customer): Promise<{ created: boolean }>;
   getCustomer(id: string): Promise<Customer | undefined>;
   listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }>;
+  /** Each customer's parent as of now (event streams check every event's scope against it). */
+  customerTree(): Promise<CustomerParents>;
   /** The reseller and every customer below it, at any depth. */
   customersInScope(resellerId: string): Promise<string[]>;
   /** Creates or replaces many customers in one transaction, parents in any order. */

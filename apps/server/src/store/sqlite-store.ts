@@ -3,11 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
-import { hashToken } from '../auth.js';
+import { hashToken, scopeIncludes } from '../auth.js';
 import { mergeReport, normalizeSession, summarize } from '../sessions.js';
 import { migrate } from './migrations.js';
 import type {
   AccessLevel,
+  CustomerParents,
   EndRequest,
   Maintenance,
   ReportInput,
@@ -148,17 +149,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   private rowInScope(row: SessionRow, scope: Scope): boolean {
-    if (scope.all) return true;
-    // Walk up from the session's customers: the reseller must be one of them or above them.
-    const parents = this.customerParents();
-    for (const start of [row.source_customer_id, row.destination_customer_id]) {
-      const seen = new Set<string>();
-      for (let id: string | null | undefined = start; id != null && !seen.has(id); id = parents.get(id)) {
-        if (id === scope.resellerId) return true;
-        seen.add(id);
-      }
-    }
-    return false;
+    return scope.all || scopeIncludes(scope, this.customerParents(), row.source_customer_id, row.destination_customer_id);
   }
 
   /**
@@ -427,6 +418,10 @@ export class SqliteSessionStore implements SessionStore {
   async deleteCustomer(id: string): Promise<boolean> {
     this.parents = undefined;
     return this.sql('DELETE FROM customers WHERE id = ?').run(id).changes > 0;
+  }
+
+  async customerTree(): Promise<CustomerParents> {
+    return this.customerParents();
   }
 
   async customersInScope(resellerId: string): Promise<string[]> {
