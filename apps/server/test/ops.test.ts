@@ -41,7 +41,7 @@ describe('probes and descriptions', () => {
   it('/docs answers 503 not_ready with a clear description until the reference is built', async () => {
     const unbuilt = await startTestServer({ docsFile: '/nonexistent/index.html' });
     const res = await call(unbuilt, null, '/docs');
-    expect(res.body).toMatchObject({ status: 503, message: 'not_ready', description: 'The API reference is not built: run `pnpm docs`' });
+    expect(res.body).toMatchObject({ status: 503, message: 'not_ready', description: 'The API reference is not built: run `pnpm docs:build`' });
     await unbuilt.close();
   });
 

@@ -41,13 +41,13 @@ function answerHealth(ctx: Context, body: Health): void {
   ctx.body = JSON.stringify(body);
 }
 
-/** The published reference from @sbc/docs; a clear 503 until `pnpm docs` has built it. */
+/** The published reference from @sbc/docs; a clear 503 until `pnpm docs:build` has built it. */
 export async function serveDocs(ctx: Context, docsFile: string): Promise<void> {
   let html: string;
   try {
     html = await readFile(docsFile, 'utf8');
   } catch {
-    throw notReady('The API reference is not built: run `pnpm docs`');
+    throw notReady('The API reference is not built: run `pnpm docs:build`');
   }
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = html;

@@ -123,6 +123,8 @@ export interface SessionStore {
   customersInScope(resellerId: string): Promise<string[]>;
   /** Creates or replaces many customers in one transaction, parents in any order. */
   importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }>;
+  /** Deletes a customer; false when there is none. Whether it may go is the caller's rule. */
+  deleteCustomer(id: string): Promise<boolean>;
   /** Why this customer cannot be stored (unknown parent, a cycle), or undefined. */
   checkParent(id: string, parentReseller: string | undefined): Promise<string | undefined>;
 

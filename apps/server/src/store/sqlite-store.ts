@@ -420,6 +420,11 @@ export class SqliteSessionStore implements SessionStore {
     return { total, customers: rows.map(toCustomer) };
   }
 
+  async deleteCustomer(id: string): Promise<boolean> {
+    this.parents = undefined;
+    return this.sql('DELETE FROM customers WHERE id = ?').run(id).changes > 0;
+  }
+
   async customerTree(): Promise<CustomerParents> {
     return this.customerParents();
   }
