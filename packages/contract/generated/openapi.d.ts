@@ -974,6 +974,10 @@ export interface components {
          *
          *     An unencoded `+` in a query string decodes to a space, so a leading space is read as `+`:
          *     `?number=+4570` and `?number=%2B4570` find the same sessions.
+         *
+         *     A reseller administrator's search reads the sessions of its own customers and no others, so
+         *     that its cost follows the caller's own calls, for one digit as for fifteen, and says nothing
+         *     about other tenants' numbers.
          * @example +4570
          */
         Number: string;
@@ -1309,6 +1313,10 @@ export interface operations {
                  *
                  *     An unencoded `+` in a query string decodes to a space, so a leading space is read as `+`:
                  *     `?number=+4570` and `?number=%2B4570` find the same sessions.
+                 *
+                 *     A reseller administrator's search reads the sessions of its own customers and no others, so
+                 *     that its cost follows the caller's own calls, for one digit as for fifteen, and says nothing
+                 *     about other tenants' numbers.
                  * @example +4570
                  */
                 number?: components["parameters"]["Number"];
@@ -1443,6 +1451,10 @@ export interface operations {
                  *
                  *     An unencoded `+` in a query string decodes to a space, so a leading space is read as `+`:
                  *     `?number=+4570` and `?number=%2B4570` find the same sessions.
+                 *
+                 *     A reseller administrator's search reads the sessions of its own customers and no others, so
+                 *     that its cost follows the caller's own calls, for one digit as for fifteen, and says nothing
+                 *     about other tenants' numbers.
                  * @example +4570
                  */
                 number?: components["parameters"]["Number"];

@@ -117,6 +117,20 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
         WHERE destination_customer_id IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: "customer indexes hold a_number too: a reseller's number search reads its own customers' entries and no session of another tenant",
+    sql: `
+      DROP INDEX sessions_source_customer;
+      DROP INDEX sessions_destination_customer;
+      CREATE INDEX sessions_source_customer
+        ON sessions(source_customer_id, started_key DESC, call_id, destination_customer_id, direction, live, b_number, a_number)
+        WHERE source_customer_id IS NOT NULL;
+      CREATE INDEX sessions_destination_customer
+        ON sessions(destination_customer_id, started_key DESC, call_id, source_customer_id, direction, live, b_number, a_number)
+        WHERE destination_customer_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
