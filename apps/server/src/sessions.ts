@@ -22,7 +22,12 @@ export type MergeResult =
   | { ok: true; session: Session; changed: boolean; reached: Milestone[] }
   | { ok: false; status: 409 | 422; field: string; description: string };
 
+/** How far ahead of the server's clock a reported time may be: SBC clocks drift a little, never by this much. */
+export const maxClockAheadMinutes = 10;
+
 export interface MergeContext {
+  /** The server's clock when the report arrived. */
+  now: Date;
   /** The SBC node of the reporting token; undefined for an administrator. */
   reporterSbc?: string;
   /** An end was requested through the API: an end without `endedBy` was the system's doing. */
@@ -37,6 +42,8 @@ export interface MergeContext {
 export function mergeReport(existing: Session | undefined, callId: string, report: SessionReport, context: MergeContext): MergeResult {
   const ownership = checkOwnership(existing, report, context.reporterSbc);
   if (ownership) return ownership;
+  const times = checkTimes(report, context.now);
+  if (times) return times;
 
   const merged: Record<string, unknown> = { ...(existing ?? {}), callId };
   for (const [key, value] of Object.entries(report)) {
@@ -69,6 +76,27 @@ function checkOwnership(existing: Session | undefined, report: SessionReport, re
   }
   if (existing?.sbcServer !== undefined && existing.sbcServer !== reporterSbc) {
     return { ok: false, status: 409, field: 'sbcServer', description: `Session belongs to SBC ${existing.sbcServer}` };
+  }
+  return undefined;
+}
+
+/**
+ * The contract's pattern admits texts that name no instant (`23:59:60`, February 30th), which
+ * would then break every comparison with them; and a time far ahead would sort first in every
+ * list and never be ended as stale.
+ */
+function checkTimes(report: SessionReport, now: Date): MergeResult | undefined {
+  const latestAllowed = now.getTime() + maxClockAheadMinutes * 60_000;
+  for (const field of milestones) {
+    const text = report[field];
+    if (text === undefined) continue;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms) || new Date(ms).toISOString() !== text) {
+      return { ok: false, status: 422, field, description: `${field} ${text} is not a real instant (UTC, ISO 8601 with milliseconds)` };
+    }
+    if (ms > latestAllowed) {
+      return { ok: false, status: 422, field, description: `${field} ${text} is more than ${maxClockAheadMinutes} minutes ahead of the server's clock (${now.toISOString()})` };
+    }
   }
   return undefined;
 }

@@ -640,6 +640,9 @@ export interface components {
          *       what is known (an `answered` that arrives after `ended` is recorded).
          *     - `answered` earlier than `started`, or `ended` earlier than `started` or `answered`, is
          *       rejected with 422 naming the field.
+         *     - `started`, `answered` and `ended` must each name a real instant (`23:59:60` or February 30th
+         *       do not) no more than 10 minutes ahead of the server's clock; otherwise the report is
+         *       rejected with 422 naming the field.
          *     - Every other property takes the value of the latest report that carries it.
          *     - `sbcServer` is required when a report creates a session with an ADMIN token. With an SBC
          *       token it defaults to the token's node, and a report naming another node, or touching a

@@ -249,6 +249,7 @@ export class SqliteSessionStore implements SessionStore {
         const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
         const existing = row ? (JSON.parse(row.data) as Session) : undefined;
         const merged = mergeReport(existing, callId, report, {
+          now,
           reporterSbc: (own ?? reporter).sbcServer,
           terminationRequested: row?.termination_requested_at != null,
         });
