@@ -1,10 +1,13 @@
 import { openapiDocument, type Session, type SessionReport, type SessionSummary } from '@sbc/contract';
+import { canonicalHexId } from './hex-ids.js';
 
 // Property orders come from the contract, so a stored session reads back in the spec's order.
-const propertiesOf = (schema: string): string[] =>
-  Object.keys((openapiDocument.components.schemas[schema] as { properties: Record<string, unknown> }).properties);
-const sessionKeys = propertiesOf('Session');
-const summaryKeys = propertiesOf('SessionSummary');
+const propertiesOf = (schema: string): Record<string, { $ref?: string }> =>
+  (openapiDocument.components.schemas[schema] as { properties: Record<string, { $ref?: string }> }).properties;
+const sessionKeys = Object.keys(propertiesOf('Session'));
+const summaryKeys = Object.keys(propertiesOf('SessionSummary'));
+/** The session's customer, voice account and rate plan ids: compared and kept in one case. */
+const hexIdKeys = new Set(Object.entries(propertiesOf('Session')).filter(([, p]) => p.$ref === '#/components/schemas/HexId').map(([key]) => key));
 
 function pick<T>(source: Record<string, unknown>, keys: readonly string[]): T {
   const out: Record<string, unknown> = {};
@@ -49,7 +52,7 @@ export function mergeReport(existing: Session | undefined, callId: string, repor
   for (const [key, value] of Object.entries(report)) {
     if (key === 'callId' || value === undefined) continue;
     const setOnce = (milestones as readonly string[]).includes(key) || key === 'endedReason' || key === 'endedBy';
-    if (!setOnce || merged[key] === undefined) merged[key] = value;
+    if (!setOnce || merged[key] === undefined) merged[key] = hexIdKeys.has(key) ? canonicalHexId(value as string) : value;
   }
   if (merged['sbcServer'] === undefined && context.reporterSbc !== undefined) merged['sbcServer'] = context.reporterSbc;
   const endsNow = merged['ended'] !== undefined && existing?.ended === undefined;

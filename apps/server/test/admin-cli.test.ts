@@ -53,7 +53,7 @@ describe('token', () => {
   });
 
   it('create for a RESELLER_ADMIN needs a known customer', async () => {
-    await expect(admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/not a known customer/);
+    await expect(admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'AAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(/not a known customer/);
   });
 
   it('list shows ids and levels but never the secret', async () => {
@@ -80,17 +80,17 @@ describe('token', () => {
 
 describe('customer', () => {
   it('put creates, get shows, list lists', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'Reseller A', '--features', 'TELE');
-    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'Child', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
-    expect(await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1')).toEqual({
-      id: 'a1a1a1a1a1a1a1a1a1a1a1a1',
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'Reseller A', '--features', 'TELE');
+    await admin('customer', 'put', 'A1A1A1A1A1A1A1A1A1A1A1A1', '--name', 'Child', '--reseller', 'AAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(await store.getCustomer('A1A1A1A1A1A1A1A1A1A1A1A1')).toEqual({
+      id: 'A1A1A1A1A1A1A1A1A1A1A1A1',
       name: 'Child',
-      parentReseller: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+      parentReseller: 'AAAAAAAAAAAAAAAAAAAAAAAA',
       features: [],
     });
     out = [];
     await admin('customer', 'list');
-    expect(out).toEqual(['a1a1a1a1a1a1a1a1a1a1a1a1\tChild\taaaaaaaaaaaaaaaaaaaaaaaa\t-', 'aaaaaaaaaaaaaaaaaaaaaaaa\tReseller A\t-\tTELE']);
+    expect(out).toEqual(['A1A1A1A1A1A1A1A1A1A1A1A1\tChild\tAAAAAAAAAAAAAAAAAAAAAAAA\t-', 'AAAAAAAAAAAAAAAAAAAAAAAA\tReseller A\t-\tTELE']);
   });
 
   it('put refuses an id that is not 24 hex characters', async () => {
@@ -98,13 +98,13 @@ describe('customer', () => {
   });
 
   it('put refuses an unknown reseller', async () => {
-    await expect(admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'C', '--reseller', 'bbbbbbbbbbbbbbbbbbbbbbbb')).rejects.toThrow(/not a known customer/);
+    await expect(admin('customer', 'put', 'A1A1A1A1A1A1A1A1A1A1A1A1', '--name', 'C', '--reseller', 'BBBBBBBBBBBBBBBBBBBBBBBB')).rejects.toThrow(/not a known customer/);
   });
 
   it('put refuses a reseller cycle', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
-    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'B', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
-    await expect(admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A', '--reseller', 'a1a1a1a1a1a1a1a1a1a1a1a1')).rejects.toThrow(/its own reseller/);
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A');
+    await admin('customer', 'put', 'A1A1A1A1A1A1A1A1A1A1A1A1', '--name', 'B', '--reseller', 'AAAAAAAAAAAAAAAAAAAAAAAA');
+    await expect(admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A', '--reseller', 'A1A1A1A1A1A1A1A1A1A1A1A1')).rejects.toThrow(/its own reseller/);
   });
 
   it('import reads a JSON array, children before parents', async () => {
@@ -112,33 +112,33 @@ describe('customer', () => {
     writeFileSync(
       file,
       JSON.stringify([
-        { id: 'a1a1a1a1a1a1a1a1a1a1a1a1', name: 'Child', parentReseller: 'aaaaaaaaaaaaaaaaaaaaaaaa' },
-        { id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Parent', features: ['TELE'] },
+        { id: 'A1A1A1A1A1A1A1A1A1A1A1A1', name: 'Child', parentReseller: 'AAAAAAAAAAAAAAAAAAAAAAAA' },
+        { id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'Parent', features: ['TELE'] },
       ]),
     );
     await admin('customer', 'import', file);
     expect(out.at(-1)).toBe('Imported 2 customers: 2 created, 0 replaced.');
-    expect((await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1'))!.parentReseller).toBe('aaaaaaaaaaaaaaaaaaaaaaaa');
+    expect((await store.getCustomer('A1A1A1A1A1A1A1A1A1A1A1A1'))!.parentReseller).toBe('AAAAAAAAAAAAAAAAAAAAAAAA');
   });
 
   it('import reads a CSV with quoted fields and features', async () => {
     const file = join(dir, 'customers.csv');
     writeFileSync(file, 'id,name,parentReseller,features\naaaaaaaaaaaaaaaaaaaaaaaa,"Nordic, Reseller",,TELE\na1a1a1a1a1a1a1a1a1a1a1a1,"Hansen ""VVS""",aaaaaaaaaaaaaaaaaaaaaaaa,\n');
     await admin('customer', 'import', file);
-    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toEqual({ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Nordic, Reseller', features: ['TELE'] });
-    expect((await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1'))!.name).toBe('Hansen "VVS"');
+    expect(await store.getCustomer('AAAAAAAAAAAAAAAAAAAAAAAA')).toEqual({ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'Nordic, Reseller', features: ['TELE'] });
+    expect((await store.getCustomer('A1A1A1A1A1A1A1A1A1A1A1A1'))!.name).toBe('Hansen "VVS"');
   });
 
   it('import refuses the whole file when one parent is unknown', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'A' }, { id: 'a1a1a1a1a1a1a1a1a1a1a1a1', name: 'B', parentReseller: 'bbbbbbbbbbbbbbbbbbbbbbbb' }]));
+    writeFileSync(file, JSON.stringify([{ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'A' }, { id: 'A1A1A1A1A1A1A1A1A1A1A1A1', name: 'B', parentReseller: 'BBBBBBBBBBBBBBBBBBBBBBBB' }]));
     await expect(admin('customer', 'import', file)).rejects.toThrow(/not a known customer/);
-    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+    expect(await store.getCustomer('AAAAAAAAAAAAAAAAAAAAAAAA')).toBeUndefined();
   });
 
   it('import refuses an invalid customer naming its place in the file', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa' }]));
+    writeFileSync(file, JSON.stringify([{ id: 'AAAAAAAAAAAAAAAAAAAAAAAA' }]));
     await expect(admin('customer', 'import', file)).rejects.toThrow(/customer 1: name is required/);
   });
 });

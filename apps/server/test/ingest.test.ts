@@ -49,8 +49,8 @@ describe('PATCH /sbc/session/{id}', () => {
   });
 
   it('refuses readers: 403 access_denied for RESELLER_ADMIN', async () => {
-    await server.store.putCustomer({ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'R', features: ['TELE'] });
-    const reseller = await tokenFor(server, 'RESELLER_ADMIN', { customerId: 'aaaaaaaaaaaaaaaaaaaaaaaa' });
+    await server.store.putCustomer({ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'R', features: ['TELE'] });
+    const reseller = await tokenFor(server, 'RESELLER_ADMIN', { customerId: 'AAAAAAAAAAAAAAAAAAAAAAAA' });
     expect((await report({ started: t(0) }, reseller)).status).toBe(403);
   });
 

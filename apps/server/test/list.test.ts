@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
 import { bearer, call, seed, startTestServer, tokenFor } from './helpers.js';
 
-const customerX = '0000000000000000000000a1';
-const customerY = '0000000000000000000000b2';
+const customerX = '0000000000000000000000A1';
+const customerY = '0000000000000000000000B2';
 
 // A small fixed set: each filter below is checked against the ids it must return.
 const sessions: Array<Partial<Session> & { callId: string }> = [

@@ -436,6 +436,8 @@ export interface components {
         /**
          * HexId
          * @description The operator's id of a customer, voice account or rate plan - 24 hexadecimal characters.
+         *     Accepted in either case, kept and answered in upper case: `c0ffee…` and `C0FFEE…` name the same
+         *     customer, in paths, filters, report bodies and customer bodies alike.
          * @example 1234567890ABCDEF12345678
          */
         HexId: string;

@@ -4,6 +4,7 @@ import type { Event } from '@sbc/contract';
 import type { Context } from 'koa';
 import { scopeOf, type Principal } from '../auth.js';
 import type { Subscriber } from '../events/hub.js';
+import { canonicalHexId } from '../hex-ids.js';
 import type { OperationInput } from '../operation.js';
 import type { RouteDeps } from './deps.js';
 
@@ -41,11 +42,12 @@ async function eventFilter(deps: RouteDeps, principal: Principal, query: StreamQ
   const scope = scopeOf(principal);
   const visible = scope.all ? undefined : new Set(await deps.store.customersInScope(scope.resellerId));
   const number = query.number?.replace(/^ /, '+');
+  const customer = query.customer === undefined ? undefined : canonicalHexId(query.customer);
   return (event) => {
     if (event.type === 'terminate' || !typeOk(event)) return false;
     const { sourceCustomerId: source, destinationCustomerId: destination, aNumber, bNumber } = event.session;
     if (visible && !(source !== undefined && visible.has(source)) && !(destination !== undefined && visible.has(destination))) return false;
-    if (query.customer !== undefined && source !== query.customer && destination !== query.customer) return false;
+    if (customer !== undefined && source !== customer && destination !== customer) return false;
     if (number !== undefined && !aNumber?.includes(number) && !bNumber?.includes(number)) return false;
     return true;
   };

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
 import { hashToken } from '../auth.js';
+import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
 import { mergeReport, summarize } from '../sessions.js';
 import { migrate } from './migrations.js';
 import type {
@@ -176,7 +177,8 @@ export class SqliteSessionStore implements SessionStore {
     return this.parents.map;
   }
 
-  async listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
+  async listSessions(asked: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
+    const filter = asked.customer === undefined ? asked : { ...asked, customer: canonicalHexId(asked.customer) };
     const { where, params, numberIds } = listConditions(filter, scope);
     // The scope's customers first (a handful), so that the customer indexes can be searched for
     // them; a customer filter narrows the scope to that customer, or to nothing outside it.
@@ -386,9 +388,10 @@ export class SqliteSessionStore implements SessionStore {
     return (this.sql('SELECT COUNT(*) AS n FROM sessions WHERE live = 1').get() as { n: number }).n;
   }
 
-  async putCustomer(customer: Customer): Promise<{ created: boolean }> {
+  async putCustomer(input: Customer): Promise<{ created: boolean; customer: Customer }> {
     this.parents = undefined;
-    return this.db.transaction(() => ({ created: this.upsertCustomer(customer) })).immediate();
+    const customer = canonicalCustomer(input);
+    return this.db.transaction(() => ({ created: this.upsertCustomer(customer), customer })).immediate();
   }
 
   /** True when the customer is new. */
@@ -402,7 +405,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async getCustomer(id: string): Promise<Customer | undefined> {
-    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
+    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(canonicalHexId(id)) as CustomerRow | undefined;
     return row && toCustomer(row);
   }
 
@@ -413,12 +416,14 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async customersInScope(resellerId: string): Promise<string[]> {
-    const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: resellerId }) as Array<{ id: string }>;
+    const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: canonicalHexId(resellerId) }) as Array<{ id: string }>;
     return rows.map((r) => r.id);
   }
 
-  async checkParent(id: string, parentReseller: string | undefined): Promise<string | undefined> {
-    if (parentReseller === undefined) return undefined;
+  async checkParent(childId: string, parentId: string | undefined): Promise<string | undefined> {
+    if (parentId === undefined) return undefined;
+    const id = canonicalHexId(childId);
+    const parentReseller = canonicalHexId(parentId);
     if (this.sql('SELECT 1 FROM customers WHERE id = ?').get(parentReseller) === undefined) {
       return `parentReseller ${parentReseller} is not a known customer`;
     }
@@ -433,7 +438,7 @@ export class SqliteSessionStore implements SessionStore {
   /** Imports customers in one transaction, in any order (a parent may come after its children). */
   async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
     this.parents = undefined;
-    const created = this.db.transaction(() => customers.filter((c) => this.upsertCustomer(c)).length).immediate();
+    const created = this.db.transaction(() => customers.filter((c) => this.upsertCustomer(canonicalCustomer(c))).length).immediate();
     return { created, replaced: customers.length - created };
   }
 
@@ -443,7 +448,7 @@ export class SqliteSessionStore implements SessionStore {
     this.sql(
       `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, hashToken(token), input.level, input.customerId ?? null, input.name ?? null, input.sbcServer ?? null, now.getTime(), input.expiresAt?.getTime() ?? null);
+    ).run(id, hashToken(token), input.level, input.customerId === undefined ? null : canonicalHexId(input.customerId), input.name ?? null, input.sbcServer ?? null, now.getTime(), input.expiresAt?.getTime() ?? null);
     return { token, id };
   }
 
