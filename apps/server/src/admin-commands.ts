@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { loadContract, type Customer } from '@sbc/contract';
-import { demoCustomers, demoSessions, seedExample } from './demo.js';
+import { loadDemo } from './demo.js';
 import { accessLevels, type AccessLevel, type SessionStore } from './store/session-store.js';
 
 export const usage = `Usage: pnpm admin <command>   (works on the database in SBC_DB, default ./data/sessions.db)
@@ -152,12 +152,10 @@ export async function runAdmin(args: string[], store: SessionStore, print: Print
       only(parsed, ['sessions']);
       const count = Number(parsed.options.get('sessions') ?? '200');
       if (!Number.isInteger(count) || count < 0 || count > 1_000_000) throw new UsageError('--sessions must be an integer from 0 to 1000000');
-      const now = new Date();
-      await store.importCustomers(demoCustomers);
-      const reports = [{ callId: seedExample(now).callId, report: seedExample(now) }, ...demoSessions(count, now)];
-      for (let i = 0; i < reports.length; i += 1000) await store.applyReports(reports.slice(i, i + 1000), {}, now);
-      print(`Loaded ${demoCustomers.length} customers and ${reports.length} sessions (home country +${homeCountryCode}).`);
-      print(`The seed's example session: /sbc/session/${encodeURIComponent(reports[0]!.callId)}`);
+      const load = await loadDemo(store, count, new Date());
+      const stored = `${load.created} created, ${load.updated} updated, ${load.unchanged} unchanged, ${load.rejected} refused`;
+      print(`Loaded ${load.customers} customers and ${count + 1} sessions: ${stored} (home country +${homeCountryCode}).`);
+      print(`The seed's example session: /sbc/session/${encodeURIComponent(load.seedCallId)}`);
       return;
     }
     default:
