@@ -26,7 +26,7 @@ export type MergeResult =
   | { ok: false; status: 409 | 422; field: string; description: string };
 
 /** How far ahead of the server's clock a reported time may be: SBC clocks drift a little, never by this much. */
-export const maxClockAheadMinutes = 10;
+const maxClockAheadMinutes = 10;
 
 export interface MergeContext {
   /** The server's clock when the report arrived. */
