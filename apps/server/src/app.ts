@@ -88,14 +88,14 @@ function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
 
 /** One route per operation of the contract; `/docs` is the only path outside it. */
 function contractRouter(options: AppOptions): Router {
+  const authenticator = new Authenticator(options.store, options.now);
   const handlers: Handlers = {
     ...sessionRoutes(options),
     ...ingestRoutes(options),
-    ...eventRoutes(options),
+    ...eventRoutes(options, authenticator),
     ...customerRoutes(options),
     ...operationsRoutes(options),
   };
-  const authenticator = new Authenticator(options.store, options.now);
   const router = new Router({ strict: true, sensitive: true });
   for (const op of options.contract.operations.values()) {
     const handler = handlers[op.operationId as OperationId] as Handler<OperationId> | undefined;

@@ -33,3 +33,5 @@ export const customerNotFound = () => new ApiError(404, 'id', 'Customer not foun
 export const accessDenied = () => new ApiError(403, 'access_denied', 'Insufficient access level');
 export const internalError = () => new ApiError(500, 'internal_error', 'Internal error');
 export const notReady = (description: string) => new ApiError(503, 'not_ready', description);
+export const tooManyStreams = (retryAfterSeconds: number, description: string) =>
+  new ApiError(429, 'too_many_streams', description, { 'Retry-After': String(retryAfterSeconds) });

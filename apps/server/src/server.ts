@@ -8,7 +8,7 @@ import { ApiError, badRequest } from './errors.js';
 import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
 import { IngestQueue } from './ingest-queue.js';
-import { runMaintenance } from './jobs.js';
+import { runMaintenance, type MaintenanceTotals } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { SessionStore } from './store/session-store.js';
@@ -25,11 +25,20 @@ export interface ServerOptions {
   homeCountryCode?: string;
   retentionHours?: number;
   maxCallHours?: number;
+  /** Seconds after which an end request that no SBC answered is logged as a warning. */
+  endRequestTimeoutSeconds?: number;
   bodyLimit?: number;
   heartbeatSeconds?: number;
   /** Seconds between maintenance runs; 0 runs them only through `runMaintenance()`. */
   jobIntervalSeconds?: number;
   subscriberBufferLimit?: number;
+  /** Open event streams per token, and in all; more get 429 `too_many_streams`. */
+  maxStreamsPerToken?: number;
+  maxStreams?: number;
+  /** Bytes that the queued data of all event streams together may take. */
+  streamBufferTotal?: number;
+  /** Events a replay reads per turn of the event loop. */
+  replayPageSize?: number;
   /** The built API reference served at /docs; by default the one of @sbc/docs. */
   docsFile?: string;
   /** How long close() waits for requests in flight before it cuts their connections. */
@@ -41,7 +50,7 @@ export interface RunningServer {
   port: number;
   store: SessionStore;
   /** Runs the retention and stale-call job once, now. */
-  runMaintenance(): Promise<{ deletedSessions: number; deletedEvents: number; endedStale: number }>;
+  runMaintenance(): Promise<MaintenanceTotals>;
   /** Stops accepting, ends event streams, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
 }
@@ -50,7 +59,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
   const store = new SqliteSessionStore(options.dbPath ?? './data/sessions.db');
-  const hub = new EventHub();
+  const hub = new EventHub(
+    {
+      perToken: options.maxStreamsPerToken ?? 20,
+      total: options.maxStreams ?? 1000,
+      bufferTotal: options.streamBufferTotal ?? 64 * 1024 * 1024,
+    },
+    () => store.customerTree(),
+  );
   let shuttingDown = false;
   const maintenance = {
     store,
@@ -59,6 +75,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now,
     retentionHours: options.retentionHours ?? 24,
     maxCallHours: options.maxCallHours ?? 12,
+    endRequestTimeoutSeconds: options.endRequestTimeoutSeconds ?? 60,
   };
   const app = createApp({
     store,
@@ -71,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     homeCountryCode: options.homeCountryCode ?? '45',
     heartbeatMs: (options.heartbeatSeconds ?? 15) * 1000,
     subscriberBufferLimit: options.subscriberBufferLimit ?? 1024 * 1024,
+    replayPageSize: options.replayPageSize ?? 500,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     docsFile: options.docsFile ?? fileURLToPath(import.meta.resolve('@sbc/docs/index.html')),
     isShuttingDown: () => shuttingDown,

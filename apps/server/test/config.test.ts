@@ -11,11 +11,15 @@ describe('configuration from the environment', () => {
       homeCountryCode: '45',
       retentionHours: 24,
       maxCallHours: 12,
+      endRequestTimeoutSeconds: 60,
       bodyLimit: 2 * 1024 * 1024,
       logLevel: 'info',
       heartbeatSeconds: 15,
       jobIntervalSeconds: 60,
       shutdownTimeoutSeconds: 10,
+      maxStreamsPerToken: 20,
+      maxStreams: 1000,
+      streamBufferTotal: 64 * 1024 * 1024,
     });
   });
 

@@ -76,7 +76,7 @@ describe('the migration to upper-case ids', () => {
   function previousSchemaDatabase(): Database.Database {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
-    migrate(db, 5);
+    migrate(db, 6);
     const customer = db.prepare('INSERT INTO customers (id, name, parent_reseller, features) VALUES (?, ?, ?, ?)');
     customer.run(lower(reseller), 'lower first', null, '[]');
     customer.run(reseller, 'upper second', null, '["TELE"]');

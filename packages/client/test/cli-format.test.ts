@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { durationOf, eventLine, sessionTable, stateOf } from '../src/cli/format.js';
-import { session, sessionEvent } from './support/sessions.js';
+import { durationOf, endCallLine, eventLine, sessionTable, stateOf } from '../src/cli/format.js';
+import { endCallResult, session, sessionEvent } from './support/sessions.js';
 
 const now = new Date('2026-01-01T12:10:00.000Z');
 
@@ -13,6 +13,11 @@ describe('session state and duration', () => {
   it('an answered call is timed from its answer', () => {
     const s = session('a@b', { answered: '2026-01-01T12:00:30.000Z' });
     expect([stateOf(s), durationOf(s, now)]).toEqual(['answered', '0:09:30']);
+  });
+
+  it('a live call whose end was requested says so', () => {
+    const s = session('a@b', { answered: '2026-01-01T12:00:30.000Z', terminationRequested: '2026-01-01T12:05:00.000Z' });
+    expect(stateOf(s)).toBe('answered, end requested');
   });
 
   it('an ended call shows its reason and its length', () => {
@@ -54,5 +59,27 @@ describe('eventLine', () => {
     const event = sessionEvent(42, 'x@h');
     event.session = { callId: 'x@h', aNumber: '+4581808888', bNumber: '+4580808080', direction: 'O' };
     expect(eventLine(event)).toBe('12:00:00.000  #42  started  x@h  +4581808888 -> +4580808080 O\n');
+  });
+});
+
+describe('endCallLine', () => {
+  it('a new request names the SBC that is told to hang up', () => {
+    expect(endCallLine(endCallResult('a@b'))).toBe('end of call requested: a@b (SBC 2.1.1.3 is told to hang up)\n');
+  });
+
+  it('a repeated request says when the end was first requested and that the SBC has not confirmed it', () => {
+    expect(endCallLine(endCallResult('a@b', 'alreadyRequested'))).toBe(
+      'end of call already requested at 2026-01-01T12:05:00.000Z, not yet confirmed by SBC 2.1.1.3: a@b\n',
+    );
+  });
+
+  it('an ended call says when, why and by whom it ended', () => {
+    const result = endCallResult('a@b', 'alreadyEnded', { ended: '2026-01-01T12:06:00.000Z', endedReason: 'BYE', endedBy: 'S' });
+    expect(endCallLine(result)).toBe('call already ended at 2026-01-01T12:06:00.000Z (BYE, by the system): a@b\n');
+  });
+
+  it('an ended call with no reason or party says only when', () => {
+    const result = endCallResult('a@b', 'alreadyEnded', { ended: '2026-01-01T12:06:00.000Z' });
+    expect(endCallLine(result)).toBe('call already ended at 2026-01-01T12:06:00.000Z: a@b\n');
   });
 });

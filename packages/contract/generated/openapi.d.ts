@@ -151,13 +151,31 @@ export interface paths {
          *     and `data` (one JSON `Event`). A comment line (`: heartbeat`) is sent every 15 seconds.
          *
          *     - ADMIN receives every session event; RESELLER_ADMIN with TELE only those of sessions in
-         *       its scope.
+         *       its scope. The scope is judged as each event is sent, against the customer tree of that
+         *       moment, as requests are: after a customer moves to another reseller, its calls go to the
+         *       new reseller's open streams and no longer to the old one's (a replay follows it too).
          *     - SBC tokens receive only `terminate` commands for their own `sbcServer`. Commands not yet
          *       acknowledged by the session's end are sent again when the stream (re)connects.
          *     - Resume with `Last-Event-ID` (header, sent by `EventSource` on reconnect): every later
          *       event still within retention (`RETENTION_HOURS`) is replayed in order, with no duplicates.
-         *     - A subscriber that stops reading is disconnected once 1 MiB of events waits for it; it may
-         *       reconnect with `Last-Event-ID` and miss nothing still within retention.
+         *     - Event ids are global: one increasing sequence for the events of every tenant. The gaps
+         *       between the ids a stream receives therefore show how many events were stored for others
+         *       in between (a volume, never what they were). This is on purpose: an id is a position in
+         *       the one event log, which lets any server node resume any subscriber from `Last-Event-ID`
+         *       alone, whatever its scope and filters; ids per scope would need a counter for every
+         *       combination of scope and filter, and could not be resumed on another node.
+         *     - The stream's token is checked again every second. Once it is revoked or expires, or no
+         *       longer gives this access (a reseller whose customer lost TELE), the stream ends within
+         *       about two seconds. Its last line is the comment `: closed ` followed by the `Error` body
+         *       (JSON) that the token now gets: 401 `invalid_token`, 401 `expired` or 403
+         *       `access_denied`; reconnecting gets that same answer.
+         *     - At most `MAX_STREAMS_PER_TOKEN` streams (20 by default) are open per token and
+         *       `MAX_STREAMS` (1000) in all; more are refused with 429 `too_many_streams` and
+         *       `Retry-After`.
+         *     - A subscriber that stops reading is disconnected once 1 MiB of events waits for it; and
+         *       when the data waiting for all streams together passes `STREAM_BUFFER_TOTAL` (64 MiB by
+         *       default), the streams with the most waiting are disconnected first. Either may reconnect
+         *       with `Last-Event-ID` and miss nothing still within retention.
          *
          *     Access level: RESELLER_ADMIN with the TELE feature, ADMIN, or SBC.
          */
@@ -249,14 +267,22 @@ export interface paths {
          * End a call
          * @description Terminates an ongoing session, effectively ending the call.
          *
-         *     The session is marked as termination requested (a `terminationRequested` event), and a
-         *     `terminate` command is stored for the SBC that owns it (its `sbcServer`). The command is
-         *     delivered over that SBC's event stream, and repeated on every reconnection, until the SBC
-         *     reports the call's end; that end is recorded with `endedBy: S` unless the SBC says otherwise.
-         *     If the SBC is not connected, the command waits for it: the answer is the same.
+         *     The session gets `terminationRequested` (the time of the request; a `terminationRequested`
+         *     event), and a `terminate` command is stored for the SBC that owns it (its `sbcServer`). The
+         *     command is delivered over that SBC's event stream, and repeated on every reconnection, until
+         *     the SBC reports the call's end; that end is recorded with `endedBy: S` unless the SBC says
+         *     otherwise. If an administrator's report moves the session to another SBC meanwhile, the
+         *     command goes to the new owner instead.
          *
-         *     Idempotent: ending a call whose end was already requested, or that has already ended,
-         *     answers `{success: true}` again and sends nothing new.
+         *     The call is ended only by its SBC's report: this API never marks a call ended that the SBC
+         *     may still carry. If no agent of that SBC follows the event stream, the command waits for
+         *     one and the call stays live, showing `terminationRequested`; the server logs a warning for
+         *     each end request left unanswered longer than `END_REQUEST_TIMEOUT_SECONDS` (default 60),
+         *     and a call with no end still ends after `MAX_CALL_HOURS` (`endedReason: TIMEOUT`).
+         *
+         *     Idempotent, so it may be retried: the answer is 200 with an `outcome` that says what this
+         *     request did, `requested`, `alreadyRequested` (nothing new is sent) or `alreadyEnded`
+         *     (nothing is sent; `session` says when and how the call ended).
          *
          *     Access level: RESELLER_ADMIN with the TELE feature (within its scope), or ADMIN.
          */
@@ -349,9 +375,19 @@ export interface components {
         E164Number: string;
         /**
          * EndCallResult
-         * @description The end of the call was requested, or the call had already ended.
+         * @description What the request to end a call did (`outcome`), and the session as it is now.
          */
         EndCallResult: {
+            /**
+             * @description `requested`: this request asked the owning SBC to end the call (a `terminationRequested`
+             *     event and a `terminate` command were sent). `alreadyRequested`: an earlier request did,
+             *     and the SBC has not reported the end yet; nothing new is sent. `alreadyEnded`: the call
+             *     had already ended; nothing is sent, and `session` says when, why and by whom.
+             * @enum {string}
+             */
+            outcome: "requested" | "alreadyRequested" | "alreadyEnded";
+            /** @description The session after the request; `terminationRequested` says when its end was first requested. */
+            session: components["schemas"]["SessionSummary"];
             /** @constant */
             success: true;
         };
@@ -585,6 +621,13 @@ export interface components {
             sourceVoiceAccountId?: components["schemas"]["HexId"];
             /** @description When the call started (INVITE received), UTC. */
             started?: components["schemas"]["Timestamp"];
+            /**
+             * @description When an end of the call was first requested through `DELETE /sbc/session/{id}`, UTC. Set
+             *     by this API, never by a report. While the call is live it means the owning SBC has been
+             *     told to hang up and has not yet reported the end: the call is still up until `ended` is
+             *     set (the `terminate` command waits for an SBC whose agent is not connected).
+             */
+            terminationRequested?: components["schemas"]["Timestamp"];
             /** @description User-Agent of the host that initiated the call. */
             userAgent?: string;
             /** @description Extension number of the user or device that made the call. */
@@ -603,7 +646,7 @@ export interface components {
             /** @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`. */
             id: number;
             session: components["schemas"]["SessionSummary"];
-            /** @description When it happened (for `started`, `answered`, `ended` the session's own timestamp). */
+            /** @description When it happened (the session's own timestamp of the same name). */
             time: components["schemas"]["Timestamp"];
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -686,7 +729,8 @@ export interface components {
         /**
          * SessionSummary
          * @description The subset of a session that lists return unless `full=true` is asked for: enough to tell
-         *     who calls whom, through which SBC, for which customer, and whether and how the call ended.
+         *     who calls whom, through which SBC, for which customer, whether its end was requested, and
+         *     whether and how the call ended.
          *     Empty properties are omitted, as in `Session`.
          */
         SessionSummary: {
@@ -704,6 +748,7 @@ export interface components {
             sbcServer?: components["schemas"]["sbcServer"];
             sourceCustomerId?: components["schemas"]["sourceCustomerId"];
             started?: components["schemas"]["started"];
+            terminationRequested?: components["schemas"]["terminationRequested"];
         };
         /**
          * ShortText
@@ -725,7 +770,9 @@ export interface components {
         /**
          * TerminateCommand
          * @description The command to the SBC that owns a session to end its call. It is repeated, at least once
-         *     per connection of that SBC's event stream, until the SBC reports the session's end.
+         *     per connection of that SBC's event stream, until the SBC reports the session's end. If an
+         *     administrator's report moves the session to another SBC node meanwhile, the command is issued
+         *     anew (a new `id`, the same `time`) to the new owner and no longer sent to the old one.
          */
         TerminateCommand: {
             callId: components["schemas"]["CallId"];
@@ -741,6 +788,13 @@ export interface components {
              */
             type: "terminate";
         };
+        /**
+         * @description When an end of the call was first requested through `DELETE /sbc/session/{id}`, UTC. Set
+         *     by this API, never by a report. While the call is live it means the owning SBC has been
+         *     told to hang up and has not yet reported the end: the call is still up until `ended` is
+         *     set (the `terminate` command waits for an SBC whose agent is not connected).
+         */
+        terminationRequested: components["schemas"]["Timestamp"];
         /**
          * Timestamp
          * Format: date-time
@@ -1058,6 +1112,7 @@ export type SourceRatePlanId = components['schemas']['sourceRatePlanId'];
 export type SourceVoiceAccountId = components['schemas']['sourceVoiceAccountId'];
 export type Started = components['schemas']['started'];
 export type TerminateCommand = components['schemas']['TerminateCommand'];
+export type TerminationRequested = components['schemas']['terminationRequested'];
 export type Timestamp = components['schemas']['Timestamp'];
 export type UserAgent = components['schemas']['userAgent'];
 export type UserExtension = components['schemas']['userExtension'];
@@ -1590,7 +1645,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The end of the call was requested, or it had already ended. */
+            /** @description The end of the call was requested now or earlier, or the call had already ended (`outcome` says which). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1599,7 +1654,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "success": true
+                     *       "success": true,
+                     *       "outcome": "requested",
+                     *       "session": {
+                     *         "callId": "123465743567845918237459354653@8.7.6.7",
+                     *         "aNumber": "+4581808888",
+                     *         "bNumber": "+4580808080",
+                     *         "sbcServer": "2.1.1.3",
+                     *         "direction": "O",
+                     *         "started": "2014-01-01T12:00:00.000Z",
+                     *         "answered": "2014-01-01T12:00:05.000Z",
+                     *         "terminationRequested": "2014-01-01T12:04:59.000Z",
+                     *         "sourceCustomerId": "1234567890ABCDEF12345678"
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["EndCallResult"];

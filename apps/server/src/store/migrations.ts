@@ -119,6 +119,17 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
   },
   {
     version: 5,
+    name: 'a requested end is part of the session (terminationRequested in data); termination_requested_at is no longer read',
+    // The column stays: dropping it would rewrite every session at start.
+    sql: `
+      UPDATE sessions
+        SET data = json_set(data, '$.terminationRequested',
+          strftime('%Y-%m-%dT%H:%M:%fZ', termination_requested_at / 1000.0, 'unixepoch'))
+        WHERE termination_requested_at IS NOT NULL;
+    `,
+  },
+  {
+    version: 6,
     name: "customer indexes hold a_number too: a reseller's number search reads its own customers' entries and no session of another tenant",
     sql: `
       DROP INDEX sessions_source_customer;
@@ -132,7 +143,7 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
     `,
   },
   {
-    version: 6,
+    version: 7,
     name: 'hex ids in upper case: customers, their parents, tokens, sessions and event summaries; customers that differed only in case merged',
     // Of customers whose ids differ only in case, the one already in upper case is kept, else the
     // first created; the others are kept aside in customers_merged_by_case (nothing is lost), and

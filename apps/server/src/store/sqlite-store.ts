@@ -3,12 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
-import { hashToken } from '../auth.js';
+import { hashToken, scopeIncludes } from '../auth.js';
 import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
-import { mergeReport, summarize } from '../sessions.js';
+import { mergeReport, normalizeSession, summarize } from '../sessions.js';
 import { migrate } from './migrations.js';
 import type {
   AccessLevel,
+  CustomerParents,
   EndRequest,
   Maintenance,
   ReportInput,
@@ -19,11 +20,11 @@ import type {
   SessionStore,
   TokenInput,
   TokenRecord,
+  UnansweredEndRequests,
 } from './session-store.js';
 
 interface SessionRow {
   data: string;
-  termination_requested_at: number | null;
   source_customer_id: string | null;
   destination_customer_id: string | null;
 }
@@ -57,10 +58,9 @@ const sessionColumns = [
 interface StoredSession extends SessionColumns {
   id: number;
   data: string;
-  termination_requested_at: number | null;
 }
 
-const storedSessionSql = `SELECT id, data, termination_requested_at, ${sessionColumns.join(', ')} FROM sessions`;
+const storedSessionSql = `SELECT id, data, ${sessionColumns.join(', ')} FROM sessions`;
 
 interface TokenRow {
   id: string;
@@ -145,22 +145,12 @@ export class SqliteSessionStore implements SessionStore {
 
   private sessionRow(callId: string): SessionRow | undefined {
     return this.sql(
-      'SELECT data, termination_requested_at, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?',
+      'SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?',
     ).get(callId) as SessionRow | undefined;
   }
 
   private rowInScope(row: SessionRow, scope: Scope): boolean {
-    if (scope.all) return true;
-    // Walk up from the session's customers: the reseller must be one of them or above them.
-    const parents = this.customerParents();
-    for (const start of [row.source_customer_id, row.destination_customer_id]) {
-      const seen = new Set<string>();
-      for (let id: string | null | undefined = start; id != null && !seen.has(id); id = parents.get(id)) {
-        if (id === scope.resellerId) return true;
-        seen.add(id);
-      }
-    }
-    return false;
+    return scope.all || scopeIncludes(scope, this.customerParents(), row.source_customer_id, row.destination_customer_id);
   }
 
   /**
@@ -250,11 +240,7 @@ export class SqliteSessionStore implements SessionStore {
       for (const { callId, report, reporter: own } of reports) {
         const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
         const existing = row ? (JSON.parse(row.data) as Session) : undefined;
-        const merged = mergeReport(existing, callId, report, {
-          now,
-          reporterSbc: (own ?? reporter).sbcServer,
-          terminationRequested: row?.termination_requested_at != null,
-        });
+        const merged = mergeReport(existing, callId, report, { now, reporterSbc: (own ?? reporter).sbcServer });
         if (!merged.ok) {
           outcomes.push({ result: 'rejected', status: merged.status, field: merged.field, description: merged.description });
           continue;
@@ -268,6 +254,10 @@ export class SqliteSessionStore implements SessionStore {
           events.push(this.addSessionEvent(milestone, merged.session, merged.session[milestone]!, now));
         }
         if (merged.reached.includes('ended')) this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(callId);
+        else if (existing && merged.session.sbcServer !== existing.sbcServer) {
+          const command = this.followOwner(merged.session, now);
+          if (command) events.push(command);
+        }
         outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
       }
       return { outcomes, events };
@@ -313,26 +303,45 @@ export class SqliteSessionStore implements SessionStore {
 
   async requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest> {
     const request = this.db.transaction((): EndRequest => {
-      const row = this.sessionRow(callId);
-      if (!row || !this.rowInScope(row, scope)) return { found: false, events: [] };
-      const session = JSON.parse(row.data) as Session;
-      if (session.ended !== undefined || row.termination_requested_at !== null) return { found: true, events: [] };
-      this.sql('UPDATE sessions SET termination_requested_at = ? WHERE call_id = ?').run(now.getTime(), callId);
+      const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
+      if (!row || !this.rowInScope(row, scope)) return { found: false };
+      const stored = JSON.parse(row.data) as Session;
+      if (stored.ended !== undefined) return { found: true, outcome: 'alreadyEnded', session: stored, events: [] };
+      if (stored.terminationRequested !== undefined) return { found: true, outcome: 'alreadyRequested', session: stored, events: [] };
       const time = now.toISOString();
+      const session = normalizeSession({ ...stored, terminationRequested: time });
+      this.writeSession(session, now, row);
       const events = [this.addSessionEvent('terminationRequested', session, time, now)];
-      if (session.sbcServer !== undefined) {
-        const command = this.addEvent({ type: 'terminate', callId, sbcServer: session.sbcServer, time }, now);
-        this.sql('INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)').run(
-          callId,
-          session.sbcServer,
-          command.id,
-          now.getTime(),
-        );
-        events.push(command);
-      }
-      return { found: true, events };
+      if (session.sbcServer !== undefined) events.push(this.issueTerminate(callId, session.sbcServer, now, now));
+      return { found: true, outcome: 'requested', session, events };
     });
     return request.immediate();
+  }
+
+  /**
+   * Stores the terminate command of a call for one SBC node, replacing any earlier one: a
+   * session has at most one pending command, and only its owner gets it.
+   */
+  private issueTerminate(callId: string, sbcServer: TerminateCommand['sbcServer'], requestedAt: Date, now: Date): Event {
+    const command = this.addEvent({ type: 'terminate', callId, sbcServer, time: requestedAt.toISOString() }, now);
+    this.sql(
+      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
+    ).run(callId, sbcServer, command.id, requestedAt.getTime());
+    return command;
+  }
+
+  /**
+   * A session moved to another SBC node (an administrator's report) takes its pending terminate
+   * command along: issued anew to the new owner, and no longer sent to the old one, whose end
+   * report would now be refused.
+   */
+  private followOwner(session: Session, now: Date): Event | undefined {
+    const pending = this.sql('SELECT requested_at FROM terminate_commands WHERE call_id = ?').get(session.callId) as
+      | { requested_at: number }
+      | undefined;
+    if (pending === undefined || session.sbcServer === undefined) return undefined;
+    return this.issueTerminate(session.callId, session.sbcServer, new Date(pending.requested_at), now);
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
@@ -351,6 +360,14 @@ export class SqliteSessionStore implements SessionStore {
       sbcServer,
       time: new Date(r.requested_at).toISOString(),
     }));
+  }
+
+  async unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]> {
+    const rows = this.sql(
+      `SELECT sbc_server, COUNT(*) AS count, MIN(requested_at) AS oldest FROM terminate_commands
+       WHERE requested_at < ? GROUP BY sbc_server ORDER BY sbc_server`,
+    ).all(requestedBefore.getTime()) as Array<{ sbc_server: string; count: number; oldest: number }>;
+    return rows.map((r) => ({ sbcServer: r.sbc_server, count: r.count, oldest: new Date(r.oldest) }));
   }
 
   async maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance> {
@@ -413,6 +430,10 @@ export class SqliteSessionStore implements SessionStore {
     const { total } = this.sql('SELECT COUNT(*) AS total FROM customers').get() as { total: number };
     const rows = this.sql('SELECT id, name, parent_reseller, features FROM customers ORDER BY id LIMIT ? OFFSET ?').all(limit, offset) as CustomerRow[];
     return { total, customers: rows.map(toCustomer) };
+  }
+
+  async customerTree(): Promise<CustomerParents> {
+    return this.customerParents();
   }
 
   async customersInScope(resellerId: string): Promise<string[]> {

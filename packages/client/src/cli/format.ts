@@ -1,12 +1,14 @@
 // How the command line shows sessions and events to a person.
-import type { SbcEvent, Session, SessionSummary } from '../types.js';
+import type { EndCallResult, SbcEvent, Session, SessionSummary } from '../types.js';
 
 type AnySession = Session | SessionSummary;
 
-/** `ringing`, `answered`, or `ended` with its reason. */
+/** `ringing`, `answered` (either with `, end requested`), or `ended` with its reason. */
 export function stateOf(session: AnySession): string {
   if (session.ended) return session.endedReason ? `ended ${String(session.endedReason)}` : 'ended';
-  return session.answered ? 'answered' : 'ringing';
+  const state = session.answered ? 'answered' : 'ringing';
+  // A requested end is not an end: the call is up until its SBC reports the end.
+  return session.terminationRequested ? `${state}, end requested` : state;
 }
 
 /** Talk time once answered, ringing time before; up to now while live. */
@@ -99,4 +101,22 @@ export function eventLine(event: SbcEvent): string {
   const who = [session.aNumber ?? '?', '->', session.bNumber ?? '?', session.direction ?? ''].join(' ').trimEnd();
   const why = event.type === 'ended' && session.endedReason ? `  ${String(session.endedReason)}` : '';
   return `${time}  #${event.id}  ${event.type}  ${event.callId}  ${who}${why}\n`;
+}
+
+const endedByWhom: Record<string, string> = { A: 'the caller', B: 'the callee', F: 'fraud prevention', S: 'the system' };
+
+/** What `sbc end` did, in words: requested now, requested before and not yet confirmed, or ended already. */
+export function endCallLine(result: EndCallResult): string {
+  const { session } = result;
+  const sbc = `SBC ${String(session.sbcServer ?? '(none)')}`;
+  switch (result.outcome) {
+    case 'requested':
+      return `end of call requested: ${session.callId} (${sbc} is told to hang up)\n`;
+    case 'alreadyRequested':
+      return `end of call already requested at ${session.terminationRequested}, not yet confirmed by ${sbc}: ${session.callId}\n`;
+    case 'alreadyEnded': {
+      const how = [session.endedReason, session.endedBy && `by ${endedByWhom[session.endedBy]}`].filter(Boolean).join(', ');
+      return `call already ended at ${session.ended}${how ? ` (${how})` : ''}: ${session.callId}\n`;
+    }
+  }
 }

@@ -53,8 +53,11 @@ ${exits}
 `,
   end: `Usage: sbc end <callId> [--json]
 
-Ends a call: the SBC that carries it is told to hang up. Ending a call that has already ended,
-or whose end was already requested, succeeds again.
+Ends a call: the SBC that carries it is told to hang up. The call stays live (shown as "end
+requested" by get and list) until that SBC reports the end; with no agent serving the SBC, the
+request waits for one. Ending a call whose end was already requested, or that has already
+ended, says so and exits 0; --json prints the answer, whose "outcome" is requested,
+alreadyRequested or alreadyEnded.
 
 ${connection}
 

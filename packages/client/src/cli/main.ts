@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createSbcClient, type SbcClient } from '../client.js';
 import type { EventType, ListSessionsQuery } from '../types.js';
 import { describeFailure, exitCodes, Failure, UsageError } from './failure.js';
-import { eventLine, sessionDetails, sessionTable } from './format.js';
+import { endCallLine, eventLine, sessionDetails, sessionTable } from './format.js';
 import { help } from './help.js';
 
 export interface CliIo {
@@ -100,7 +100,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const callId = onePositional(positionals, 'sbc end <callId>');
         subject = { kind: 'session', id: callId };
         const result = await client.endCall(callId);
-        io.stdout.write(json ? `${JSON.stringify(result)}\n` : `end of call requested: ${callId}\n`);
+        io.stdout.write(json ? `${JSON.stringify(result)}\n` : endCallLine(result));
         break;
       }
       case 'list':

@@ -95,7 +95,33 @@ describe('sbc list', () => {
 
 describe('sbc end', () => {
   it('ends a call, exit 0', async () => {
-    expect(await sbc(['end', 'cli 2/odd%@h'])).toEqual({ code: 0, out: 'end of call requested: cli 2/odd%@h\n', err: '' });
+    expect(await sbc(['end', 'cli 2/odd%@h'])).toEqual({ code: 0, out: 'end of call requested: cli 2/odd%@h (SBC 2.1.1.3 is told to hang up)\n', err: '' });
+  });
+
+  it('a second end says the end was already requested and is not yet confirmed, exit 0', async () => {
+    await t.client(t.sbc).reportSession('twice@h', { started });
+    await sbc(['end', 'twice@h']);
+    const { code, out } = await sbc(['end', 'twice@h']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^end of call already requested at \S+Z, not yet confirmed by SBC 2\.1\.1\.3: twice@h\n$/);
+  });
+
+  it('get and list show that the end was requested', async () => {
+    await t.client(t.sbc).reportSession('shown@h', { started, bNumber: '+4911111111' });
+    await sbc(['end', 'shown@h']);
+    const details = (await sbc(['get', 'shown@h'])).out;
+    expect(details).toMatch(/^\(state\)\s+ringing, end requested$/m);
+    expect(details).toMatch(/^terminationRequested\s+\S+Z$/m);
+    expect((await sbc(['list', '--number', '+4911111111'])).out).toContain('ringing, end requested');
+  });
+
+  it('an ended call: "call already ended", when and how, exit 0', async () => {
+    await t.client(t.sbc).reportSession('ended-cli@h', { started, ended: '2026-01-01T12:03:00.000Z', endedReason: 'BYE', endedBy: 'B' });
+    expect(await sbc(['end', 'ended-cli@h'])).toEqual({ code: 0, out: 'call already ended at 2026-01-01T12:03:00.000Z (BYE, by the callee): ended-cli@h\n', err: '' });
+  });
+
+  it('--json prints the answer with its outcome', async () => {
+    expect(JSON.parse((await sbc(['end', 'ended-cli@h', '--json'])).out)).toMatchObject({ success: true, outcome: 'alreadyEnded', session: { callId: 'ended-cli@h' } });
   });
 
   it('an unknown Call-ID: exit 3', async () => {
