@@ -75,7 +75,9 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description Answers 200 when the database answers a query, 503 otherwise or while shutting down. No token needed.
+         * @description Answers 200 when the database answers a query and takes writes; 503 otherwise, or while
+         *     shutting down. After a failed write, each probe tries a small write of its own, so readiness
+         *     comes back as soon as writes work again, with or without traffic. No token needed.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -158,6 +160,7 @@ export interface paths {
          *       acknowledged by the session's end are sent again when the stream (re)connects.
          *     - Resume with `Last-Event-ID` (header, sent by `EventSource` on reconnect): every later
          *       event still within retention (`RETENTION_HOURS`) is replayed in order, with no duplicates.
+         *     - `HEAD` is 405: a stream has no headers-only form.
          *     - Event ids are global: one increasing sequence for the events of every tenant. The gaps
          *       between the ids a stream receives therefore show how many events were stored for others
          *       in between (a volume, never what they were). This is on purpose: an id is a position in
@@ -317,7 +320,9 @@ export interface components {
          * CallId
          * @description A SIP Call-ID (RFC 3261 `word [ "@" word ]`). It routinely contains `@` and may contain
          *     `/ ? % [ ] { } < > : ; " ~ +` and non-ASCII characters, so it must be percent-encoded
-         *     (exactly once) wherever it appears in a URL.
+         *     (exactly once) wherever it appears in a URL. It must be valid Unicode: a lone UTF-16
+         *     surrogate (`"\ud800"` in JSON) has no UTF-8 form, could never be named in a URL, and is
+         *     refused (422), as in any string of a request body.
          * @example 56375632547476357536@23.34.33.74
          */
         CallId: string;
@@ -349,8 +354,11 @@ export interface components {
          */
         CustomerList: {
             customers: components["schemas"]["Customer"][];
+            /** Format: int32 */
             limit: number;
+            /** Format: int32 */
             offset: number;
+            /** Format: int64 */
             total: number;
         };
         /** @description Id of the customer the request was sent to, if the destination is internal. */
@@ -416,11 +424,11 @@ export interface components {
          *     or the name of the offending field or parameter; `description` says it in words for a person.
          *     Tokens used: `bad_request`, `id`, `access_denied`, `internal_error`, `credentials_invalid`,
          *     `invalid_token`, `expired`, `not_found`, `method_not_allowed`, `payload_too_large`,
-         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, or a field or parameter name such as `limit` or `ended`.
+         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, `too_many_requests`, `too_many_streams`, or a field or parameter name such as `limit` or `ended`.
          */
         Error: {
             /**
-             * @description What went wrong, for a person.
+             * @description What went wrong, for a person (it may quote the request's path, at most 16 KiB).
              * @example Session not found
              */
             description: string;
@@ -431,7 +439,10 @@ export interface components {
             message: string;
             /** @description The request's id, also sent as the `X-Request-Id` header; quote it when reporting a problem. */
             requestId?: string;
-            /** @description The HTTP status, repeated for logs and proxies that drop it. */
+            /**
+             * Format: int32
+             * @description The HTTP status, repeated for logs and proxies that drop it.
+             */
             status: number;
         };
         /**
@@ -457,6 +468,7 @@ export interface components {
         features: components["schemas"]["Feature"][];
         /**
          * Flag
+         * Format: int32
          * @description 1 for yes, 0 for no.
          * @enum {integer}
          */
@@ -496,10 +508,14 @@ export interface components {
          * @description The per-report results of a batch and their counts.
          */
         IngestResponse: {
+            /** Format: int32 */
             created: number;
+            /** Format: int32 */
             rejected: number;
             results: components["schemas"]["IngestResult"][];
+            /** Format: int32 */
             unchanged: number;
+            /** Format: int32 */
             updated: number;
         };
         /**
@@ -549,7 +565,10 @@ export interface components {
          * @example rip
          */
         rtpProxyFlags: string;
-        /** @description Id of the RTP proxy used. */
+        /**
+         * Format: int32
+         * @description Id of the RTP proxy used.
+         */
         rtpProxyId: number;
         /**
          * RtpStat
@@ -604,7 +623,10 @@ export interface components {
              * @example rip
              */
             rtpProxyFlags?: string;
-            /** @description Id of the RTP proxy used. */
+            /**
+             * Format: int32
+             * @description Id of the RTP proxy used.
+             */
             rtpProxyId?: number;
             rtpStat?: components["schemas"]["RtpStat"];
             /** @description IP address of the SBC server that created and handles the session. Ending a call sends the terminate command to this SBC. */
@@ -643,7 +665,10 @@ export interface components {
          */
         SessionEvent: {
             callId: components["schemas"]["CallId"];
-            /** @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`. */
+            /**
+             * Format: int64
+             * @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`.
+             */
             id: number;
             session: components["schemas"]["SessionSummary"];
             /** @description When it happened (the session's own timestamp of the same name). */
@@ -661,13 +686,22 @@ export interface components {
          *     never repeats or skips a session. `total` counts every match, ignoring `offset` and `limit`.
          */
         SessionList: {
-            /** @description The page size asked for. */
+            /**
+             * Format: int32
+             * @description The page size asked for.
+             */
             limit: number;
-            /** @description Index of the first session of this page. */
+            /**
+             * Format: int32
+             * @description Index of the first session of this page.
+             */
             offset: number;
             /** @description `SessionSummary` objects, or whole `Session` objects when `full=true`. */
             sessions: (components["schemas"]["SessionSummary"] | components["schemas"]["Session"])[];
-            /** @description Number of sessions that match the filters. */
+            /**
+             * Format: int64
+             * @description Number of sessions that match the filters.
+             */
             total: number;
         };
         /**
@@ -776,7 +810,10 @@ export interface components {
          */
         TerminateCommand: {
             callId: components["schemas"]["CallId"];
-            /** @description The event's id; also the SSE `id`. */
+            /**
+             * Format: int64
+             * @description The event's id; also the SSE `id`.
+             */
             id: number;
             /** @description The SBC that must end the call. */
             sbcServer: components["schemas"]["IpAddress"];
@@ -897,7 +934,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `not_ready`: the database does not answer, or the server is shutting down. */
+        /**
+         * @description `not_ready`: the database does not answer or refuses writes (a full disk, a read-only file), or
+         *     the server is shutting down. The description says which, and since when writes fail.
+         */
         NotReady: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -948,6 +988,29 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description `too_many_requests`: this token has made more requests than its rate limit allows
+         *     (`RATE_LIMIT_PER_SECOND` sustained, `RATE_LIMIT_BURST` at once; by default 100 a second and
+         *     200 at once, per token, on every operation that documents this answer). Wait `Retry-After`
+         *     seconds and try again.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": 429,
+                 *       "message": "too_many_requests",
+                 *       "description": "Too many requests with this token; retry after 1 s"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description No usable credentials: `credentials_invalid` (no token given), `invalid_token` (unknown or revoked token), `expired` (the token's time is over). */
         Unauthorized: {
             headers: {
@@ -982,7 +1045,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `unsupported_media_type`: the body is not sent as one of the media types the operation accepts. */
+        /**
+         * @description `unsupported_media_type`: the body is not sent as one of the media types the operation accepts,
+         *     or it is compressed: a `Content-Encoding` other than `identity` is refused.
+         */
         UnsupportedMediaType: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -1022,7 +1088,7 @@ export interface components {
          *     then live events. Browsers' `EventSource` sends it on reconnect by itself.
          */
         LastEventId: string;
-        /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+        /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
         Limit: number;
         /** @description `true` returns only ongoing calls (no `ended`); `false` only ended ones; absent, both. */
         Live: boolean;
@@ -1040,7 +1106,7 @@ export interface components {
          * @example +4570
          */
         Number: string;
-        /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+        /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
         Offset: number;
         /**
          * @description The session's SIP Call-ID, percent-encoded exactly once (`@` may stay as it is; `/`, `%`, `?`,
@@ -1053,6 +1119,8 @@ export interface components {
     headers: {
         /** @description The request's id, also logged with every line about the request. A valid `X-Request-Id` sent by the client is kept. */
         RequestId: string;
+        /** @description Seconds to wait before the request may succeed; the `@sbc/client` retries after it by itself. */
+        RetryAfter: number;
     };
     pathItems: never;
 }
@@ -1126,6 +1194,7 @@ export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseNotReady = components['responses']['NotReady'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseSessionNotFound = components['responses']['SessionNotFound'];
+export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseUnprocessableEntity = components['responses']['UnprocessableEntity'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
@@ -1142,6 +1211,7 @@ export type ParameterNumber = components['parameters']['Number'];
 export type ParameterOffset = components['parameters']['Offset'];
 export type ParameterSessionId = components['parameters']['SessionId'];
 export type HeaderRequestId = components['headers']['RequestId'];
+export type HeaderRetryAfter = components['headers']['RetryAfter'];
 export type $defs = Record<string, never>;
 export interface operations {
     getHealth: {
@@ -1242,9 +1312,9 @@ export interface operations {
     listCustomers: {
         parameters: {
             query?: {
-                /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+                /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+                /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1266,6 +1336,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1304,6 +1375,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["CustomerNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1358,6 +1430,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1415,6 +1488,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /**
+             * @description `too_many_requests`: this token has made more requests than its rate limit allows (see
+             *     `TooManyRequests`); or `too_many_streams`: this token, or all tokens together, already
+             *     hold as many open event streams as the server allows. Wait `Retry-After` seconds and try
+             *     again (with `Last-Event-ID`, nothing still within retention is missed).
+             */
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1500,7 +1580,7 @@ export interface operations {
                  *     to numbers inside it. Absent, both. Sessions with no `bNumber` match neither.
                  */
                 international?: components["parameters"]["International"];
-                /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+                /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
                 limit?: components["parameters"]["Limit"];
                 /** @description `true` returns only ongoing calls (no `ended`); `false` only ended ones; absent, both. */
                 live?: components["parameters"]["Live"];
@@ -1518,7 +1598,7 @@ export interface operations {
                  * @example +4570
                  */
                 number?: components["parameters"]["Number"];
-                /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+                /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1560,6 +1640,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1626,6 +1707,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1676,6 +1758,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -14,8 +14,8 @@ export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown
       if (isShuttingDown()) throw notReady('The server is shutting down');
       try {
         await store.ping();
-      } catch {
-        throw notReady('Database unavailable');
+      } catch (error) {
+        throw notReady(`Database unavailable: ${error instanceof Error ? error.message : String(error)}`);
       }
       answerHealth(ctx, { status: 'ready' });
     },

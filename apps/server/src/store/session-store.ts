@@ -135,7 +135,9 @@ export interface SessionStore {
   revokeToken(idOrSecret: string, now?: Date): Promise<boolean>;
   countTokens(): Promise<number>;
 
-  /** Answers when the database answers. */
+  /** Answers when the database answers and takes writes; rejects, saying why, while writes fail. */
   ping(): Promise<void>;
+  /** Commits a write that changes nothing; rejects when the storage refuses writes (a read-only file). */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

@@ -100,11 +100,16 @@ function scopedIds(where: string[], columns = 'id'): string {
       AND (source_customer_id IS NULL OR source_customer_id NOT IN ${scopeIdsSql})${also}`;
 }
 
+/** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
+const storageFailure = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
+
 /** The embedded store: one SQLite file in WAL mode; this module holds all of the server's SQL. */
 export class SqliteSessionStore implements SessionStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private parents: { version: number; map: Map<string, string | undefined> } | undefined;
+  /** Set while writes fail for want of storage (disk full, read-only or failing file): readiness reports it. */
+  private writeFailure: { since: Date; reason: string } | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -262,7 +267,7 @@ export class SqliteSessionStore implements SessionStore {
       }
       return { outcomes, events };
     });
-    return apply.immediate();
+    return this.write(apply);
   }
 
   /**
@@ -315,7 +320,7 @@ export class SqliteSessionStore implements SessionStore {
       if (session.sbcServer !== undefined) events.push(this.issueTerminate(callId, session.sbcServer, now, now));
       return { found: true, outcome: 'requested', session, events };
     });
-    return request.immediate();
+    return this.write(request);
   }
 
   /**
@@ -398,7 +403,7 @@ export class SqliteSessionStore implements SessionStore {
         return this.addSessionEvent('ended', session, ended, now);
       });
     });
-    return end.immediate();
+    return this.write(end);
   }
 
   async countLiveSessions(): Promise<number> {
@@ -408,7 +413,7 @@ export class SqliteSessionStore implements SessionStore {
   async putCustomer(input: Customer): Promise<{ created: boolean; customer: Customer }> {
     this.parents = undefined;
     const customer = canonicalCustomer(input);
-    return this.db.transaction(() => ({ created: this.upsertCustomer(customer), customer })).immediate();
+    return this.write(this.db.transaction(() => ({ created: this.upsertCustomer(customer), customer })));
   }
 
   /** True when the customer is new. */
@@ -459,7 +464,7 @@ export class SqliteSessionStore implements SessionStore {
   /** Imports customers in one transaction, in any order (a parent may come after its children). */
   async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
     this.parents = undefined;
-    const created = this.db.transaction(() => customers.filter((c) => this.upsertCustomer(canonicalCustomer(c))).length).immediate();
+    const created = this.write(this.db.transaction(() => customers.filter((c) => this.upsertCustomer(canonicalCustomer(c))).length));
     return { created, replaced: customers.length - created };
   }
 
@@ -497,6 +502,33 @@ export class SqliteSessionStore implements SessionStore {
 
   async ping(): Promise<void> {
     this.sql('SELECT 1').get();
+    if (!this.writeFailure) return;
+    // After a failed write the probe writes too: a server taken out of rotation for failing writes
+    // would otherwise never get the write that shows they work again.
+    const since = this.writeFailure.since;
+    try {
+      await this.checkWritable();
+    } catch {
+      throw new Error(`writes fail since ${since.toISOString()}: ${this.writeFailure?.reason ?? 'unknown'}`);
+    }
+  }
+
+  async checkWritable(): Promise<void> {
+    this.write(this.db.transaction(() => this.db.pragma(`user_version = ${Number(this.db.pragma('user_version', { simple: true }))}`)));
+  }
+
+  /** Runs a write transaction, and keeps track of whether the storage takes writes. */
+  private write<T>(transaction: Database.Transaction<() => T>): T {
+    try {
+      const result = transaction.immediate();
+      this.writeFailure = undefined;
+      return result;
+    } catch (error) {
+      if (error instanceof Database.SqliteError && storageFailure.test(error.code)) {
+        this.writeFailure = { since: this.writeFailure?.since ?? new Date(), reason: error.message };
+      }
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
