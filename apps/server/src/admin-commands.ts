@@ -5,7 +5,7 @@ import { loadContract } from '@sbc/contract';
 import { readCustomers, validCustomer } from './admin-customers-file.js';
 import { table } from './admin-table.js';
 import { parseCommandLine, UsageError, type Options, type Values } from './admin-usage.js';
-import { demoCustomers, demoSessions, seedExample } from './demo.js';
+import { loadDemo } from './demo.js';
 import { accessLevels, type AccessLevel, type SessionStore, type TokenRecord } from './store/session-store.js';
 
 export { UsageError } from './admin-usage.js';
@@ -162,8 +162,8 @@ token for up to a second after looking it up, so it stops working within a secon
       );
       const problem = await store.checkParent(customer.id, customer.parentReseller);
       if (problem) throw new UsageError(problem);
-      const { created } = await store.putCustomer(customer);
-      print(`${created ? 'Created' : 'Replaced'} customer ${customer.id}.`);
+      const { created, customer: stored } = await store.putCustomer(customer);
+      print(`${created ? 'Created' : 'Replaced'} customer ${stored.id}.`);
     },
   }),
   'customer get': command({
@@ -197,15 +197,17 @@ first) or while an active token acts for it (revoke those first). Sessions keep 
 as it was when the call was made.`,
     options: {},
     positionals: ['id'],
-    async run(_values, [id], { store, print }) {
-      if (!(await store.getCustomer(id!))) throw new UsageError(`no customer ${id}`);
+    async run(_values, [given], { store, print }) {
+      // The stored id, in the case the store keeps, is what children and tokens name.
+      const id = (await store.getCustomer(given!))?.id;
+      if (id === undefined) throw new UsageError(`no customer ${given}`);
       const { customers } = await store.listCustomers(0, 2_147_483_647);
       const children = customers.filter((c) => c.parentReseller === id).map((c) => c.id);
       if (children.length > 0) throw new UsageError(`customer ${id} is the reseller of ${children.join(', ')}: delete or move them first`);
       const now = new Date();
       const tokens = (await store.listTokens()).filter((t) => t.customerId === id && tokenState(t, now) === 'active').map((t) => t.id);
       if (tokens.length > 0) throw new UsageError(`customer ${id} has active tokens ${tokens.join(', ')}: revoke them first`);
-      await store.deleteCustomer(id!);
+      await store.deleteCustomer(id);
       print(`Deleted customer ${id}.`);
     },
   }),
@@ -227,19 +229,18 @@ the whole file. A relative path is read from the directory where the command was
   demo: command({
     synopsis: 'demo [--sessions <N>]',
     about: `Loads demo data: two reseller trees, their customers, N calls (default 200) and the seed's
-example session.
+example session, and prints what the store did with each call (created, updated, unchanged,
+refused).
   --sessions <N>         how many calls, 0 to 1000000`,
     options: { sessions: { type: 'string' } },
     positionals: [],
     async run(values, _positionals, { store, print, homeCountryCode }) {
       const count = Number(values.sessions ?? '200');
       if (!/^[0-9]+$/.test(values.sessions ?? '0') || count > 1_000_000) throw new UsageError('--sessions must be an integer from 0 to 1000000');
-      const now = new Date();
-      await store.importCustomers(demoCustomers);
-      const reports = [{ callId: seedExample(now).callId, report: seedExample(now) }, ...demoSessions(count, now)];
-      for (let i = 0; i < reports.length; i += 1000) await store.applyReports(reports.slice(i, i + 1000), {}, now);
-      print(`Loaded ${demoCustomers.length} customers and ${reports.length} sessions (home country +${homeCountryCode}).`);
-      print(`The seed's example session: /sbc/session/${encodeURIComponent(reports[0]!.callId)}`);
+      const load = await loadDemo(store, count, new Date());
+      const stored = `${load.created} created, ${load.updated} updated, ${load.unchanged} unchanged, ${load.rejected} refused`;
+      print(`Loaded ${load.customers} customers and ${count + 1} sessions: ${stored} (home country +${homeCountryCode}).`);
+      print(`The seed's example session: /sbc/session/${encodeURIComponent(load.seedCallId)}`);
     },
   }),
 };

@@ -4,13 +4,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadContract, type Customer } from '@sbc/contract';
 import { UsageError } from './admin-usage.js';
+import { canonicalCustomer } from './hex-ids.js';
 
 const checkCustomer = loadContract().schema('Customer');
 
 export function validCustomer(customer: unknown, where: string): Customer {
   const issue = checkCustomer(customer);
   if (issue) throw new UsageError(`${where}: ${issue.description}`);
-  return customer as Customer;
+  // Upper case before the checks of the file, so that two spellings of one id are one id.
+  return canonicalCustomer(customer as Customer);
 }
 
 /**

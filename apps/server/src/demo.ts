@@ -1,4 +1,5 @@
 import { seedSessionExample, type Customer, type Session, type SessionReport } from '@sbc/contract';
+import type { SessionStore } from './store/session-store.js';
 
 /** A small deterministic random source, so that `demo` loads the same data every time. */
 function random(seed: number): () => number {
@@ -48,17 +49,23 @@ export function demoSessions(count: number, now: Date): Array<{ callId: string; 
     // Live calls began within the hour; ended ones within the retention of a day.
     const startedMs = now.getTime() - Math.floor(next() * (live ? 1 : 20) * 3_600_000);
     const answeredMs = startedMs + 1_000 + Math.floor(next() * 20_000);
-    const outcome = next();
+    const answered = next() < 0.7;
+    // A call that would be answered or ended after now happened earlier instead: no report is
+    // ahead of the clock, and none is refused for an end before its answer.
+    const lastMs = (answered ? answeredMs : startedMs) + (live ? 0 : 2_000 + Math.floor(next() * 600_000));
+    const at = (ms: number) => new Date(ms - Math.max(0, lastMs - now.getTime())).toISOString();
+    // As the agent maps a call: a hidden caller keeps its asserted number, `anonymous` only when none is known.
+    const hidden = next() < 0.1;
     const customer = pick(endCustomers);
     const mvno = next() < 0.15 ? pick(['Telenor', 'TDC']) : undefined;
     const callId = `${digits(20)}@${pick(['80.198.52.50', '23.34.33.74', '10.20.30.40'])}`;
     const report: SessionReport = {
-      aNumber: next() < 0.05 ? 'anonymous' : direction === 'I' && next() < 0.3 ? `${pick(international)}${digits(8)}` : danish(),
-      aNumberPrivacy: next() < 0.1 ? 1 : 0,
+      aNumber: hidden && next() < 0.5 ? 'anonymous' : direction === 'I' && next() < 0.3 ? `${pick(international)}${digits(8)}` : danish(),
+      aNumberPrivacy: hidden ? 1 : 0,
       bNumber: direction === 'O' && next() < 0.25 ? `${pick(international)}${digits(8)}` : danish(),
       sbcServer: pick(sbcNodes),
       direction,
-      started: new Date(startedMs).toISOString(),
+      started: at(startedMs),
       userAgent: pick(['myPBX 12.3beta7', 'Yealink SIP-T46U', 'Snom D785', 'Grandstream GXP2170']),
       mobileOriginated: mvno ? 1 : 0,
       rtpProxyId: 1 + Math.floor(next() * 4),
@@ -69,10 +76,9 @@ export function demoSessions(count: number, now: Date): Array<{ callId: string; 
       ...(mvno ? { mvno, mvnoData: digits(11) } : {}),
       ...(direction === 'O' ? { userName: pick(userNames), userLocation: pick(['CPH', 'AAR', 'ODE']), userExtension: String(200 + Math.floor(next() * 50)) } : {}),
     };
-    if (outcome < 0.7) report.answered = new Date(answeredMs).toISOString();
+    if (answered) report.answered = at(answeredMs);
     if (!live) {
-      const answered = report.answered !== undefined;
-      report.ended = new Date(Math.min(now.getTime(), (answered ? answeredMs : startedMs) + 2_000 + Math.floor(next() * 600_000))).toISOString();
+      report.ended = at(lastMs);
       report.endedReason = answered ? 'BYE' : pick(['CANCEL', '486', '404', '503', 'BLOCKED']);
       report.endedBy = answered ? pick(['A', 'B']) : report.endedReason === 'CANCEL' ? 'A' : 'B';
       if (answered) report.rtpStat = `${digits(4)},${digits(4)},${digits(2)},${digits(1)},${digits(1)}`;
@@ -80,4 +86,28 @@ export function demoSessions(count: number, now: Date): Array<{ callId: string; 
     sessions.push({ callId, report });
   }
   return sessions;
+}
+
+/** What `demo` stored: the store's own count of each outcome, not the number of reports sent. */
+export interface DemoLoad {
+  customers: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** The seed example's Call-ID, to try first. */
+  seedCallId: string;
+}
+
+/** Loads the demo customers, the seed's example session and `count` demo calls. */
+export async function loadDemo(store: SessionStore, count: number, now: Date): Promise<DemoLoad> {
+  await store.importCustomers(demoCustomers);
+  const seed = seedExample(now);
+  const reports = [{ callId: seed.callId, report: seed }, ...demoSessions(count, now)];
+  const load: DemoLoad = { customers: demoCustomers.length, created: 0, updated: 0, unchanged: 0, rejected: 0, seedCallId: seed.callId };
+  for (let i = 0; i < reports.length; i += 1000) {
+    const { outcomes } = await store.applyReports(reports.slice(i, i + 1000), {}, now);
+    for (const outcome of outcomes) load[outcome.result]++;
+  }
+  return load;
 }

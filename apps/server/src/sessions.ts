@@ -1,10 +1,13 @@
 import { openapiDocument, type Session, type SessionReport, type SessionSummary } from '@sbc/contract';
+import { canonicalHexId } from './hex-ids.js';
 
 // Property orders come from the contract, so a stored session reads back in the spec's order.
-const propertiesOf = (schema: string): string[] =>
-  Object.keys((openapiDocument.components.schemas[schema] as { properties: Record<string, unknown> }).properties);
-const sessionKeys = propertiesOf('Session');
-const summaryKeys = propertiesOf('SessionSummary');
+const propertiesOf = (schema: string): Record<string, { $ref?: string }> =>
+  (openapiDocument.components.schemas[schema] as { properties: Record<string, { $ref?: string }> }).properties;
+const sessionKeys = Object.keys(propertiesOf('Session'));
+const summaryKeys = Object.keys(propertiesOf('SessionSummary'));
+/** The session's customer, voice account and rate plan ids: compared and kept in one case. */
+const hexIdKeys = new Set(Object.entries(propertiesOf('Session')).filter(([, p]) => p.$ref === '#/components/schemas/HexId').map(([key]) => key));
 
 function pick<T>(source: Record<string, unknown>, keys: readonly string[]): T {
   const out: Record<string, unknown> = {};
@@ -22,7 +25,12 @@ export type MergeResult =
   | { ok: true; session: Session; changed: boolean; reached: Milestone[] }
   | { ok: false; status: 409 | 422; field: string; description: string };
 
+/** How far ahead of the server's clock a reported time may be: SBC clocks drift a little, never by this much. */
+const maxClockAheadMinutes = 10;
+
 export interface MergeContext {
+  /** The server's clock when the report arrived. */
+  now: Date;
   /** The SBC node of the reporting token; undefined for an administrator. */
   reporterSbc?: string;
 }
@@ -35,12 +43,14 @@ export interface MergeContext {
 export function mergeReport(existing: Session | undefined, callId: string, report: SessionReport, context: MergeContext): MergeResult {
   const ownership = checkOwnership(existing, report, context.reporterSbc);
   if (ownership) return ownership;
+  const times = checkTimes(report, context.now);
+  if (times) return times;
 
   const merged: Record<string, unknown> = { ...(existing ?? {}), callId };
   for (const [key, value] of Object.entries(report)) {
     if (key === 'callId' || value === undefined) continue;
     const setOnce = (milestones as readonly string[]).includes(key) || key === 'endedReason' || key === 'endedBy';
-    if (!setOnce || merged[key] === undefined) merged[key] = value;
+    if (!setOnce || merged[key] === undefined) merged[key] = hexIdKeys.has(key) ? canonicalHexId(value as string) : value;
   }
   if (merged['sbcServer'] === undefined && context.reporterSbc !== undefined) merged['sbcServer'] = context.reporterSbc;
   const endsNow = merged['ended'] !== undefined && existing?.ended === undefined;
@@ -68,6 +78,27 @@ function checkOwnership(existing: Session | undefined, report: SessionReport, re
   }
   if (existing?.sbcServer !== undefined && existing.sbcServer !== reporterSbc) {
     return { ok: false, status: 409, field: 'sbcServer', description: `Session belongs to SBC ${existing.sbcServer}` };
+  }
+  return undefined;
+}
+
+/**
+ * The contract's pattern admits texts that name no instant (`23:59:60`, February 30th), which
+ * would then break every comparison with them; and a time far ahead would sort first in every
+ * list and never be ended as stale.
+ */
+function checkTimes(report: SessionReport, now: Date): MergeResult | undefined {
+  const latestAllowed = now.getTime() + maxClockAheadMinutes * 60_000;
+  for (const field of milestones) {
+    const text = report[field];
+    if (text === undefined) continue;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms) || new Date(ms).toISOString() !== text) {
+      return { ok: false, status: 422, field, description: `${field} ${text} is not a real instant (UTC, ISO 8601 with milliseconds)` };
+    }
+    if (ms > latestAllowed) {
+      return { ok: false, status: 422, field, description: `${field} ${text} is more than ${maxClockAheadMinutes} minutes ahead of the server's clock (${now.toISOString()})` };
+    }
   }
   return undefined;
 }

@@ -57,8 +57,8 @@ describe('token', () => {
   });
 
   it('create refuses --customer on an ADMIN token', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A', '--features', 'TELE');
-    await expect(admin('token', 'create', '--level', 'ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/--customer is only for RESELLER_ADMIN/);
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A', '--features', 'TELE');
+    await expect(admin('token', 'create', '--level', 'ADMIN', '--customer', 'AAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(/--customer is only for RESELLER_ADMIN/);
   });
 
   it('create refuses --sbc-server on a token that is not SBC', async () => {
@@ -74,15 +74,15 @@ describe('token', () => {
   });
 
   it('create for a RESELLER_ADMIN whose customer lacks TELE notes that it gets 403 until it has', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A');
     const notes: string[] = [];
-    await runAdmin(['token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa'], store, (line) => out.push(line), { note: (line) => notes.push(line) });
+    await runAdmin(['token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'AAAAAAAAAAAAAAAAAAAAAAAA'], store, (line) => out.push(line), { note: (line) => notes.push(line) });
     expect(notes).toEqual([expect.stringMatching(/has no TELE feature/)]);
     expect(out.at(-1)).toMatch(/^sbc_/);
   });
 
   it('create for a RESELLER_ADMIN needs a known customer', async () => {
-    await expect(admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/not a known customer/);
+    await expect(admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'AAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(/not a known customer/);
   });
 
   it('list shows ids and levels but never the secret', async () => {
@@ -117,56 +117,56 @@ describe('token', () => {
 
 describe('customer', () => {
   it('put creates, get shows, list lists', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'Reseller A', '--features', 'TELE');
-    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'Child', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
-    expect(await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1')).toEqual({
-      id: 'a1a1a1a1a1a1a1a1a1a1a1a1',
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'Reseller A', '--features', 'TELE');
+    await admin('customer', 'put', 'A1A1A1A1A1A1A1A1A1A1A1A1', '--name', 'Child', '--reseller', 'AAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(await store.getCustomer('A1A1A1A1A1A1A1A1A1A1A1A1')).toEqual({
+      id: 'A1A1A1A1A1A1A1A1A1A1A1A1',
       name: 'Child',
-      parentReseller: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+      parentReseller: 'AAAAAAAAAAAAAAAAAAAAAAAA',
       features: [],
     });
     out = [];
     await admin('customer', 'list');
     expect(out).toEqual([
       'ID                        NAME        RESELLER                  FEATURES',
-      'a1a1a1a1a1a1a1a1a1a1a1a1  Child       aaaaaaaaaaaaaaaaaaaaaaaa  -',
-      'aaaaaaaaaaaaaaaaaaaaaaaa  Reseller A  -                         TELE',
+      'A1A1A1A1A1A1A1A1A1A1A1A1  Child       AAAAAAAAAAAAAAAAAAAAAAAA  -',
+      'AAAAAAAAAAAAAAAAAAAAAAAA  Reseller A  -                         TELE',
     ]);
   });
 
   it('list --json prints the customers as a JSON array', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'Reseller A', '--features', 'TELE');
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'Reseller A', '--features', 'TELE');
     out = [];
     await admin('customer', 'list', '--json');
-    expect(JSON.parse(out.join('\n'))).toEqual([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Reseller A', features: ['TELE'] }]);
+    expect(JSON.parse(out.join('\n'))).toEqual([{ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'Reseller A', features: ['TELE'] }]);
   });
 
   it('delete removes a customer', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
-    await admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa');
-    expect(out.at(-1)).toBe('Deleted customer aaaaaaaaaaaaaaaaaaaaaaaa.');
-    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A');
+    await admin('customer', 'delete', 'AAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(out.at(-1)).toBe('Deleted customer AAAAAAAAAAAAAAAAAAAAAAAA.');
+    expect(await store.getCustomer('AAAAAAAAAAAAAAAAAAAAAAAA')).toBeUndefined();
   });
 
   it('delete refuses a reseller that still has customers', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
-    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'B', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
-    await expect(admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/is the reseller of a1a1a1a1a1a1a1a1a1a1a1a1/);
-    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeDefined();
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A');
+    await admin('customer', 'put', 'A1A1A1A1A1A1A1A1A1A1A1A1', '--name', 'B', '--reseller', 'AAAAAAAAAAAAAAAAAAAAAAAA');
+    await expect(admin('customer', 'delete', 'AAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(/is the reseller of A1A1A1A1A1A1A1A1A1A1A1A1/);
+    expect(await store.getCustomer('AAAAAAAAAAAAAAAAAAAAAAAA')).toBeDefined();
   });
 
   it('delete refuses a customer with an active token, and allows it once the token is revoked', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A', '--features', 'TELE');
-    await admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A', '--features', 'TELE');
+    await admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'AAAAAAAAAAAAAAAAAAAAAAAA');
     const token = out.at(-1)!;
-    await expect(admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/has active tokens tok_[0-9a-f]+: revoke them first/);
+    await expect(admin('customer', 'delete', 'AAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(/has active tokens tok_[0-9a-f]+: revoke them first/);
     await admin('token', 'revoke', token);
-    await admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa');
-    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+    await admin('customer', 'delete', 'AAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(await store.getCustomer('AAAAAAAAAAAAAAAAAAAAAAAA')).toBeUndefined();
   });
 
   it('delete of an unknown customer is refused', async () => {
-    await expect(admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/no customer aaaaaaaaaaaaaaaaaaaaaaaa/);
+    await expect(admin('customer', 'delete', 'AAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(/no customer AAAAAAAAAAAAAAAAAAAAAAAA/);
   });
 
   it('put refuses an id that is not 24 hex characters', async () => {
@@ -174,13 +174,13 @@ describe('customer', () => {
   });
 
   it('put refuses an unknown reseller', async () => {
-    await expect(admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'C', '--reseller', 'bbbbbbbbbbbbbbbbbbbbbbbb')).rejects.toThrow(/not a known customer/);
+    await expect(admin('customer', 'put', 'A1A1A1A1A1A1A1A1A1A1A1A1', '--name', 'C', '--reseller', 'BBBBBBBBBBBBBBBBBBBBBBBB')).rejects.toThrow(/not a known customer/);
   });
 
   it('put refuses a reseller cycle', async () => {
-    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
-    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'B', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
-    await expect(admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A', '--reseller', 'a1a1a1a1a1a1a1a1a1a1a1a1')).rejects.toThrow(/its own reseller/);
+    await admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A');
+    await admin('customer', 'put', 'A1A1A1A1A1A1A1A1A1A1A1A1', '--name', 'B', '--reseller', 'AAAAAAAAAAAAAAAAAAAAAAAA');
+    await expect(admin('customer', 'put', 'AAAAAAAAAAAAAAAAAAAAAAAA', '--name', 'A', '--reseller', 'A1A1A1A1A1A1A1A1A1A1A1A1')).rejects.toThrow(/its own reseller/);
   });
 
   it('import reads a JSON array, children before parents', async () => {
@@ -188,39 +188,54 @@ describe('customer', () => {
     writeFileSync(
       file,
       JSON.stringify([
-        { id: 'a1a1a1a1a1a1a1a1a1a1a1a1', name: 'Child', parentReseller: 'aaaaaaaaaaaaaaaaaaaaaaaa' },
-        { id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Parent', features: ['TELE'] },
+        { id: 'A1A1A1A1A1A1A1A1A1A1A1A1', name: 'Child', parentReseller: 'AAAAAAAAAAAAAAAAAAAAAAAA' },
+        { id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'Parent', features: ['TELE'] },
       ]),
     );
     await admin('customer', 'import', file);
     expect(out.at(-1)).toBe('Imported 2 customers: 2 created, 0 replaced.');
-    expect((await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1'))!.parentReseller).toBe('aaaaaaaaaaaaaaaaaaaaaaaa');
+    expect((await store.getCustomer('A1A1A1A1A1A1A1A1A1A1A1A1'))!.parentReseller).toBe('AAAAAAAAAAAAAAAAAAAAAAAA');
   });
 
   it('import reads a CSV with quoted fields and features', async () => {
     const file = join(dir, 'customers.csv');
-    writeFileSync(file, 'id,name,parentReseller,features\naaaaaaaaaaaaaaaaaaaaaaaa,"Nordic, Reseller",,TELE\na1a1a1a1a1a1a1a1a1a1a1a1,"Hansen ""VVS""",aaaaaaaaaaaaaaaaaaaaaaaa,\n');
+    writeFileSync(file, 'id,name,parentReseller,features\naaaaaaaaaaaaaaaaaaaaaaaa,"Nordic, Reseller",,TELE\na1a1a1a1a1a1a1a1a1a1a1a1,"Hansen ""VVS""",AAAAAAAAAAAAAAAAAAAAAAAA,\n');
     await admin('customer', 'import', file);
-    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toEqual({ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Nordic, Reseller', features: ['TELE'] });
-    expect((await store.getCustomer('a1a1a1a1a1a1a1a1a1a1a1a1'))!.name).toBe('Hansen "VVS"');
+    expect(await store.getCustomer('AAAAAAAAAAAAAAAAAAAAAAAA')).toEqual({ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'Nordic, Reseller', features: ['TELE'] });
+    expect((await store.getCustomer('A1A1A1A1A1A1A1A1A1A1A1A1'))!.name).toBe('Hansen "VVS"');
   });
 
   it('import refuses the whole file when one parent is unknown', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'A' }, { id: 'a1a1a1a1a1a1a1a1a1a1a1a1', name: 'B', parentReseller: 'bbbbbbbbbbbbbbbbbbbbbbbb' }]));
+    writeFileSync(file, JSON.stringify([{ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'A' }, { id: 'A1A1A1A1A1A1A1A1A1A1A1A1', name: 'B', parentReseller: 'BBBBBBBBBBBBBBBBBBBBBBBB' }]));
     await expect(admin('customer', 'import', file)).rejects.toThrow(/not a known customer/);
-    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+    expect(await store.getCustomer('AAAAAAAAAAAAAAAAAAAAAAAA')).toBeUndefined();
   });
 
   it('import refuses a file that names one id twice', async () => {
     const file = join(dir, 'twice.json');
-    writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'A' }, { id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'B' }]));
-    await expect(admin('customer', 'import', file)).rejects.toThrow(/customer 2: id aaaaaaaaaaaaaaaaaaaaaaaa is already customer 1 of the file/);
-    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+    writeFileSync(file, JSON.stringify([{ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'A' }, { id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'B' }]));
+    await expect(admin('customer', 'import', file)).rejects.toThrow(/customer 2: id AAAAAAAAAAAAAAAAAAAAAAAA is already customer 1 of the file/);
+    expect(await store.getCustomer('AAAAAAAAAAAAAAAAAAAAAAAA')).toBeUndefined();
+  });
+
+  it('import refuses a file that names one id twice in two cases', async () => {
+    const file = join(dir, 'twice.json');
+    writeFileSync(file, JSON.stringify([{ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'A' }, { id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'B' }]));
+    await expect(admin('customer', 'import', file)).rejects.toThrow(/customer 2: id AAAAAAAAAAAAAAAAAAAAAAAA is already customer 1 of the file/);
+  });
+
+  it('put and delete take an id in either case and name it in upper case', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
+    expect(out.at(-1)).toBe('Created customer AAAAAAAAAAAAAAAAAAAAAAAA.');
+    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'B', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    await expect(admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/is the reseller of A1A1A1A1A1A1A1A1A1A1A1A1/);
+    await admin('customer', 'delete', 'a1a1a1a1a1a1a1a1a1a1a1a1');
+    expect(out.at(-1)).toBe('Deleted customer A1A1A1A1A1A1A1A1A1A1A1A1.');
   });
 
   it('import reads a relative path from the directory where the command was typed', async () => {
-    writeFileSync(join(dir, 'mine.json'), JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'A' }]));
+    writeFileSync(join(dir, 'mine.json'), JSON.stringify([{ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'A' }]));
     await runAdmin(['customer', 'import', 'mine.json'], store, (line) => out.push(line), { baseDir: dir });
     expect(out.at(-1)).toBe('Imported 1 customers: 1 created, 0 replaced.');
   });
@@ -233,7 +248,7 @@ describe('customer', () => {
 
   it('import refuses an invalid customer naming its place in the file', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa' }]));
+    writeFileSync(file, JSON.stringify([{ id: 'AAAAAAAAAAAAAAAAAAAAAAAA' }]));
     await expect(admin('customer', 'import', file)).rejects.toThrow(/customer 1: name is required/);
   });
 });

@@ -5,8 +5,8 @@ import { bearer, call, json, startTestServer, tokenFor } from './helpers.js';
 
 let server: RunningServer;
 let admin: string;
-const reseller = 'aaaaaaaaaaaaaaaaaaaaaaaa';
-const child = 'a1a1a1a1a1a1a1a1a1a1a1a1';
+const reseller = 'AAAAAAAAAAAAAAAAAAAAAAAA';
+const child = 'A1A1A1A1A1A1A1A1A1A1A1A1';
 const put = (id: string, body: object, token = admin) => call<Customer>(server, 'putCustomer', `/sbc/customer/${id}`, json(token, body, 'PUT'));
 
 beforeAll(async () => {
@@ -30,7 +30,7 @@ describe('PUT /sbc/customer/{id}', () => {
   });
 
   it('refuses an unknown parentReseller: 422 parentReseller', async () => {
-    const res = await put('b1b1b1b1b1b1b1b1b1b1b1b1', { name: 'Orphan', parentReseller: 'ffffffffffffffffffffffff' });
+    const res = await put('B1B1B1B1B1B1B1B1B1B1B1B1', { name: 'Orphan', parentReseller: 'FFFFFFFFFFFFFFFFFFFFFFFF' });
     expect(res.body).toMatchObject({ status: 422, message: 'parentReseller' });
   });
 

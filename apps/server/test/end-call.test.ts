@@ -25,7 +25,7 @@ beforeEach(async () => {
   admin = await tokenFor(server, 'ADMIN');
   sbc1 = await tokenFor(server, 'SBC', { sbcServer: '10.0.0.1' });
   sbc2 = await tokenFor(server, 'SBC', { sbcServer: '10.0.0.2' });
-  await report({ started: '2030-01-01T12:00:00.000Z', sourceCustomerId: ids.customerA1 });
+  await report({ started: '2025-01-01T12:00:00.000Z', sourceCustomerId: ids.customerA1 });
 });
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
@@ -56,8 +56,8 @@ describe('DELETE /sbc/session/{id}', () => {
 
   it('keeps the time of the request after the call ended', async () => {
     const requested = (await end()).body.session.terminationRequested;
-    const res = await report({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE' });
-    expect(res.body).toMatchObject({ terminationRequested: requested, ended: '2030-01-01T12:01:00.000Z' });
+    const res = await report({ ended: '2025-01-01T12:01:00.000Z', endedReason: 'BYE' });
+    expect(res.body).toMatchObject({ terminationRequested: requested, ended: '2025-01-01T12:01:00.000Z' });
   });
 
   it('is not set on a call whose end nobody requested', async () => {
@@ -66,7 +66,7 @@ describe('DELETE /sbc/session/{id}', () => {
   });
 
   it('cannot be set by a report', async () => {
-    const res = await report({ terminationRequested: '2030-01-01T12:00:30.000Z' });
+    const res = await report({ terminationRequested: '2025-01-01T12:00:30.000Z' });
     expect(res.body).toMatchObject({ status: 422, message: 'terminationRequested' });
   });
 
@@ -76,7 +76,7 @@ describe('DELETE /sbc/session/{id}', () => {
     await end();
     const [command] = await own.waitFor(1);
     expect(command).toMatchObject({ type: 'terminate', callId, sbcServer: '10.0.0.1' });
-    await report({ started: '2030-01-01T12:00:00.000Z' }, sbc2, 'other@10.0.0.2');
+    await report({ started: '2025-01-01T12:00:00.000Z' }, sbc2, 'other@10.0.0.2');
     await end('other@10.0.0.2');
     const [second] = await other.waitFor(1);
     expect(second).toMatchObject({ callId: 'other@10.0.0.2' });
@@ -104,24 +104,24 @@ describe('DELETE /sbc/session/{id}', () => {
     const second = await open(sbc1);
     expect(await second.waitFor(1)).toEqual([command]);
     second.close();
-    await report({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE' });
+    await report({ ended: '2025-01-01T12:01:00.000Z', endedReason: 'BYE' });
     const third = await open(sbc1);
     await third.waitForComment('connected');
     // A marker command for another call proves the stream is live and the old command is gone.
-    await report({ started: '2030-01-01T12:00:00.000Z' }, sbc1, 'marker@10.0.0.1');
+    await report({ started: '2025-01-01T12:00:00.000Z' }, sbc1, 'marker@10.0.0.1');
     await end('marker@10.0.0.1');
     expect(await third.waitFor(1)).toMatchObject([{ callId: 'marker@10.0.0.1' }]);
   });
 
   it('records the end with endedBy S when the SBC does not say who ended it', async () => {
     await end();
-    const res = await report({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE' });
-    expect(res.body).toMatchObject({ ended: '2030-01-01T12:01:00.000Z', endedBy: 'S' });
+    const res = await report({ ended: '2025-01-01T12:01:00.000Z', endedReason: 'BYE' });
+    expect(res.body).toMatchObject({ ended: '2025-01-01T12:01:00.000Z', endedBy: 'S' });
   });
 
   it("keeps the SBC's endedBy when it gives one", async () => {
     await end();
-    const res = await report({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE', endedBy: 'A' });
+    const res = await report({ ended: '2025-01-01T12:01:00.000Z', endedReason: 'BYE', endedBy: 'A' });
     expect(res.body.endedBy).toBe('A');
   });
 
@@ -135,17 +135,17 @@ describe('DELETE /sbc/session/{id}', () => {
   });
 
   it('answers outcome alreadyEnded for an ended call, saying when and how it ended, and sends no command', async () => {
-    await report({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE', endedBy: 'A' });
+    await report({ ended: '2025-01-01T12:01:00.000Z', endedReason: 'BYE', endedBy: 'A' });
     const res = await end();
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ success: true, outcome: 'alreadyEnded', session: expect.objectContaining({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE', endedBy: 'A' }) });
+    expect(res.body).toEqual({ success: true, outcome: 'alreadyEnded', session: expect.objectContaining({ ended: '2025-01-01T12:01:00.000Z', endedReason: 'BYE', endedBy: 'A' }) });
     expect(res.body.session.terminationRequested).toBeUndefined();
     expect(await server.store.pendingTerminates('10.0.0.1')).toEqual([]);
   });
 
   it('answers alreadyEnded for a call that ended after its end was requested', async () => {
     await end();
-    await report({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE' });
+    await report({ ended: '2025-01-01T12:01:00.000Z', endedReason: 'BYE' });
     expect((await end()).body).toMatchObject({ outcome: 'alreadyEnded', session: { endedBy: 'S' } });
   });
 
@@ -206,7 +206,7 @@ describe('a terminate command follows the session to another SBC node', () => {
   it('is retired once the new owner reports the end', async () => {
     await end();
     await move();
-    const res = await report({ ended: '2030-01-01T12:01:00.000Z', endedReason: 'BYE' }, sbc2);
+    const res = await report({ ended: '2025-01-01T12:01:00.000Z', endedReason: 'BYE' }, sbc2);
     expect(res.body).toMatchObject({ endedBy: 'S', sbcServer: '10.0.0.2' });
     expect(await server.store.pendingTerminates('10.0.0.2')).toEqual([]);
   });

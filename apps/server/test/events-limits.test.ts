@@ -6,7 +6,7 @@ import { EventStreamClient, stalledSubscriber, subscriberCount } from './sse.js'
 
 let server: RunningServer;
 const clients: EventStreamClient[] = [];
-const started = new Date(Date.UTC(2030, 0, 1, 12)).toISOString();
+const started = new Date(Date.UTC(2025, 0, 1, 12)).toISOString();
 
 async function setUp(options: ServerOptions): Promise<void> {
   server = await startTestServer(options);

@@ -8,7 +8,7 @@ let server: RunningServer;
 let admin: string;
 let sbc: string;
 const clients: EventStreamClient[] = [];
-const started = new Date(Date.UTC(2030, 0, 1, 12)).toISOString();
+const started = new Date(Date.UTC(2025, 0, 1, 12)).toISOString();
 
 beforeEach(async () => {
   server = await startTestServer();

@@ -8,7 +8,7 @@ let server: RunningServer;
 let admin: string;
 let sbc: string;
 const clients: EventStreamClient[] = [];
-const t = (seconds: number) => new Date(Date.UTC(2030, 0, 1, 12, 0, seconds)).toISOString();
+const t = (seconds: number) => new Date(Date.UTC(2025, 0, 1, 12, 0, seconds)).toISOString();
 
 async function setUp(options: ServerOptions = {}) {
   server = await startTestServer(options);

@@ -57,12 +57,12 @@ export async function seed(server: RunningServer, ...sessions: Array<Partial<Ses
 
 /** Hex customer ids that read as what they are in tests. */
 export const ids = {
-  resellerA: 'aaaaaaaaaaaaaaaaaaaaaaaa',
-  customerA1: 'a1a1a1a1a1a1a1a1a1a1a1a1',
-  customerA1sub: 'a2a2a2a2a2a2a2a2a2a2a2a2',
-  resellerB: 'bbbbbbbbbbbbbbbbbbbbbbbb',
-  customerB1: 'b1b1b1b1b1b1b1b1b1b1b1b1',
-  plain: 'cccccccccccccccccccccccc',
+  resellerA: 'AAAAAAAAAAAAAAAAAAAAAAAA',
+  customerA1: 'A1A1A1A1A1A1A1A1A1A1A1A1',
+  customerA1sub: 'A2A2A2A2A2A2A2A2A2A2A2A2',
+  resellerB: 'BBBBBBBBBBBBBBBBBBBBBBBB',
+  customerB1: 'B1B1B1B1B1B1B1B1B1B1B1B1',
+  plain: 'CCCCCCCCCCCCCCCCCCCCCCCC',
 };
 
 /** Two reseller trees (A three deep, B one deep), both with TELE, and one customer without. */

@@ -7,7 +7,7 @@ let server: RunningServer;
 let sbc: string;
 let admin: string;
 const callId = 'ingest@10.0.0.1';
-const t = (seconds: number) => new Date(Date.UTC(2030, 0, 1, 12, 0, seconds)).toISOString();
+const t = (seconds: number) => new Date(Date.UTC(2025, 0, 1, 12, 0, seconds)).toISOString();
 
 const report = (body: object, token = sbc, id = callId) => call<Session>(server, 'reportSession', sessionPath(id), json(token, body));
 const stored = async (id = callId) => (await call<Session>(server, 'getSession', sessionPath(id), { headers: bearer(admin) })).body;
@@ -49,8 +49,8 @@ describe('PATCH /sbc/session/{id}', () => {
   });
 
   it('refuses readers: 403 access_denied for RESELLER_ADMIN', async () => {
-    await server.store.putCustomer({ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'R', features: ['TELE'] });
-    const reseller = await tokenFor(server, 'RESELLER_ADMIN', { customerId: 'aaaaaaaaaaaaaaaaaaaaaaaa' });
+    await server.store.putCustomer({ id: 'AAAAAAAAAAAAAAAAAAAAAAAA', name: 'R', features: ['TELE'] });
+    const reseller = await tokenFor(server, 'RESELLER_ADMIN', { customerId: 'AAAAAAAAAAAAAAAAAAAAAAAA' });
     expect((await report({ started: t(0) }, reseller)).status).toBe(403);
   });
 
@@ -58,7 +58,7 @@ describe('PATCH /sbc/session/{id}', () => {
     ['aNumber', { aNumber: '4581808888' }],
     ['bNumber', { bNumber: 'anonymous' }],
     ['aNumberPrivacy', { aNumberPrivacy: '1' }],
-    ['started', { started: '2030-01-01 12:00:00' }],
+    ['started', { started: '2025-01-01 12:00:00' }],
     ['direction', { direction: 'X' }],
     ['sourceIP', { sourceIP: '999.1.1.1' }],
     ['rtpStat', { rtpStat: '1,2,3' }],

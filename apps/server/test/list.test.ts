@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
 import { bearer, call, seed, startTestServer, tokenFor } from './helpers.js';
 
-const customerX = '0000000000000000000000a1';
-const customerY = '0000000000000000000000b2';
+const customerX = '0000000000000000000000A1';
+const customerY = '0000000000000000000000B2';
 
 // A small fixed set: each filter below is checked against the ids it must return.
 const sessions: Array<Partial<Session> & { callId: string }> = [
@@ -220,7 +220,7 @@ describe('number search over many matches', () => {
       callId: `m${String(i).padStart(3, '0')}@x`,
       aNumber: `+4570${String(i).padStart(6, '0')}`,
       bNumber: `+4680${String(i).padStart(6, '0')}`,
-      started: new Date(Date.UTC(2030, 0, 1, 0, 0, i % 40)).toISOString(),
+      started: new Date(Date.UTC(2025, 0, 1, 0, 0, i % 40)).toISOString(),
     }));
     await seed(many, ...sessions);
     const page = async (query: string) =>

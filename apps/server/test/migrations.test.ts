@@ -51,9 +51,8 @@ describe('schema migrations', () => {
 describe('migration 5', () => {
   it('moves a requested end of a version 4 database into the session, as terminationRequested', () => {
     const db = new Database(':memory:');
-    migrate(db);
-    // Back to version 4: the time only in termination_requested_at, as version 4 stored it.
-    db.prepare('DELETE FROM schema_migrations WHERE version >= 5').run();
+    // A version 4 database: the time only in termination_requested_at, as version 4 stored it.
+    migrate(db, 4);
     const insert = db.prepare(
       `INSERT INTO sessions (call_id, data, started_key, live, termination_requested_at, created_at) VALUES (?, ?, '', 1, ?, 0)`,
     );

@@ -82,13 +82,13 @@ describe('pnpm start (dist/main.js)', () => {
     const res = await fetch(`${server.url}/sbc/session/crash%40x`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ sbcServer: '10.0.0.1', started: '2030-01-01T00:00:00.000Z' }),
+      body: JSON.stringify({ sbcServer: '10.0.0.1', started: '2025-01-01T00:00:00.000Z' }),
     });
     expect(res.status).toBe(201);
     server.child.kill('SIGKILL');
     await once(server.child, 'exit');
     const store = new SqliteSessionStore(db);
-    expect(await store.getSession('crash@x', { all: true })).toMatchObject({ started: '2030-01-01T00:00:00.000Z' });
+    expect(await store.getSession('crash@x', { all: true })).toMatchObject({ started: '2025-01-01T00:00:00.000Z' });
     await store.close();
   });
 

@@ -25,6 +25,7 @@ afterEach(() => server.close());
 
 describe('retention of ended sessions', () => {
   it('keeps an ended session readable until RETENTION_HOURS after its end', async () => {
+    clock = start + hour;
     await report('r@x', { started: at(0), ended: at(1), endedReason: 'BYE' });
     clock = start + 24.9 * hour;
     await server.runMaintenance();
@@ -32,6 +33,7 @@ describe('retention of ended sessions', () => {
   });
 
   it('deletes it once RETENTION_HOURS have passed', async () => {
+    clock = start + hour;
     await report('r@x', { started: at(0), ended: at(1), endedReason: 'BYE' });
     clock = start + 25.1 * hour;
     expect((await server.runMaintenance()).deletedSessions).toBe(1);
@@ -47,6 +49,7 @@ describe('retention of ended sessions', () => {
 
   it('deletes in batches until everything expired is gone', async () => {
     const sessions = Array.from({ length: 1200 }, (_, i) => ({ callId: `old-${i}@x`, started: at(0), ended: at(0.5), endedReason: 'BYE' }));
+    clock = start + 0.5 * hour;
     await call(server, 'ingestSessions', '/sbc/ingest', json(sbc, { sessions: sessions.slice(0, 1000) }, 'POST'));
     await call(server, 'ingestSessions', '/sbc/ingest', json(sbc, { sessions: sessions.slice(1000) }, 'POST'));
     clock = start + 30 * hour;

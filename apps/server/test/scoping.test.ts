@@ -100,8 +100,8 @@ describe('what a reseller administrator sees', () => {
 });
 
 describe("a reseller's scope when customers move", () => {
-  const reseller = 'dddddddddddddddddddddddd';
-  const customer = 'eeeeeeeeeeeeeeeeeeeeeeee';
+  const reseller = 'DDDDDDDDDDDDDDDDDDDDDDDD';
+  const customer = 'EEEEEEEEEEEEEEEEEEEEEEEE';
   const scope = { all: false, resellerId: reseller } as const;
 
   it('follows a move made through the same store and one made by another process on the file', async () => {

@@ -484,6 +484,8 @@ export interface components {
         /**
          * HexId
          * @description The operator's id of a customer, voice account or rate plan - 24 hexadecimal characters.
+         *     Accepted in either case, kept and answered in upper case: `c0ffee…` and `C0FFEE…` name the same
+         *     customer, in paths, filters, report bodies and customer bodies alike.
          * @example 1234567890ABCDEF12345678
          */
         HexId: string;
@@ -716,6 +718,9 @@ export interface components {
          *     - Reports may arrive out of order: a late report fills what is missing without regressing
          *       what is known (an `answered` that arrives after `ended` is recorded).
          *     - `answered` earlier than `started`, or `ended` earlier than `started` or `answered`, is
+         *       rejected with 422 naming the field.
+         *     - `started`, `answered` and `ended` must each name a real instant (`23:59:60` or February 30th
+         *       do not) no more than 10 minutes ahead of the server's clock; otherwise the report is
          *       rejected with 422 naming the field.
          *     - Every other property takes the value of the latest report that carries it.
          *     - `sbcServer` is required when a report creates a session with an ADMIN token. With an SBC
@@ -1094,6 +1099,10 @@ export interface components {
          *
          *     An unencoded `+` in a query string decodes to a space, so a leading space is read as `+`:
          *     `?number=+4570` and `?number=%2B4570` find the same sessions.
+         *
+         *     A reseller administrator's search reads the sessions of its own customers and no others, so
+         *     that its cost follows the caller's own calls, for one digit as for fifteen, and says nothing
+         *     about other tenants' numbers.
          * @example +4570
          */
         Number: string;
@@ -1437,6 +1446,10 @@ export interface operations {
                  *
                  *     An unencoded `+` in a query string decodes to a space, so a leading space is read as `+`:
                  *     `?number=+4570` and `?number=%2B4570` find the same sessions.
+                 *
+                 *     A reseller administrator's search reads the sessions of its own customers and no others, so
+                 *     that its cost follows the caller's own calls, for one digit as for fifteen, and says nothing
+                 *     about other tenants' numbers.
                  * @example +4570
                  */
                 number?: components["parameters"]["Number"];
@@ -1578,6 +1591,10 @@ export interface operations {
                  *
                  *     An unencoded `+` in a query string decodes to a space, so a leading space is read as `+`:
                  *     `?number=+4570` and `?number=%2B4570` find the same sessions.
+                 *
+                 *     A reseller administrator's search reads the sessions of its own customers and no others, so
+                 *     that its cost follows the caller's own calls, for one digit as for fifteen, and says nothing
+                 *     about other tenants' numbers.
                  * @example +4570
                  */
                 number?: components["parameters"]["Number"];

@@ -1,5 +1,6 @@
 import type { Event } from '@sbc/contract';
 import { scopeIncludes, scopeOf, type Principal } from '../auth.js';
+import { canonicalHexId } from '../hex-ids.js';
 import type { OperationInput } from '../operation.js';
 import type { CustomerParents } from '../store/session-store.js';
 
@@ -22,11 +23,12 @@ export function eventFilter(principal: Principal, query: StreamQuery): EventFilt
   }
   const scope = scopeOf(principal);
   const number = query.number?.replace(/^ /, '+');
+  const customer = query.customer === undefined ? undefined : canonicalHexId(query.customer);
   return (event, parents) => {
     if (event.type === 'terminate' || !typeOk(event)) return false;
     const { sourceCustomerId: source, destinationCustomerId: destination, aNumber, bNumber } = event.session;
     if (!scopeIncludes(scope, parents, source, destination)) return false;
-    if (query.customer !== undefined && source !== query.customer && destination !== query.customer) return false;
+    if (customer !== undefined && source !== customer && destination !== customer) return false;
     if (number !== undefined && !aNumber?.includes(number) && !bNumber?.includes(number)) return false;
     return true;
   };

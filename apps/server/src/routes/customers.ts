@@ -10,9 +10,9 @@ export function customerRoutes({ store }: RouteDeps) {
       const problem = await store.checkParent(id, input.parentReseller);
       if (problem) throw unprocessable('parentReseller', problem);
       const customer: Customer = { id, name: input.name, ...(input.parentReseller ? { parentReseller: input.parentReseller } : {}), features: input.features ?? [] };
-      const { created } = await store.putCustomer(customer);
+      const { created, customer: stored } = await store.putCustomer(customer);
       ctx.status = created ? 201 : 200;
-      ctx.body = customer;
+      ctx.body = stored;
     },
 
     async getCustomer(ctx: Context, { path }: OperationInput<'getCustomer'>) {

@@ -128,11 +128,66 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
         WHERE termination_requested_at IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: "customer indexes hold a_number too: a reseller's number search reads its own customers' entries and no session of another tenant",
+    sql: `
+      DROP INDEX sessions_source_customer;
+      DROP INDEX sessions_destination_customer;
+      CREATE INDEX sessions_source_customer
+        ON sessions(source_customer_id, started_key DESC, call_id, destination_customer_id, direction, live, b_number, a_number)
+        WHERE source_customer_id IS NOT NULL;
+      CREATE INDEX sessions_destination_customer
+        ON sessions(destination_customer_id, started_key DESC, call_id, source_customer_id, direction, live, b_number, a_number)
+        WHERE destination_customer_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 7,
+    name: 'hex ids in upper case: customers, their parents, tokens, sessions and event summaries; customers that differed only in case merged',
+    // Of customers whose ids differ only in case, the one already in upper case is kept, else the
+    // first created; the others are kept aside in customers_merged_by_case (nothing is lost), and
+    // their children, tokens and sessions then name the kept one.
+    sql: `
+      CREATE TABLE customers_merged_by_case (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        parent_reseller TEXT,
+        features TEXT NOT NULL,
+        kept_id TEXT NOT NULL,
+        merged_at TEXT NOT NULL
+      );
+      INSERT INTO customers_merged_by_case (id, name, parent_reseller, features, kept_id, merged_at)
+        SELECT c.id, c.name, c.parent_reseller, c.features, upper(c.id), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM customers c
+        WHERE c.rowid <> (SELECT k.rowid FROM customers k WHERE upper(k.id) = upper(c.id) ORDER BY k.id = upper(k.id) DESC, k.rowid LIMIT 1);
+      DELETE FROM customers WHERE id IN (SELECT id FROM customers_merged_by_case);
+      UPDATE customers SET id = upper(id) WHERE id <> upper(id);
+      UPDATE customers SET parent_reseller = upper(parent_reseller) WHERE parent_reseller <> upper(parent_reseller);
+      UPDATE customers SET parent_reseller = NULL WHERE parent_reseller = id;
+      UPDATE tokens SET customer_id = upper(customer_id) WHERE customer_id <> upper(customer_id);
+
+      UPDATE sessions SET source_customer_id = upper(source_customer_id), data = json_set(data, '$.sourceCustomerId', upper(source_customer_id))
+        WHERE source_customer_id <> upper(source_customer_id);
+      UPDATE sessions SET destination_customer_id = upper(destination_customer_id),
+          data = json_set(data, '$.destinationCustomerId', upper(destination_customer_id))
+        WHERE destination_customer_id <> upper(destination_customer_id);
+      UPDATE sessions SET data = json_set(data, '$.sourceVoiceAccountId', upper(json_extract(data, '$.sourceVoiceAccountId')))
+        WHERE json_extract(data, '$.sourceVoiceAccountId') <> upper(json_extract(data, '$.sourceVoiceAccountId'));
+      UPDATE sessions SET data = json_set(data, '$.sourceRatePlanId', upper(json_extract(data, '$.sourceRatePlanId')))
+        WHERE json_extract(data, '$.sourceRatePlanId') <> upper(json_extract(data, '$.sourceRatePlanId'));
+
+      UPDATE events SET body = json_set(body, '$.session.sourceCustomerId', upper(json_extract(body, '$.session.sourceCustomerId')))
+        WHERE json_extract(body, '$.session.sourceCustomerId') <> upper(json_extract(body, '$.session.sourceCustomerId'));
+      UPDATE events SET body = json_set(body, '$.session.destinationCustomerId', upper(json_extract(body, '$.session.destinationCustomerId')))
+        WHERE json_extract(body, '$.session.destinationCustomerId') <> upper(json_extract(body, '$.session.destinationCustomerId'));
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
 
-export function migrate(db: Database.Database): void {
+/** Brings the database to `target` (the latest unless a test stops at an earlier step). */
+export function migrate(db: Database.Database, target = latestVersion): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   const version = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').pluck();
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
@@ -144,7 +199,7 @@ export function migrate(db: Database.Database): void {
       throw new Error(`The database is at schema version ${current}, newer than this server (${latestVersion}); use a newer server`);
     }
     for (const step of migrations) {
-      if (step.version <= current) continue;
+      if (step.version <= current || step.version > target) continue;
       db.exec(step.sql);
       record.run(step.version, step.name, new Date().toISOString());
     }

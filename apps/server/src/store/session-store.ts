@@ -114,7 +114,8 @@ export interface SessionStore {
   maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance>;
   countLiveSessions(): Promise<number>;
 
-  putCustomer(customer: Customer): Promise<{ created: boolean }>;
+  /** Customer ids are kept in one case (see hex-ids.ts): every method here takes them in either. */
+  putCustomer(customer: Customer): Promise<{ created: boolean; customer: Customer }>;
   getCustomer(id: string): Promise<Customer | undefined>;
   listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }>;
   /** Each customer's parent as of now (event streams check every event's scope against it). */

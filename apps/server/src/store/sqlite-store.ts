@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
 import { hashToken, scopeIncludes } from '../auth.js';
+import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
 import { mergeReport, normalizeSession, summarize } from '../sessions.js';
 import { migrate } from './migrations.js';
 import type {
@@ -83,19 +84,19 @@ const scopeCte = `WITH RECURSIVE scope(id) AS (
   SELECT @reseller UNION SELECT c.id FROM customers c JOIN scope s ON c.parent_reseller = s.id)`;
 /** The customers of a list's scope, given as a JSON array in @scope. */
 const scopeIdsSql = '(SELECT value FROM json_each(@scope))';
-// The unary + keeps the planner from starting at the scope: a list filtered further starts at
-// its number or customer, one filtered by the scope alone goes through scopedIds.
+// The unary + keeps the planner from starting at the scope: a list that names its index (live
+// calls, list order) walks it; one that starts at the scope goes through scopedIds.
 const inScope = `(+source_customer_id IN ${scopeIdsSql} OR +destination_customer_id IN ${scopeIdsSql})`;
 
 /**
- * The ids of sessions with a customer in @scope that meet `where`, read from the two customer
- * indexes alone (they hold every column a list filters on): the calls of the
- * scope's source customers, then those reached only through their destination customer.
+ * The sessions with a customer in @scope that meet `where`, read from the two customer indexes
+ * alone (they hold every column a list filters on): the calls of the scope's source customers,
+ * then those reached only through their destination customer. Each row gives `columns`.
  */
-function scopedIds(where: string[]): string {
+function scopedIds(where: string[], columns = 'id'): string {
   const also = where.map((condition) => ` AND ${condition}`).join('');
-  return `SELECT id FROM sessions INDEXED BY sessions_source_customer WHERE source_customer_id IN ${scopeIdsSql}${also}
-    UNION ALL SELECT id FROM sessions INDEXED BY sessions_destination_customer WHERE destination_customer_id IN ${scopeIdsSql}
+  return `SELECT ${columns} FROM sessions INDEXED BY sessions_source_customer WHERE source_customer_id IN ${scopeIdsSql}${also}
+    UNION ALL SELECT ${columns} FROM sessions INDEXED BY sessions_destination_customer WHERE destination_customer_id IN ${scopeIdsSql}
       AND (source_customer_id IS NULL OR source_customer_id NOT IN ${scopeIdsSql})${also}`;
 }
 
@@ -171,44 +172,59 @@ export class SqliteSessionStore implements SessionStore {
     return this.parents.map;
   }
 
-  async listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
+  async listSessions(asked: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
+    const filter = asked.customer === undefined ? asked : { ...asked, customer: canonicalHexId(asked.customer) };
     const { where, params, numberIds } = listConditions(filter, scope);
-    // The scope's customers first (a handful), so that the customer indexes can be searched for them.
-    if (!scope.all) params['scope'] = JSON.stringify(await this.customersInScope(scope.resellerId));
+    // The scope's customers first (a handful), so that the customer indexes can be searched for
+    // them; a customer filter narrows the scope to that customer, or to nothing outside it.
+    if (!scope.all) params['scope'] = JSON.stringify(await this.listScope(scope.resellerId, filter.customer));
     const visible = scope.all ? where : [inScope, ...where];
     const clause = visible.length ? `WHERE ${visible.join(' AND ')}` : '';
-    const order = 'ORDER BY started_key DESC, call_id ASC LIMIT @limit OFFSET @offset';
+    const order = 'ORDER BY started_key DESC, call_id ASC';
     const page = { ...params, offset: filter.offset, limit: filter.limit };
     const wanted = filter.offset + filter.limit;
     const count = (sql: string) => (this.sql(`SELECT COUNT(*) AS n FROM (${sql})`).get(params) as { n: number }).n;
     let total: number;
     let rows: string;
-    if (filter.live === true && numberIds === undefined) {
+    if (!scope.all && filter.number !== undefined) {
+      // A reseller's number search reads its own customers' index entries and nothing else, so
+      // that what it costs says nothing about other tenants' numbers: counted, sorted and paged
+      // on the index, and only the page's sessions read.
+      const keys = scopedIds(where, 'id, started_key, call_id');
+      total = count(keys);
+      rows = `SELECT data FROM sessions WHERE id IN (SELECT id FROM (${keys}) ${order} LIMIT @limit OFFSET @offset) ${order}`;
+    } else if (filter.live === true && numberIds === undefined) {
       // Live calls are few next to ended ones: start from them whatever else is asked (the
       // planner cannot know that, and a direction index would make it scan half the table).
       total = count(`SELECT 1 FROM sessions INDEXED BY sessions_live ${clause}`);
-      rows = `SELECT data FROM sessions INDEXED BY sessions_live ${clause} ${order}`;
+      rows = `SELECT data FROM sessions INDEXED BY sessions_live ${clause} ${order} LIMIT @limit OFFSET @offset`;
     } else if (numberIds !== undefined && scope.all && where.length === 1) {
       // A number search alone: count the matching ids, and for many matches walk the sessions
       // in list order rather than fetch and sort every match.
       total = count(numberIds);
       const index = this.walkInListOrder(total, wanted) ? 'INDEXED BY sessions_order' : '';
-      rows = `SELECT data FROM sessions ${index} ${clause} ${order}`;
-    } else if (!scope.all && filter.customer === undefined) {
-      // A reseller's calls: counted on the customer indexes, which hold every filtered column
-      // (a searched number's ids are looked up in a set, not read from the table row by row).
+      rows = `SELECT data FROM sessions ${index} ${clause} ${order} LIMIT @limit OFFSET @offset`;
+    } else if (!scope.all) {
+      // A reseller's calls: counted on the customer indexes, which hold every filtered column.
       const ids = scopedIds(where);
       total = count(ids);
       rows = this.walkInListOrder(total, wanted)
-        ? `SELECT data FROM sessions INDEXED BY sessions_order ${clause} ${order}`
-        : `SELECT data FROM sessions WHERE id IN (${ids}) ${order}`;
+        ? `SELECT data FROM sessions INDEXED BY sessions_order ${clause} ${order} LIMIT @limit OFFSET @offset`
+        : `SELECT data FROM sessions WHERE id IN (${ids}) ${order} LIMIT @limit OFFSET @offset`;
     } else {
       total = count(`SELECT 1 FROM sessions ${clause}`);
-      rows = `SELECT data FROM sessions ${clause} ${order}`;
+      rows = `SELECT data FROM sessions ${clause} ${order} LIMIT @limit OFFSET @offset`;
     }
     if (total === 0) return { total, sessions: [] };
     const found = this.sql(rows).all(page) as Array<{ data: string }>;
     return { total, sessions: found.map((r) => JSON.parse(r.data) as Session) };
+  }
+
+  /** The customers whose sessions a reseller's list reads: its tree, or the one customer asked for if it is in it. */
+  private async listScope(resellerId: string, customer: string | undefined): Promise<string[]> {
+    const tree = await this.customersInScope(resellerId);
+    if (customer === undefined) return tree;
+    return tree.includes(customer) ? [customer] : [];
   }
 
   /**
@@ -229,7 +245,7 @@ export class SqliteSessionStore implements SessionStore {
       for (const { callId, report, reporter: own } of reports) {
         const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
         const existing = row ? (JSON.parse(row.data) as Session) : undefined;
-        const merged = mergeReport(existing, callId, report, { reporterSbc: (own ?? reporter).sbcServer });
+        const merged = mergeReport(existing, callId, report, { now, reporterSbc: (own ?? reporter).sbcServer });
         if (!merged.ok) {
           outcomes.push({ result: 'rejected', status: merged.status, field: merged.field, description: merged.description });
           continue;
@@ -394,9 +410,10 @@ export class SqliteSessionStore implements SessionStore {
     return (this.sql('SELECT COUNT(*) AS n FROM sessions WHERE live = 1').get() as { n: number }).n;
   }
 
-  async putCustomer(customer: Customer): Promise<{ created: boolean }> {
+  async putCustomer(input: Customer): Promise<{ created: boolean; customer: Customer }> {
     this.parents = undefined;
-    return this.write(this.db.transaction(() => ({ created: this.upsertCustomer(customer) })));
+    const customer = canonicalCustomer(input);
+    return this.write(this.db.transaction(() => ({ created: this.upsertCustomer(customer), customer })));
   }
 
   /** True when the customer is new. */
@@ -410,7 +427,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async getCustomer(id: string): Promise<Customer | undefined> {
-    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
+    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(canonicalHexId(id)) as CustomerRow | undefined;
     return row && toCustomer(row);
   }
 
@@ -430,12 +447,14 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async customersInScope(resellerId: string): Promise<string[]> {
-    const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: resellerId }) as Array<{ id: string }>;
+    const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: canonicalHexId(resellerId) }) as Array<{ id: string }>;
     return rows.map((r) => r.id);
   }
 
-  async checkParent(id: string, parentReseller: string | undefined): Promise<string | undefined> {
-    if (parentReseller === undefined) return undefined;
+  async checkParent(childId: string, parentId: string | undefined): Promise<string | undefined> {
+    if (parentId === undefined) return undefined;
+    const id = canonicalHexId(childId);
+    const parentReseller = canonicalHexId(parentId);
     if (this.sql('SELECT 1 FROM customers WHERE id = ?').get(parentReseller) === undefined) {
       return `parentReseller ${parentReseller} is not a known customer`;
     }
@@ -450,7 +469,7 @@ export class SqliteSessionStore implements SessionStore {
   /** Imports customers in one transaction, in any order (a parent may come after its children). */
   async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
     this.parents = undefined;
-    const created = this.write(this.db.transaction(() => customers.filter((c) => this.upsertCustomer(c)).length));
+    const created = this.write(this.db.transaction(() => customers.filter((c) => this.upsertCustomer(canonicalCustomer(c))).length));
     return { created, replaced: customers.length - created };
   }
 
@@ -460,7 +479,7 @@ export class SqliteSessionStore implements SessionStore {
     this.sql(
       `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, hashToken(token), input.level, input.customerId ?? null, input.name ?? null, input.sbcServer ?? null, now.getTime(), input.expiresAt?.getTime() ?? null);
+    ).run(id, hashToken(token), input.level, input.customerId === undefined ? null : canonicalHexId(input.customerId), input.name ?? null, input.sbcServer ?? null, now.getTime(), input.expiresAt?.getTime() ?? null);
     return { token, id };
   }
 
@@ -522,21 +541,27 @@ export class SqliteSessionStore implements SessionStore {
   }
 }
 
-/** The WHERE conditions of a list (ANDed) and their parameters; `numberIds` when a number is searched. */
+/**
+ * The WHERE conditions of a list (ANDed) and their parameters; `numberIds` when a number is
+ * searched through a number index (administrators: a reseller's search is a condition on its
+ * own customers' index entries). A reseller's customer filter is part of its scope.
+ */
 function listConditions(filter: SessionFilter, scope: Scope): { where: string[]; params: Record<string, unknown>; numberIds?: string } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   let numberIds: string | undefined;
-  if (filter.number !== undefined) {
-    const matching = numberSearch(filter.number.replace(/^ /, '+'));
+  const number = filter.number?.replace(/^ /, '+');
+  if (number !== undefined && !scope.all) {
+    where.push('(instr(a_number, @number) > 0 OR instr(b_number, @number) > 0)');
+    params['number'] = number;
+  } else if (number !== undefined) {
+    const matching = numberSearch(number);
     numberIds = matching.ids;
     where.push(`id IN (${matching.ids})`);
     Object.assign(params, matching.params);
   }
-  if (filter.customer !== undefined) {
+  if (filter.customer !== undefined && scope.all) {
     where.push('(source_customer_id = @customer OR destination_customer_id = @customer)');
-    // A customer outside the scope matches nothing, even on calls the reseller may see.
-    if (!scope.all) where.push(`@customer IN ${scopeIdsSql}`);
     params['customer'] = filter.customer;
   }
   if (filter.live !== undefined) where.push(filter.live ? 'live = 1' : 'live = 0');

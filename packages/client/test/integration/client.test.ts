@@ -85,7 +85,7 @@ describe('SBC reports', () => {
 describe('customers', () => {
   it('putCustomer, getCustomer and listCustomers', async () => {
     const admin = t.client(t.admin);
-    const id = 'c0ffee0000000000000000c1';
+    const id = 'C0FFEE0000000000000000C1';
     await expect(admin.putCustomer(id, { name: 'Coffee', features: ['TELE'] })).resolves.toMatchObject({ id, name: 'Coffee' });
     await expect(admin.getCustomer(id)).resolves.toMatchObject({ id, features: ['TELE'] });
     const list = await admin.listCustomers({ limit: 1000 });

@@ -5,12 +5,12 @@ import type { ServerUnderTest } from './server-under-test.js';
 
 /** Two resellers with a customer each, and a reseller without the TELE feature: enough to test scoping. */
 export const customers = {
-  resellerA: 'aaaaaaaaaaaaaaaaaaaaaaa1',
-  customerA1: 'aaaaaaaaaaaaaaaaaaaaaa11',
-  resellerB: 'bbbbbbbbbbbbbbbbbbbbbbb1',
-  customerB1: 'bbbbbbbbbbbbbbbbbbbbbb11',
-  resellerWithoutTele: 'cccccccccccccccccccccccc',
-  unknown: '0000000000000000000000ff',
+  resellerA: 'AAAAAAAAAAAAAAAAAAAAAAA1',
+  customerA1: 'AAAAAAAAAAAAAAAAAAAAAA11',
+  resellerB: 'BBBBBBBBBBBBBBBBBBBBBBB1',
+  customerB1: 'BBBBBBBBBBBBBBBBBBBBBB11',
+  resellerWithoutTele: 'CCCCCCCCCCCCCCCCCCCCCCCC',
+  unknown: '0000000000000000000000FF',
 } as const;
 
 export const sbcNodes = { a: '10.0.0.1', b: '10.0.0.2' } as const;
