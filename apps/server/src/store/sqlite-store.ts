@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
-import { hashToken, scopeIncludes } from '../auth.js';
+import { hashToken } from '../auth.js';
+import { customersBelow, parentProblem, scopeIncludes } from '../domain/customer-tree.js';
 import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
 import { mergeReport, normalizeSession, summarize } from '../sessions.js';
 import { migrate } from './migrations.js';
@@ -80,8 +81,6 @@ interface CustomerRow {
   features: string;
 }
 
-const scopeCte = `WITH RECURSIVE scope(id) AS (
-  SELECT @reseller UNION SELECT c.id FROM customers c JOIN scope s ON c.parent_reseller = s.id)`;
 /** The customers of a list's scope, given as a JSON array in @scope. */
 const scopeIdsSql = '(SELECT value FROM json_each(@scope))';
 // The unary + keeps the planner from starting at the scope: a list that names its index (live
@@ -447,23 +446,17 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async customersInScope(resellerId: string): Promise<string[]> {
-    const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: canonicalHexId(resellerId) }) as Array<{ id: string }>;
-    return rows.map((r) => r.id);
+    return customersBelow(this.customerParents(), canonicalHexId(resellerId));
   }
 
   async checkParent(childId: string, parentId: string | undefined): Promise<string | undefined> {
-    if (parentId === undefined) return undefined;
     const id = canonicalHexId(childId);
-    const parentReseller = canonicalHexId(parentId);
-    if (this.sql('SELECT 1 FROM customers WHERE id = ?').get(parentReseller) === undefined) {
-      return `parentReseller ${parentReseller} is not a known customer`;
-    }
-    const cycle = this.sql(
-      `WITH RECURSIVE up(id) AS (SELECT @parent UNION SELECT c.parent_reseller FROM customers c JOIN up ON c.id = up.id
-         WHERE c.parent_reseller IS NOT NULL)
-       SELECT 1 FROM up WHERE id = @id LIMIT 1`,
-    ).get({ parent: parentReseller, id });
-    return cycle === undefined ? undefined : `parentReseller ${parentReseller} would make ${id} its own reseller`;
+    const parentReseller = parentId === undefined ? undefined : canonicalHexId(parentId);
+    const problem = parentProblem(id, parentReseller, this.customerParents());
+    if (problem === undefined) return undefined;
+    return 'unknown' in problem
+      ? `parentReseller ${problem.unknown} is not a known customer`
+      : `parentReseller ${parentReseller} would make ${id} its own reseller`;
   }
 
   /** Imports customers in one transaction, in any order (a parent may come after its children). */
