@@ -14,8 +14,8 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import { databaseFailure, listenFailure, StartError } from './start-failure.js';
+import { openStore } from './store/open-store.js';
 import type { SessionStore } from './store/session-store.js';
-import { SqliteSessionStore } from './store/sqlite-store.js';
 
 export interface ServerOptions {
   dbPath?: string;
@@ -175,7 +175,7 @@ async function openDatabase(dbPath: string): Promise<{ store: SessionStore; lock
   let store: SessionStore | undefined;
   try {
     lock = lockDatabase(dbPath);
-    store = new SqliteSessionStore(dbPath);
+    store = await openStore(dbPath);
     await store.checkWritable();
     return { store, lock };
   } catch (error) {

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { scopeOf } from '../auth.js';
 import { sessionNotFound } from '../errors.js';
 import type { OperationInput, WithDefaults } from '../operation.js';
-import { summarize } from '../sessions.js';
+import { summarize } from '../domain/session-shape.js';
 import type { RouteDeps } from './deps.js';
 
 export function sessionRoutes({ store, hub, now, homeCountryCode }: RouteDeps) {

@@ -1,34 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
-import { hashToken } from '../auth.js';
-import { customersBelow, parentProblem, scopeIncludes } from '../domain/customer-tree.js';
-import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
-import { mergeReport, normalizeSession, summarize } from '../sessions.js';
+import type { Customer, Event, Session } from '@sbc/contract';
+import type { EventBody, ListScope, NewTokenRow, SessionRow, StoreBackend, WriteTransaction } from './backend.js';
 import { migrate } from './migrations.js';
-import type {
-  AccessLevel,
-  CustomerParents,
-  EndRequest,
-  Maintenance,
-  ReportInput,
-  ReportOutcome,
-  Reporter,
-  Scope,
-  SessionFilter,
-  SessionStore,
-  TokenInput,
-  TokenRecord,
-  UnansweredEndRequests,
-} from './session-store.js';
-
-interface SessionRow {
-  data: string;
-  source_customer_id: string | null;
-  destination_customer_id: string | null;
-}
+import type { AccessLevel, CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from './session-store.js';
 
 /** The columns that lists filter and sort on, derived from the session JSON held in `data`. */
 interface SessionColumns {
@@ -102,13 +78,17 @@ function scopedIds(where: string[], columns = 'id'): string {
 /** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
 const storageFailure = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
-/** The embedded store: one SQLite file in WAL mode; this module holds all of the server's SQL. */
-export class SqliteSessionStore implements SessionStore {
+type Sql = (text: string) => Database.Statement;
+
+/** The embedded store: one SQLite file in WAL mode; this module holds all of its SQL. */
+export class SqliteStore implements StoreBackend {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private parents: { version: number; map: Map<string, string | undefined> } | undefined;
   /** Set while writes fail for want of storage (disk full, read-only or failing file): readiness reports it. */
   private writeFailure: { since: Date; reason: string } | undefined;
+  /** The write running now: writes take turns (see exclusive). */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -128,33 +108,20 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   /** Prepared once per SQL text; list queries vary only by which filters are present. */
-  private sql(text: string): Database.Statement {
+  private readonly sql: Sql = (text) => {
     let statement = this.statements.get(text);
     if (!statement) {
       statement = this.db.prepare(text);
       this.statements.set(text, statement);
     }
     return statement;
-  }
+  };
 
-  async getSession(callId: string, scope: Scope): Promise<Session | undefined> {
-    const json = await this.getSessionJson(callId, scope);
-    return json === undefined ? undefined : (JSON.parse(json) as Session);
-  }
-
-  async getSessionJson(callId: string, scope: Scope): Promise<string | undefined> {
-    const row = this.sessionRow(callId);
-    return row && this.rowInScope(row, scope) ? row.data : undefined;
-  }
-
-  private sessionRow(callId: string): SessionRow | undefined {
-    return this.sql(
-      'SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?',
-    ).get(callId) as SessionRow | undefined;
-  }
-
-  private rowInScope(row: SessionRow, scope: Scope): boolean {
-    return scope.all || scopeIncludes(scope, this.customerParents(), row.source_customer_id, row.destination_customer_id);
+  async sessionRow(callId: string): Promise<SessionRow | undefined> {
+    const row = this.sql('SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?').raw().get(callId) as
+      | [string, string | null, string | null]
+      | undefined;
+    return row && { json: row[0], sourceCustomerId: row[1], destinationCustomerId: row[2] };
   }
 
   /**
@@ -171,12 +138,10 @@ export class SqliteSessionStore implements SessionStore {
     return this.parents.map;
   }
 
-  async listSessions(asked: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
-    const filter = asked.customer === undefined ? asked : { ...asked, customer: canonicalHexId(asked.customer) };
+  async listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }> {
     const { where, params, numberIds } = listConditions(filter, scope);
-    // The scope's customers first (a handful), so that the customer indexes can be searched for
-    // them; a customer filter narrows the scope to that customer, or to nothing outside it.
-    if (!scope.all) params['scope'] = JSON.stringify(await this.listScope(scope.resellerId, filter.customer));
+    // The scope's customers (a handful), so that the customer indexes can be searched for them.
+    if (!scope.all) params['scope'] = JSON.stringify(scope.customers);
     const visible = scope.all ? where : [inScope, ...where];
     const clause = visible.length ? `WHERE ${visible.join(' AND ')}` : '';
     const order = 'ORDER BY started_key DESC, call_id ASC';
@@ -219,13 +184,6 @@ export class SqliteSessionStore implements SessionStore {
     return { total, sessions: found.map((r) => JSON.parse(r.data) as Session) };
   }
 
-  /** The customers whose sessions a reseller's list reads: its tree, or the one customer asked for if it is in it. */
-  private async listScope(resellerId: string, customer: string | undefined): Promise<string[]> {
-    const tree = await this.customersInScope(resellerId);
-    if (customer === undefined) return tree;
-    return tree.includes(customer) ? [customer] : [];
-  }
-
   /**
    * Walking the list-order index finds `wanted` of `matches` rows after about
    * wanted × rows / matches index entries (cheap, in order); the planner's way fetches every
@@ -237,115 +195,18 @@ export class SqliteSessionStore implements SessionStore {
     return matches * matches * 30 > wanted * rows;
   }
 
-  async applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }> {
-    const apply = this.db.transaction(() => {
-      const outcomes: ReportOutcome[] = [];
-      const events: Event[] = [];
-      for (const { callId, report, reporter: own } of reports) {
-        const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
-        const existing = row ? (JSON.parse(row.data) as Session) : undefined;
-        const merged = mergeReport(existing, callId, report, { now, reporterSbc: (own ?? reporter).sbcServer });
-        if (!merged.ok) {
-          outcomes.push({ result: 'rejected', status: merged.status, field: merged.field, description: merged.description });
-          continue;
-        }
-        if (!merged.changed) {
-          outcomes.push({ result: 'unchanged', session: merged.session });
-          continue;
-        }
-        this.writeSession(merged.session, now, row);
-        for (const milestone of merged.reached) {
-          events.push(this.addSessionEvent(milestone, merged.session, merged.session[milestone]!, now));
-        }
-        if (merged.reached.includes('ended')) this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(callId);
-        else if (existing && merged.session.sbcServer !== existing.sbcServer) {
-          const command = this.followOwner(merged.session, now);
-          if (command) events.push(command);
-        }
-        outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
+  async transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(new SqliteTransaction(this.sql));
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
       }
-      return { outcomes, events };
     });
-    return this.write(apply);
-  }
-
-  /**
-   * Inserts a new session, or updates a stored one. An update sets only the columns that
-   * changed: SQLite rewrites the entries of every index over a column an UPDATE sets, changed
-   * or not, and most reports (answer, end) change one or two columns, if any.
-   */
-  private writeSession(session: Session, now: Date, stored?: StoredSession): void {
-    const columns = columnsOf(session);
-    const data = JSON.stringify(session);
-    if (stored === undefined) {
-      this.sql(
-        `INSERT INTO sessions (call_id, data, created_at, ${sessionColumns.join(', ')})
-         VALUES (@callId, @data, @now, ${sessionColumns.map((c) => `@${c}`).join(', ')})`,
-      ).run({ callId: session.callId, data, now: now.getTime(), ...columns });
-      return;
-    }
-    const changed = sessionColumns.filter((c) => columns[c] !== stored[c]);
-    const values: Record<string, unknown> = { id: stored.id, data };
-    for (const c of changed) values[c] = columns[c];
-    this.sql(`UPDATE sessions SET ${['data', ...changed].map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(values);
-  }
-
-  private addEvent(body: Omit<SessionEvent, 'id'> | Omit<TerminateCommand, 'id'>, now: Date): Event {
-    const json = JSON.stringify(body);
-    const { lastInsertRowid } = this.sql('INSERT INTO events (type, call_id, body, created_at) VALUES (?, ?, ?, ?)').run(
-      body.type,
-      body.callId,
-      json,
-      now.getTime(),
-    );
-    return { id: Number(lastInsertRowid), ...body } as Event;
-  }
-
-  private addSessionEvent(type: 'started' | 'answered' | 'ended' | 'terminationRequested', session: Session, time: string, now: Date): Event {
-    return this.addEvent({ type, callId: session.callId, time, session: summarize(session) }, now);
-  }
-
-  async requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest> {
-    const request = this.db.transaction((): EndRequest => {
-      const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
-      if (!row || !this.rowInScope(row, scope)) return { found: false };
-      const stored = JSON.parse(row.data) as Session;
-      if (stored.ended !== undefined) return { found: true, outcome: 'alreadyEnded', session: stored, events: [] };
-      if (stored.terminationRequested !== undefined) return { found: true, outcome: 'alreadyRequested', session: stored, events: [] };
-      const time = now.toISOString();
-      const session = normalizeSession({ ...stored, terminationRequested: time });
-      this.writeSession(session, now, row);
-      const events = [this.addSessionEvent('terminationRequested', session, time, now)];
-      if (session.sbcServer !== undefined) events.push(this.issueTerminate(callId, session.sbcServer, now, now));
-      return { found: true, outcome: 'requested', session, events };
-    });
-    return this.write(request);
-  }
-
-  /**
-   * Stores the terminate command of a call for one SBC node, replacing any earlier one: a
-   * session has at most one pending command, and only its owner gets it.
-   */
-  private issueTerminate(callId: string, sbcServer: TerminateCommand['sbcServer'], requestedAt: Date, now: Date): Event {
-    const command = this.addEvent({ type: 'terminate', callId, sbcServer, time: requestedAt.toISOString() }, now);
-    this.sql(
-      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
-    ).run(callId, sbcServer, command.id, requestedAt.getTime());
-    return command;
-  }
-
-  /**
-   * A session moved to another SBC node (an administrator's report) takes its pending terminate
-   * command along: issued anew to the new owner, and no longer sent to the old one, whose end
-   * report would now be refused.
-   */
-  private followOwner(session: Session, now: Date): Event | undefined {
-    const pending = this.sql('SELECT requested_at FROM terminate_commands WHERE call_id = ?').get(session.callId) as
-      | { requested_at: number }
-      | undefined;
-    if (pending === undefined || session.sbcServer === undefined) return undefined;
-    return this.issueTerminate(session.callId, session.sbcServer, new Date(pending.requested_at), now);
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
@@ -374,45 +235,34 @@ export class SqliteSessionStore implements SessionStore {
     return rows.map((r) => ({ sbcServer: r.sbc_server, count: r.count, oldest: new Date(r.oldest) }));
   }
 
-  async maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance> {
-    const endedStale = this.endStaleCalls(now, new Date(now.getTime() - maxCallHours * 3_600_000), batchSize);
-    const retainedFrom = new Date(now.getTime() - retentionHours * 3_600_000);
-    const deletedSessions = this.sql(
-      `DELETE FROM sessions WHERE id IN (
-         SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)`,
-    ).run(retainedFrom.toISOString(), batchSize).changes;
-    const deletedEvents = this.sql(
-      'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY id LIMIT ?)',
-    ).run(retainedFrom.getTime(), batchSize).changes;
-    return { deletedSessions, deletedEvents, endedStale };
-  }
-
-  private endStaleCalls(now: Date, startedBefore: Date, batchSize: number): Event[] {
-    const end = this.db.transaction(() => {
-      const rows = this.sql(
-        `${storedSessionSql} WHERE live = 1
-           AND ((started_key <> '' AND started_key < @iso) OR (started_key = '' AND created_at < @ms)) LIMIT @limit`,
-      ).all({ iso: startedBefore.toISOString(), ms: startedBefore.getTime(), limit: batchSize }) as StoredSession[];
-      return rows.map((row) => {
-        const stale = JSON.parse(row.data) as Session;
-        const ended = latest(now.toISOString(), stale.started, stale.answered);
-        const session = { ...stale, ended, endedReason: stale.endedReason ?? 'TIMEOUT', endedBy: stale.endedBy ?? 'S' } as Session;
-        this.writeSession(session, now, row);
-        this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(session.callId);
-        return this.addSessionEvent('ended', session, ended, now);
-      });
-    });
-    return this.write(end);
+  async deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }> {
+    return this.exclusive(() => ({
+      deletedSessions: this.sql(
+        `DELETE FROM sessions WHERE id IN (
+           SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)`,
+      ).run(before.toISOString(), batchSize).changes,
+      deletedEvents: this.sql('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY id LIMIT ?)').run(
+        before.getTime(),
+        batchSize,
+      ).changes,
+    }));
   }
 
   async countLiveSessions(): Promise<number> {
     return (this.sql('SELECT COUNT(*) AS n FROM sessions WHERE live = 1').get() as { n: number }).n;
   }
 
-  async putCustomer(input: Customer): Promise<{ created: boolean; customer: Customer }> {
-    this.parents = undefined;
-    const customer = canonicalCustomer(input);
-    return this.write(this.db.transaction(() => ({ created: this.upsertCustomer(customer), customer })));
+  async upsertCustomers(customers: Customer[]): Promise<boolean[]> {
+    return this.changeCustomers(() => this.db.transaction(() => customers.map((c) => this.upsertCustomer(c))).immediate());
+  }
+
+  /** This connection's own writes leave `data_version` as it was: the kept customer parents are read again. */
+  private async changeCustomers<T>(write: () => T): Promise<T> {
+    try {
+      return await this.exclusive(write);
+    } finally {
+      this.parents = undefined;
+    }
   }
 
   /** True when the customer is new. */
@@ -426,7 +276,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async getCustomer(id: string): Promise<Customer | undefined> {
-    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(canonicalHexId(id)) as CustomerRow | undefined;
+    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
     return row && toCustomer(row);
   }
 
@@ -437,47 +287,24 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async deleteCustomer(id: string): Promise<boolean> {
-    this.parents = undefined;
-    return this.sql('DELETE FROM customers WHERE id = ?').run(id).changes > 0;
+    return this.changeCustomers(() => this.sql('DELETE FROM customers WHERE id = ?').run(id).changes > 0);
   }
 
   async customerTree(): Promise<CustomerParents> {
     return this.customerParents();
   }
 
-  async customersInScope(resellerId: string): Promise<string[]> {
-    return customersBelow(this.customerParents(), canonicalHexId(resellerId));
+  async insertToken(token: NewTokenRow): Promise<void> {
+    await this.exclusive(() =>
+      this.sql(
+        `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null),
+    );
   }
 
-  async checkParent(childId: string, parentId: string | undefined): Promise<string | undefined> {
-    const id = canonicalHexId(childId);
-    const parentReseller = parentId === undefined ? undefined : canonicalHexId(parentId);
-    const problem = parentProblem(id, parentReseller, this.customerParents());
-    if (problem === undefined) return undefined;
-    return 'unknown' in problem
-      ? `parentReseller ${problem.unknown} is not a known customer`
-      : `parentReseller ${parentReseller} would make ${id} its own reseller`;
-  }
-
-  /** Imports customers in one transaction, in any order (a parent may come after its children). */
-  async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
-    this.parents = undefined;
-    const created = this.write(this.db.transaction(() => customers.filter((c) => this.upsertCustomer(canonicalCustomer(c))).length));
-    return { created, replaced: customers.length - created };
-  }
-
-  async createToken(input: TokenInput, now: Date = new Date()): Promise<{ token: string; id: string }> {
-    const token = `sbc_${randomBytes(32).toString('base64url')}`;
-    const id = `tok_${randomBytes(8).toString('hex')}`;
-    this.sql(
-      `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, hashToken(token), input.level, input.customerId === undefined ? null : canonicalHexId(input.customerId), input.name ?? null, input.sbcServer ?? null, now.getTime(), input.expiresAt?.getTime() ?? null);
-    return { token, id };
-  }
-
-  async findToken(secret: string): Promise<TokenRecord | undefined> {
-    const row = this.sql('SELECT * FROM tokens WHERE hash = ?').get(hashToken(secret)) as TokenRow | undefined;
+  async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const row = this.sql('SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined;
     return row && toToken(row);
   }
 
@@ -485,13 +312,9 @@ export class SqliteSessionStore implements SessionStore {
     return (this.sql('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toToken);
   }
 
-  async revokeToken(idOrSecret: string, now: Date = new Date()): Promise<boolean> {
-    const { changes } = this.sql('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR hash = ?').run(
-      now.getTime(),
-      idOrSecret,
-      hashToken(idOrSecret),
-    );
-    return changes > 0;
+  async revokeToken(id: string, hash: string, now: Date): Promise<boolean> {
+    const revoke = this.sql('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR hash = ?');
+    return this.exclusive(() => revoke.run(now.getTime(), id, hash).changes > 0);
   }
 
   async countTokens(): Promise<number> {
@@ -512,21 +335,31 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async checkWritable(): Promise<void> {
-    this.write(this.db.transaction(() => this.db.pragma(`user_version = ${Number(this.db.pragma('user_version', { simple: true }))}`)));
+    await this.exclusive(() =>
+      this.db.transaction(() => this.db.pragma(`user_version = ${Number(this.db.pragma('user_version', { simple: true }))}`)).immediate(),
+    );
   }
 
-  /** Runs a write transaction, and keeps track of whether the storage takes writes. */
-  private write<T>(transaction: Database.Transaction<() => T>): T {
-    try {
-      const result = transaction.immediate();
-      this.writeFailure = undefined;
-      return result;
-    } catch (error) {
-      if (error instanceof Database.SqliteError && storageFailure.test(error.code)) {
-        this.writeFailure = { since: this.writeFailure?.since ?? new Date(), reason: error.message };
+  /**
+   * Runs one write at a time: a transaction spans awaits of the domain's work, and on the one
+   * connection another write in between would join it. Keeps track of whether the storage takes
+   * writes. (A read in between, on the same connection, sees the open transaction's rows.)
+   */
+  private exclusive<T>(write: () => T | Promise<T>): Promise<T> {
+    const run = this.writes.then(async () => {
+      try {
+        const result = await write();
+        this.writeFailure = undefined;
+        return result;
+      } catch (error) {
+        if (error instanceof Database.SqliteError && storageFailure.test(error.code)) {
+          this.writeFailure = { since: this.writeFailure?.since ?? new Date(), reason: error.message };
+        }
+        throw error;
       }
-      throw error;
-    }
+    });
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {
@@ -539,7 +372,7 @@ export class SqliteSessionStore implements SessionStore {
  * searched through a number index (administrators: a reseller's search is a condition on its
  * own customers' index entries). A reseller's customer filter is part of its scope.
  */
-function listConditions(filter: SessionFilter, scope: Scope): { where: string[]; params: Record<string, unknown>; numberIds?: string } {
+function listConditions(filter: SessionFilter, scope: ListScope): { where: string[]; params: Record<string, unknown>; numberIds?: string } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   let numberIds: string | undefined;
@@ -609,10 +442,6 @@ function columnsOf(session: Session): SessionColumns {
   };
 }
 
-function latest(...times: Array<string | undefined>): string {
-  return times.filter((t): t is string => t !== undefined).sort().at(-1)!;
-}
-
 function toCustomer(row: CustomerRow): Customer {
   const features = JSON.parse(row.features) as Customer['features'];
   return row.parent_reseller === null
@@ -628,4 +457,88 @@ function toToken(row: TokenRow): TokenRecord {
   if (row.expires_at !== null) token.expiresAt = new Date(row.expires_at);
   if (row.revoked_at !== null) token.revokedAt = new Date(row.revoked_at);
   return token;
+}
+
+/**
+ * One write transaction's reads and writes. A session is read before it is written (the merge
+ * needs it): the row read is kept, so that the write can insert without asking again, or update
+ * only the columns that changed.
+ */
+class SqliteTransaction implements WriteTransaction {
+  /** Rows read in this transaction by Call-ID; null: not stored. */
+  private readonly read = new Map<string, StoredSession | null>();
+
+  constructor(private readonly sql: Sql) {}
+
+  async session(callId: string): Promise<Session | undefined> {
+    const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
+    this.read.set(callId, row ?? null);
+    return row && (JSON.parse(row.data) as Session);
+  }
+
+  async liveSessionsStartedBefore(startedBefore: Date, limit: number): Promise<Session[]> {
+    const rows = this.sql(
+      `${storedSessionSql} WHERE live = 1
+         AND ((started_key <> '' AND started_key < @iso) OR (started_key = '' AND created_at < @ms)) LIMIT @limit`,
+    ).all({ iso: startedBefore.toISOString(), ms: startedBefore.getTime(), limit }) as StoredSession[];
+    return rows.map((row) => {
+      const session = JSON.parse(row.data) as Session;
+      this.read.set(session.callId, row);
+      return session;
+    });
+  }
+
+  /**
+   * An update sets only the columns that changed: SQLite rewrites the entries of every index
+   * over a column an UPDATE sets, changed or not, and most reports (answer, end) change one or
+   * two columns, if any.
+   */
+  async putSession(session: Session, now: Date): Promise<void> {
+    const stored = this.read.has(session.callId) ? this.read.get(session.callId) : await this.storedRow(session.callId);
+    // Written now: a later write of this call in the transaction reads it again.
+    this.read.delete(session.callId);
+    const columns = columnsOf(session);
+    const data = JSON.stringify(session);
+    if (!stored) {
+      this.sql(
+        `INSERT INTO sessions (call_id, data, created_at, ${sessionColumns.join(', ')})
+         VALUES (@callId, @data, @now, ${sessionColumns.map((c) => `@${c}`).join(', ')})`,
+      ).run({ callId: session.callId, data, now: now.getTime(), ...columns });
+      return;
+    }
+    const changed = sessionColumns.filter((c) => columns[c] !== stored[c]);
+    const values: Record<string, unknown> = { id: stored.id, data };
+    for (const c of changed) values[c] = columns[c];
+    this.sql(`UPDATE sessions SET ${['data', ...changed].map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(values);
+  }
+
+  private async storedRow(callId: string): Promise<StoredSession | undefined> {
+    return this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
+  }
+
+  async addEvent(body: EventBody, now: Date): Promise<Event> {
+    const { lastInsertRowid } = this.sql('INSERT INTO events (type, call_id, body, created_at) VALUES (?, ?, ?, ?)').run(
+      body.type,
+      body.callId,
+      JSON.stringify(body),
+      now.getTime(),
+    );
+    return { id: Number(lastInsertRowid), ...body } as Event;
+  }
+
+  async terminateRequestedAt(callId: string): Promise<Date | undefined> {
+    const pending = this.sql('SELECT requested_at FROM terminate_commands WHERE call_id = ?').get(callId) as { requested_at: number } | undefined;
+    return pending && new Date(pending.requested_at);
+  }
+
+  async putTerminate(callId: string, sbcServer: string, eventId: number, requestedAt: Date): Promise<void> {
+    this.sql(
+      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
+    ).run(callId, sbcServer, eventId, requestedAt.getTime());
+  }
+
+  async deleteTerminate(callId: string): Promise<void> {
+    this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(callId);
+  }
 }

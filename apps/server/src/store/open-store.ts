@@ -1,0 +1,11 @@
+import { SessionService } from '../domain/session-service.js';
+import type { SessionStore } from './session-store.js';
+import { SqliteStore } from './sqlite-store.js';
+
+/**
+ * The store that SBC_DB names, with the domain's rules over it: the one place that picks a
+ * database backend. Today every value is a SQLite path (or `:memory:`).
+ */
+export async function openStore(location: string): Promise<SessionStore> {
+  return new SessionService(new SqliteStore(location));
+}
