@@ -1,5 +1,3 @@
-import type { Event } from '@sbc/contract';
-import type { EventHub } from './events/hub.js';
 import type { ReportInput, ReportOutcome, Reporter, SessionStore } from './store/session-store.js';
 
 const maxReportsPerCommit = 2000;
@@ -21,7 +19,6 @@ export class IngestQueue {
 
   constructor(
     private readonly store: SessionStore,
-    private readonly hub: EventHub,
     private readonly now: () => Date,
   ) {}
 
@@ -42,17 +39,16 @@ export class IngestQueue {
     const group = this.waiting.splice(0, size === -1 ? this.waiting.length : Math.max(size, 1));
     this.scheduled = this.waiting.length > 0;
     if (this.scheduled) setImmediate(() => void this.flush());
-    let result: { outcomes: ReportOutcome[]; events: Event[] };
+    let outcomes: ReportOutcome[];
     try {
-      result = await this.store.applyReports(group.flatMap((w) => w.reports), {}, this.now());
+      ({ outcomes } = await this.store.applyReports(group.flatMap((w) => w.reports), {}, this.now()));
     } catch (error) {
       for (const w of group) w.reject(error);
       return;
     }
-    this.hub.publish(result.events);
     let offset = 0;
     for (const w of group) {
-      w.resolve(result.outcomes.slice(offset, offset + w.reports.length));
+      w.resolve(outcomes.slice(offset, offset + w.reports.length));
       offset += w.reports.length;
     }
   }

@@ -67,7 +67,6 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
-  const { store, lock } = await openDatabase(options.dbPath ?? './data/sessions.db');
   const hub = new EventHub(
     {
       perToken: options.maxStreamsPerToken ?? 20,
@@ -76,10 +75,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
     () => store.customerTree(),
   );
+  const { store, lock } = await openDatabase(options.dbPath ?? './data/sessions.db', hub);
   let shuttingDown = false;
   const maintenance = {
     store,
-    hub,
     logger,
     now,
     retentionHours: options.retentionHours ?? 24,
@@ -89,7 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const app = createApp({
     store,
     hub,
-    ingestQueue: new IngestQueue(store, hub, now),
+    ingestQueue: new IngestQueue(store, now),
     logger,
     now,
     metrics: new Metrics(),
@@ -170,12 +169,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
  * The database, opened only while no other server has it, and only if it takes writes (a
  * read-only file opens and reads fine); a failure is one line for a person.
  */
-async function openDatabase(dbPath: string): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
+async function openDatabase(dbPath: string, hub: EventHub): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
   let lock: InstanceLock | undefined;
   let store: SessionStore | undefined;
   try {
     lock = lockDatabase(dbPath);
-    store = await openStore(dbPath);
+    store = await openStore(dbPath, hub);
     await store.checkWritable();
     return { store, lock };
   } catch (error) {

@@ -23,8 +23,27 @@ import { mergeReport } from './report-merge.js';
 import { normalizeSession, summarize } from './session-shape.js';
 import { newToken } from './tokens.js';
 
+/** Where committed events go: the server's event hub. */
+export interface EventSink {
+  publish(events: readonly Event[]): void;
+}
+
+/**
+ * Every rule over one backend. Each write that makes events hands them to `events` once its
+ * transaction has committed: the one place events are published from.
+ */
 export class SessionService implements SessionStore {
-  constructor(private readonly backend: StoreBackend) {}
+  constructor(
+    private readonly backend: StoreBackend,
+    private readonly events: EventSink = { publish() {} },
+  ) {}
+
+  /** Runs a write transaction, then publishes the events it made. */
+  private async publishing<T>(work: (tx: WriteTransaction) => Promise<T>, eventsOf: (result: T) => readonly Event[]): Promise<T> {
+    const result = await this.backend.transaction(work);
+    this.events.publish(eventsOf(result));
+    return result;
+  }
 
   async getSession(callId: string, scope: Scope): Promise<Session | undefined> {
     const json = await this.getSessionJson(callId, scope);
@@ -52,7 +71,7 @@ export class SessionService implements SessionStore {
   }
 
   async applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }> {
-    return this.backend.transaction(async (tx) => {
+    return this.publishing(async (tx) => {
       const outcomes: ReportOutcome[] = [];
       const events: Event[] = [];
       for (const { callId, report, reporter: own } of reports) {
@@ -78,11 +97,11 @@ export class SessionService implements SessionStore {
         outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
       }
       return { outcomes, events };
-    });
+    }, (result) => result.events);
   }
 
   async requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest> {
-    return this.backend.transaction(async (tx): Promise<EndRequest> => {
+    return this.publishing(async (tx): Promise<EndRequest> => {
       const stored = await tx.session(callId);
       if (!stored || !(await this.inScope(scope, stored.sourceCustomerId, stored.destinationCustomerId))) return { found: false };
       if (stored.ended !== undefined) return { found: true, outcome: 'alreadyEnded', session: stored, events: [] };
@@ -93,7 +112,7 @@ export class SessionService implements SessionStore {
       const events = [await tx.addEvent(sessionEvent('terminationRequested', session, time), now)];
       if (session.sbcServer !== undefined) events.push(await issueTerminate(tx, callId, session.sbcServer, now, now));
       return { found: true, outcome: 'requested', session, events };
-    });
+    }, (request) => (request.found ? request.events : []));
   }
 
   eventsAfter(afterId: number, limit: number): Promise<Event[]> {
@@ -119,7 +138,7 @@ export class SessionService implements SessionStore {
    * system, at the latest of now and its own times, and its pending terminate command goes.
    */
   private endStaleCalls(now: Date, startedBefore: Date, batchSize: number): Promise<Event[]> {
-    return this.backend.transaction(async (tx) => {
+    return this.publishing(async (tx) => {
       const events: Event[] = [];
       for (const stale of await tx.liveSessionsStartedBefore(startedBefore, batchSize)) {
         const ended = latest(now.toISOString(), stale.started, stale.answered);
@@ -129,7 +148,7 @@ export class SessionService implements SessionStore {
         events.push(await tx.addEvent(sessionEvent('ended', session, ended), now));
       }
       return events;
-    });
+    }, (events) => events);
   }
 
   countLiveSessions(): Promise<number> {
