@@ -62,7 +62,7 @@ export class SessionService implements SessionStore {
   }
 
   async listSessions(asked: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
-    const filter = asked.customer === undefined ? asked : { ...asked, customer: canonicalHexId(asked.customer) };
+    const filter = storedTerms(asked);
     if (scope.all) return this.backend.listSessions(filter, scope);
     // A reseller's customer filter narrows its scope to that customer, or to nothing outside it.
     const tree = await this.customersInScope(scope.resellerId);
@@ -238,6 +238,17 @@ export class SessionService implements SessionStore {
   close(): Promise<void> {
     return this.backend.close();
   }
+}
+
+/**
+ * A list's filter in the terms sessions are stored in: customer ids in their one case, and a
+ * number's leading space read as the `+` it was before a query string's decoding made it one.
+ */
+function storedTerms(filter: SessionFilter): SessionFilter {
+  const terms = { ...filter };
+  if (filter.customer !== undefined) terms.customer = canonicalHexId(filter.customer);
+  if (filter.number !== undefined) terms.number = filter.number.replace(/^ /, '+');
+  return terms;
 }
 
 function sessionEvent(type: 'started' | 'answered' | 'ended' | 'terminationRequested', session: Session, time: string): EventBody {

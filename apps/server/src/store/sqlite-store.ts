@@ -376,7 +376,7 @@ function listConditions(filter: SessionFilter, scope: ListScope): { where: strin
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   let numberIds: string | undefined;
-  const number = filter.number?.replace(/^ /, '+');
+  const number = filter.number;
   if (number !== undefined && !scope.all) {
     where.push('(instr(a_number, @number) > 0 OR instr(b_number, @number) > 0)');
     params['number'] = number;
