@@ -41,7 +41,10 @@ export interface WriteTransaction {
 }
 
 export interface StoreBackend {
-  /** Runs `work` in one durable write transaction: all of it is committed, or none. */
+  /**
+   * Runs `work` in one durable write transaction: all of it is committed, or none. `work` writes
+   * through `tx` only (a backend may run one write at a time, and would wait for itself).
+   */
   transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T>;
 
   sessionRow(callId: string): Promise<SessionRow | undefined>;
