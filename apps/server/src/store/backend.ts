@@ -40,10 +40,12 @@ export interface WriteTransaction {
   deleteTerminate(callId: string): Promise<void>;
 }
 
+/** Reads answer what is committed: never the rows of a transaction still open. */
 export interface StoreBackend {
   /**
-   * Runs `work` in one durable write transaction: all of it is committed, or none. `work` writes
-   * through `tx` only (a backend may run one write at a time, and would wait for itself).
+   * Runs `work` in one durable write transaction: all of it is committed, or none. `work` reads
+   * and writes through `tx` (and may read customerTree): a backend may run one write at a time
+   * and hold other reads until it commits, and would wait for itself.
    */
   transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T>;
 

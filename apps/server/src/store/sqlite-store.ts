@@ -87,7 +87,10 @@ export class SqliteStore implements StoreBackend {
   private parents: { version: number; map: Map<string, string | undefined> } | undefined;
   /** Set while writes fail for want of storage (disk full, read-only or failing file): readiness reports it. */
   private writeFailure: { since: Date; reason: string } | undefined;
-  /** The write running now: writes take turns (see exclusive). */
+  /**
+   * The writes running and queued: they take turns (see exclusive). A read that arrives while a
+   * transaction is open waits for it, so that no answer shows what is not committed.
+   */
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
@@ -118,6 +121,7 @@ export class SqliteStore implements StoreBackend {
   };
 
   async sessionRow(callId: string): Promise<SessionRow | undefined> {
+    if (this.db.inTransaction) await this.writes;
     const row = this.sql('SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?').raw().get(callId) as
       | [string, string | null, string | null]
       | undefined;
@@ -139,6 +143,7 @@ export class SqliteStore implements StoreBackend {
   }
 
   async listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }> {
+    if (this.db.inTransaction) await this.writes;
     const { where, params, numberIds } = listConditions(filter, scope);
     // The scope's customers (a handful), so that the customer indexes can be searched for them.
     if (!scope.all) params['scope'] = JSON.stringify(scope.customers);
@@ -210,11 +215,13 @@ export class SqliteStore implements StoreBackend {
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
+    if (this.db.inTransaction) await this.writes;
     const rows = this.sql('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Array<{ id: number; body: string }>;
     return rows.map((r) => ({ id: r.id, ...JSON.parse(r.body) }) as Event);
   }
 
   async pendingTerminates(sbcServer: string): Promise<Event[]> {
+    if (this.db.inTransaction) await this.writes;
     const rows = this.sql(
       'SELECT call_id, event_id, requested_at FROM terminate_commands WHERE sbc_server = ? ORDER BY event_id',
     ).all(sbcServer) as Array<{ call_id: string; event_id: number; requested_at: number }>;
@@ -228,6 +235,7 @@ export class SqliteStore implements StoreBackend {
   }
 
   async unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]> {
+    if (this.db.inTransaction) await this.writes;
     const rows = this.sql(
       `SELECT sbc_server, COUNT(*) AS count, MIN(requested_at) AS oldest FROM terminate_commands
        WHERE requested_at < ? GROUP BY sbc_server ORDER BY sbc_server`,
@@ -249,6 +257,7 @@ export class SqliteStore implements StoreBackend {
   }
 
   async countLiveSessions(): Promise<number> {
+    if (this.db.inTransaction) await this.writes;
     return (this.sql('SELECT COUNT(*) AS n FROM sessions WHERE live = 1').get() as { n: number }).n;
   }
 
@@ -276,11 +285,13 @@ export class SqliteStore implements StoreBackend {
   }
 
   async getCustomer(id: string): Promise<Customer | undefined> {
+    if (this.db.inTransaction) await this.writes;
     const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
     return row && toCustomer(row);
   }
 
   async listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }> {
+    if (this.db.inTransaction) await this.writes;
     const { total } = this.sql('SELECT COUNT(*) AS total FROM customers').get() as { total: number };
     const rows = this.sql('SELECT id, name, parent_reseller, features FROM customers ORDER BY id LIMIT ? OFFSET ?').all(limit, offset) as CustomerRow[];
     return { total, customers: rows.map(toCustomer) };
@@ -304,11 +315,13 @@ export class SqliteStore implements StoreBackend {
   }
 
   async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    if (this.db.inTransaction) await this.writes;
     const row = this.sql('SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined;
     return row && toToken(row);
   }
 
   async listTokens(): Promise<TokenRecord[]> {
+    if (this.db.inTransaction) await this.writes;
     return (this.sql('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toToken);
   }
 
@@ -318,6 +331,7 @@ export class SqliteStore implements StoreBackend {
   }
 
   async countTokens(): Promise<number> {
+    if (this.db.inTransaction) await this.writes;
     return (this.sql('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
   }
 
@@ -343,7 +357,7 @@ export class SqliteStore implements StoreBackend {
   /**
    * Runs one write at a time: a transaction spans awaits of the domain's work, and on the one
    * connection another write in between would join it. Keeps track of whether the storage takes
-   * writes. (A read in between, on the same connection, sees the open transaction's rows.)
+   * writes.
    */
   private exclusive<T>(write: () => T | Promise<T>): Promise<T> {
     const run = this.writes.then(async () => {
