@@ -54,10 +54,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     const batch = intake;
     intake = [];
     const reports = batch.flatMap((entry) => (entry.report ? [entry.report] : []));
-    const accepted = outbox.append(reports);
-    if (accepted < reports.length && !bufferWasFull) log.error({ buffered: outbox.size, dropped: outbox.droppedCount }, 'buffer full: reports are being dropped (logged again when there is room)');
-    else if (accepted === reports.length && bufferWasFull) log.info({ buffered: outbox.size, dropped: outbox.droppedCount }, 'buffer has room again');
-    bufferWasFull = accepted < reports.length;
+    const full = outbox.append(reports) < reports.length;
+    if (reports.length > 0 && full !== bufferWasFull) {
+      if (full) log.error({ buffered: outbox.size, dropped: outbox.droppedCount }, 'buffer full: reports are being dropped (logged again when there is room)');
+      else log.info({ buffered: outbox.size, dropped: outbox.droppedCount }, 'buffer has room again');
+      bufferWasFull = full;
+    }
     // Dropped reports are acknowledged too: the agent counted them, and Kamailio's copies would
     // only fill its memory.
     backlog.acknowledge(batch.flatMap((entry) => (entry.seq === undefined ? [] : [entry.seq])));
@@ -138,10 +140,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   return {
     healthUrl: healthServer.url,
     async stop() {
-      evapi.close();
-      clearInterval(backlogTimer);
+      // What arrived is flushed and acknowledged before the link closes, so Kamailio keeps no copy of it.
       clearTimeout(intakeTimer);
       flushIntake();
+      evapi.close();
+      clearInterval(backlogTimer);
       await commands.stop();
       await shipper.stop(config.shutdownFlushMs);
       outbox.close();

@@ -39,11 +39,11 @@ export class EvapiLink {
     if (this.connected) this.socket?.write(`${Buffer.byteLength(text)}:${text},`);
   }
 
-  /** Closes the socket; no reconnection afterwards. */
+  /** Closes the socket once what was sent has gone out; no reconnection afterwards. */
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    this.socket?.destroy();
+    this.socket?.end();
   }
 
   private open(): void {

@@ -1,0 +1,59 @@
+// The load stage (`pnpm e2e --load RATE SECONDS`): calls at RATE per second for SECONDS through
+// Kamailio, the agent and the server, then the figures: calls per second sustained, failed calls,
+// the delay from a call's end to its end in the store (p50, p99), Kamailio's shared memory in use
+// at the start, peak and end, and the machine's load average. Not part of `pnpm e2e`'s suite.
+import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { callCounts, Stack } from './stack.js';
+
+const rate = Number(process.env['E2E_LOAD_RATE']);
+const seconds = Number(process.env['E2E_LOAD_SECONDS']);
+const stack = new Stack();
+const MB = 1024 * 1024;
+
+beforeAll(() => stack.start(), 60_000);
+afterAll(() => stack.stop());
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+it(`load: ${rate} calls per second for ${seconds} s`, async () => {
+  const total = rate * seconds;
+  const loadBefore = loadavg();
+  const kamailio = stack.watchKamailio();
+  const run = await stack.calls('uas-answers.xml', 'uac-caller-hangs-up.xml', 'load', { count: total, rate, holdMs: 1000 });
+  const exitCodes = await Promise.all([run.uac.exited, run.uas.exited]);
+  const loadDuring = loadavg();
+  const counts = callCounts(run);
+  // Every call sipp completed must reach the store; give the pipeline time to drain.
+  const stored = await stack.waitForEnded('load', counts.successful, 300_000).catch(() => stack.endedSessions('load'));
+  const memory = await kamailio.stop();
+  const storedAt = new Map(stack.events.filter(({ event }) => event.type === 'ended').map(({ event, at }) => [event.callId, at]));
+  const delays = stored.flatMap((session) => (storedAt.has(session.callId) ? [storedAt.get(session.callId)! - Date.parse(session.ended!)] : [])).sort((a, b) => a - b);
+  const starts = stored.map((session) => Date.parse(session.started!)).sort((a, b) => a - b);
+  const health = await stack.health();
+  const figures = {
+    requested: { rate, seconds, calls: total },
+    sustainedCallsPerSecond: Number((stored.length / ((starts.at(-1)! - starts[0]!) / 1000)).toFixed(1)),
+    sippElapsedSeconds: counts.elapsedSeconds,
+    successfulCalls: counts.successful,
+    failedCalls: counts.failed,
+    sippExitCodes: exitCodes,
+    stored: stored.length,
+    endToStoredMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1) },
+    kamailioShmMB: {
+      total: Number((memory.total / MB).toFixed(1)),
+      start: Number((memory.startUsed / MB).toFixed(1)),
+      peak: Number((memory.peakUsed / MB).toFixed(1)),
+      end: Number((memory.endUsed / MB).toFixed(1)),
+    },
+    peakEventCopiesHeld: memory.peakHeld,
+    agent: { dropped: health.dropped, rejected: health.rejected, lostInKamailio: health.lostInKamailio },
+    loadAverage: { before: loadBefore.map((n) => n.toFixed(2)), atEnd: loadDuring.map((n) => n.toFixed(2)) },
+  };
+  writeFileSync(join(stack.work, 'load-figures.json'), JSON.stringify(figures, null, 2));
+  console.log(JSON.stringify(figures, null, 2));
+  expect(figures.failedCalls).toBe(0);
+  expect(figures.stored).toBe(total);
+}, 900_000);
