@@ -115,10 +115,12 @@ export class KamailioBacklog {
   private async check(): Promise<KamailioCounters | undefined> {
     try {
       const counters = await readCounters(this.options.rpc);
-      if (counters.lost !== (this.lostInKamailio ?? 0)) {
-        const since = this.lostInKamailio === undefined || counters.lost < this.lostInKamailio ? counters.lost : counters.lost - this.lostInKamailio;
+      const previous = this.lostInKamailio ?? 0;
+      // A restarted Kamailio counts from 0 again.
+      const fresh = counters.lost >= previous ? counters.lost - previous : counters.lost;
+      if (fresh > 0) {
         this.options.log.error(
-          { lostSinceLastCheck: since, lostInKamailio: counters.lost, bound: counters.bound },
+          { lostSinceLastCheck: fresh, lostInKamailio: counters.lost, bound: counters.bound },
           'Kamailio dropped event copies the agent had not received (its bound or low shared memory): those calls are incomplete in the store',
         );
       }

@@ -225,6 +225,19 @@ describe('the agent', () => {
     expect(evapi.received).toContain('ack:1:2');
   });
 
+  it('fetches the events Kamailio held back instead of pushing (the agent was behind) at its next check', async () => {
+    const api = new FakeApi();
+    const rpc = new FakeRpc(4);
+    await start(api, rpc);
+    // Event 2 was kept but not pushed: Kamailio pushes only while the agent keeps up.
+    evapi.held.set(2, { event: 'answer', callId: 'behind', time: '1700000001.0', seq: '2' });
+    evapi.relay({ event: 'start', callId: 'behind', time: '1700000000.0', seq: '1' });
+    evapi.relay({ event: 'end', callId: 'behind', time: '1700000002.0', reason: 'BYE', by: 'A', seq: '3' });
+    rpc.counters.seq = 3;
+    expect(await api.delivered((report) => report.answered !== undefined)).toMatchObject({ callId: 'behind' });
+    expect(evapi.received).toContain('replay:1:3');
+  });
+
   it('takes an event it already has only once, when Kamailio pushes it and also replays it', async () => {
     const api = new FakeApi();
     const start1 = { event: 'start', callId: 'twice', time: '1700000000.0', seq: '1' };
