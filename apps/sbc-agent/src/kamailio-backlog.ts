@@ -49,6 +49,8 @@ export class KamailioBacklog {
   private readonly seen = new Set<number>();
   /** Kamailio's count of lost events at the last check (undefined before the first). */
   lostInKamailio?: number;
+  /** Whether the last check found new losses. */
+  private losing = false;
 
   constructor(private readonly options: BacklogOptions) {}
 
@@ -118,13 +120,17 @@ export class KamailioBacklog {
       const previous = this.lostInKamailio ?? 0;
       // A restarted Kamailio counts from 0 again.
       const fresh = counters.lost >= previous ? counters.lost - previous : counters.lost;
-      if (fresh > 0) {
-        this.options.log.error(
-          { lostSinceLastCheck: fresh, lostInKamailio: counters.lost, bound: counters.bound },
-          'Kamailio dropped event copies the agent had not received (its bound or low shared memory): those calls are incomplete in the store',
-        );
-      }
       this.lostInKamailio = counters.lost;
+      // Logged once when the losses start and once when they stop, not at every check.
+      if (fresh > 0 && !this.losing) {
+        this.options.log.error(
+          { lost: fresh, lostInKamailio: counters.lost, bound: counters.bound },
+          'Kamailio is dropping event copies the agent has not received (its bound, or low shared memory): those calls will be incomplete in the store',
+        );
+      } else if (fresh === 0 && this.losing) {
+        this.options.log.warn({ lostInKamailio: counters.lost }, 'Kamailio stopped dropping event copies');
+      }
+      this.losing = fresh > 0;
       return counters;
     } catch (error) {
       this.options.log.warn({ err: error }, "could not read Kamailio's event counters over JSON-RPC");
