@@ -27,8 +27,11 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-/** How long received events wait to share one write and flush to the disk. */
-const intakeFlushMs = 10;
+/**
+ * How long received events wait to share one write and flush to the disk: a flush costs a few
+ * ms, so this keeps them to 20 a second whatever the rate, for 50 ms more of copies in Kamailio.
+ */
+const intakeFlushMs = 50;
 /** How often the agent checks Kamailio's counters and asks for the events it did not get. */
 const backlogPollMs = 500;
 

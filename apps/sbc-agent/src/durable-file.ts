@@ -4,7 +4,11 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export function writeFileDurably(path: string, content: string): void {
+/**
+ * `renameDurably: false` skips flushing the directory after the rename: after a power cut the
+ * file may then hold its previous content (never a mix), for files where that is harmless.
+ */
+export function writeFileDurably(path: string, content: string, { renameDurably = true } = {}): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
@@ -14,7 +18,7 @@ export function writeFileDurably(path: string, content: string): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  syncDirectory(dirname(path));
+  if (renameDurably) syncDirectory(dirname(path));
 }
 
 /** Makes the directory's entries (a file created, renamed or removed) durable. */

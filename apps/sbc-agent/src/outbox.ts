@@ -103,7 +103,9 @@ export class Outbox {
     this.head += n;
     this.cursor = { ...this.cursor, delivered: this.cursor.delivered + n };
     if (this.size === 0 || this.head >= compactAfter) this.compact();
-    else writeFileDurably(this.path(cursorFile), JSON.stringify(this.cursor));
+    // A cursor that loses its last move to a power cut only re-delivers reports the store
+    // already has, so it skips the directory flush (it runs after every delivered batch).
+    else writeFileDurably(this.path(cursorFile), JSON.stringify(this.cursor), { renameDurably: false });
   }
 
   /** Calls `listener` whenever reports are queued; returns the unsubscribe function. */
