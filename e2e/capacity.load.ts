@@ -1,7 +1,8 @@
-// The load stage (`pnpm e2e --load RATE SECONDS`): calls at RATE per second for SECONDS through
-// Kamailio, the agent and the server, then the figures: calls per second sustained, failed calls,
-// the delay from a call's end to its end in the store (p50, p99), Kamailio's shared memory in use
-// at the start, peak and end, and the machine's load average. Not part of `pnpm e2e`'s suite.
+// The load stage (`pnpm e2e --load RATE SECONDS [--stop agent|api SECONDS]`): calls at RATE per
+// second for SECONDS through Kamailio, the agent and the server (optionally with the agent or the
+// API stopped for a while), then the figures: calls per second sustained, failed calls, the delay
+// from a call's end to its end in the store (p50, p99), Kamailio's shared memory in use at the
+// start, peak and end, and the machine's load average. Not part of `pnpm e2e`'s suite.
 import { loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { callCounts, Stack } from './stack.js';
 
 const rate = Number(process.env['E2E_LOAD_RATE']);
 const seconds = Number(process.env['E2E_LOAD_SECONDS']);
+// A fault during the run: `agent` or `api` stopped 5 s in, for this many seconds, then started again.
+const [faultTarget, faultSeconds] = (process.env['E2E_LOAD_FAULT'] ?? '').split(':') as [string, string];
 const stack = new Stack();
 const MB = 1024 * 1024;
 
@@ -28,6 +31,15 @@ async function storedCalls(expected: number) {
   return sessions;
 }
 
+async function fault(target: string, ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  if (target === 'agent') await stack.stopAgent();
+  else await stack.stopServer();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  if (target === 'agent') await stack.startAgent();
+  else await stack.startServer();
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 it(`load: ${rate} calls per second for ${seconds} s`, async () => {
@@ -35,6 +47,7 @@ it(`load: ${rate} calls per second for ${seconds} s`, async () => {
   const loadBefore = loadavg();
   const kamailio = stack.watchKamailio();
   const run = await stack.calls('uas-answers.xml', 'uac-caller-hangs-up.xml', 'load', { count: total, rate, holdMs: 1000 });
+  if (faultTarget) await fault(faultTarget, Number(faultSeconds) * 1000);
   const exitCodes = await Promise.all([run.uac.exited, run.uas.exited]);
   const loadDuring = loadavg();
   const counts = callCounts(run);
@@ -47,7 +60,7 @@ it(`load: ${rate} calls per second for ${seconds} s`, async () => {
   const starts = stored.map((session) => Date.parse(session.started!)).sort((a, b) => a - b);
   const health = await stack.health();
   const figures = {
-    requested: { rate, seconds, calls: total },
+    requested: { rate, seconds, calls: total, ...(faultTarget ? { stopped: `${faultTarget} for ${faultSeconds} s` } : {}) },
     sustainedCallsPerSecond: Number((stored.length / ((starts.at(-1)! - starts[0]!) / 1000)).toFixed(1)),
     sippElapsedSeconds: counts.elapsedSeconds,
     successfulCalls: counts.successful,
