@@ -1,12 +1,13 @@
 // The agent: Kamailio's dialog events in, session reports out through the on-disk outbox, and
 // the API's terminate commands carried out on Kamailio. main.ts gives it its real dependencies;
 // tests give it fakes.
-import type { IngestReport, TerminateCommand } from '@sbc/client';
+import type { TerminateCommand } from '@sbc/client';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config.js';
 import { parseDialogEvent } from './dialog-event.js';
 import { EvapiLink } from './evapi-link.js';
 import { startHealthServer, type HealthReport, type HealthServer } from './health.js';
+import { Intake } from './intake.js';
 import { KamailioBacklog } from './kamailio-backlog.js';
 import { endCall, type KamailioRpc } from './kamailio-rpc.js';
 import { Outbox } from './outbox.js';
@@ -27,11 +28,6 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-/**
- * How long received events wait to share one write and flush to the disk: a flush costs a few
- * ms, so this keeps them to 20 a second whatever the rate, for 50 ms more of copies in Kamailio.
- */
-const intakeFlushMs = 50;
 /** How often the agent checks Kamailio's counters and asks for the events it did not get. */
 const backlogPollMs = 500;
 
@@ -46,32 +42,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     maxLatencyMs: config.batchMaxLatencyMs,
   });
 
-  // Received events wait here a few ms, so that many share one flush to the disk; once flushed,
-  // Kamailio is told it may drop its copies.
-  let intake: { report?: IngestReport; seq?: number }[] = [];
-  let intakeTimer: NodeJS.Timeout | undefined;
-  let bufferWasFull = false;
-
-  function flushIntake(): void {
-    intakeTimer = undefined;
-    const batch = intake;
-    intake = [];
-    const reports = batch.flatMap((entry) => (entry.report ? [entry.report] : []));
-    const full = outbox.append(reports) < reports.length;
-    if (reports.length > 0 && full !== bufferWasFull) {
-      if (full) log.error({ buffered: outbox.size, dropped: outbox.droppedCount }, 'buffer full: reports are being dropped (logged again when there is room)');
-      else log.info({ buffered: outbox.size, dropped: outbox.droppedCount }, 'buffer has room again');
-      bufferWasFull = full;
-    }
-    // Dropped reports are acknowledged too: the agent counted them, and Kamailio's copies would
-    // only fill its memory.
-    backlog.acknowledge(batch.flatMap((entry) => (entry.seq === undefined ? [] : [entry.seq])));
-  }
-
-  function take(entry: { report?: IngestReport; seq?: number }): void {
-    intake.push(entry);
-    intakeTimer ??= setTimeout(flushIntake, intakeFlushMs);
-  }
+  const intake = new Intake(outbox, (seqs) => backlog.acknowledge(seqs), log);
 
   // Calls being ended for the API: the end Kamailio reports for them (the 487 it answered, say)
   // is the system's doing, not the callee's.
@@ -87,7 +58,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     if (event.event === 'end' && endingForApi.has(event.callId)) event.by = 'S';
     const report = toSessionReport(event, context);
     if (!report) log.warn({ callId: event.callId, time: event.time }, 'ignored a dialog event with an unreadable time');
-    take({ ...(report ? { report } : {}), ...(seq === undefined ? {} : { seq }) });
+    intake.take({ ...(report ? { report } : {}), ...(seq === undefined ? {} : { seq }) });
   }
 
   async function terminate(command: TerminateCommand): Promise<void> {
@@ -97,7 +68,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     log.info({ callId: command.callId, outcome, answers }, 'ended a call for the API');
     // The acknowledgement is the end report; for a call Kamailio no longer knows, the store keeps
     // whatever end was reported first.
-    take({ report: endedBySystem(command.callId, context, new Date(), outcome === 'bye' ? 'BYE' : outcome === 'cancelled' ? '487' : undefined) });
+    intake.take({ report: endedBySystem(command.callId, context, new Date(), outcome === 'bye' ? 'BYE' : outcome === 'cancelled' ? '487' : undefined) });
   }
 
   const evapi = new EvapiLink({
@@ -144,8 +115,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     healthUrl: healthServer.url,
     async stop() {
       // What arrived is flushed and acknowledged before the link closes, so Kamailio keeps no copy of it.
-      clearTimeout(intakeTimer);
-      flushIntake();
+      intake.flush();
       evapi.close();
       clearInterval(backlogTimer);
       await commands.stop();

@@ -220,9 +220,8 @@ describe('the agent', () => {
     await start(api, new FakeRpc(4));
     const onDiskAtAck = new Promise<string>((resolve) => (evapi.onAck = () => resolve(journalText())));
     evapi.relay({ event: 'start', callId: 'c7', time: '1700000000.0', seq: '1' });
-    evapi.relay({ event: 'answer', callId: 'c7', time: '1700000001.0', seq: '2' });
-    expect(await onDiskAtAck).toMatch(/"callId":"c7"[\s\S]*"callId":"c7"/);
-    expect(evapi.received).toContain('ack:1:2');
+    expect(await onDiskAtAck).toMatch(/"callId":"c7"/);
+    expect(evapi.received).toContain('ack:1:1');
   });
 
   it('fetches the events Kamailio held back instead of pushing (the agent was behind) at its next check', async () => {
