@@ -19,6 +19,19 @@ describe('the published API reference', () => {
     expect(html).not.toContain('fonts.googleapis.com');
   });
 
+  it('loads nothing from another origin: no absolute URL as an image, a source or a CSS url()', () => {
+    // Absolute URLs in the page are fine as links and XML namespaces; not where a browser fetches them.
+    const loaded = [...html.matchAll(/(?:https?:)?\/\/[\w.-]+\.[a-z]{2,}[^\s`'"()<>]*/gi)]
+      .filter((m) => /(?:\b(?:src|srcset|poster|data)\s*[=:]|url\(|@import)[^;{}]*$/i.test(html.slice(Math.max(0, m.index - 80), m.index)))
+      .map((m) => m[0]);
+    expect(loaded).toEqual([]);
+  });
+
+  it('shows the servers\' descriptions as plain text, without Markdown backticks', () => {
+    const { servers = [] } = document as { servers?: Array<{ description?: string }> };
+    for (const server of servers) expect(server.description ?? '').not.toContain('`');
+  });
+
   it('shows every operation of the contract', () => {
     const summaries = Object.values(document.paths).flatMap((item) =>
       Object.values(item as Record<string, { summary?: string }>)

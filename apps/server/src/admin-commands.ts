@@ -1,87 +1,99 @@
-import { readFileSync } from 'node:fs';
+// The admin command line's commands: tokens, customers and demo data, straight on the database.
+// Each command declares its options (read with node:util parseArgs) and its help text.
 import { isIP } from 'node:net';
-import { loadContract, type Customer } from '@sbc/contract';
+import { loadContract } from '@sbc/contract';
+import { readCustomers, validCustomer } from './admin-customers-file.js';
+import { table } from './admin-table.js';
+import { parseCommandLine, UsageError, type Options, type Values } from './admin-usage.js';
 import { demoCustomers, demoSessions, seedExample } from './demo.js';
-import { accessLevels, type AccessLevel, type SessionStore } from './store/session-store.js';
+import { accessLevels, type AccessLevel, type SessionStore, type TokenRecord } from './store/session-store.js';
 
-export const usage = `Usage: pnpm admin <command>   (works on the database in SBC_DB, default ./data/sessions.db)
+export { UsageError } from './admin-usage.js';
 
-  token create --level <LEVEL> [--customer <id>] [--name <label>] [--sbc-server <ip>] [--expires-in <30d|12h|90m>]
-  token list
-  token revoke <token-or-id>
-  customer put <id> --name <name> [--reseller <id>] [--features TELE,...]
-  customer get <id>
-  customer list
-  customer import <file.json|file.csv>
-  demo [--sessions <N>]
+export type Print = (line: string) => void;
 
-Levels: ${accessLevels.join(', ')}. SBC tokens need --sbc-server.`;
-
-/** A mistake in the command line: shown with the usage, exit code 2. */
-export class UsageError extends Error {}
-
-interface Parsed {
-  positional: string[];
-  options: Map<string, string>;
+export interface AdminContext {
+  store: SessionStore;
+  /** A line of the command's output (stdout). */
+  print: Print;
+  /** A note beside the output (stderr), so that stdout stays what scripts read. */
+  note: Print;
+  homeCountryCode: string;
+  /** Where the command was typed: relative file names are read from here. */
+  baseDir: string;
 }
 
-function parseArgs(args: string[]): Parsed {
-  const positional: string[] = [];
-  const options = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    const value = inline ?? args[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    options.set(name!, value);
-  }
-  return { positional, options };
+interface Command<O extends Options> {
+  synopsis: string;
+  about: string;
+  options: O;
+  positionals: readonly string[];
+  /** Options without which the command makes no sense: missing, they are a usage mistake. */
+  required?: readonly (keyof O & string)[];
+  run(values: Values<O>, positionals: string[], context: AdminContext): Promise<void>;
 }
 
-function only(parsed: Parsed, allowed: string[]): void {
-  for (const name of parsed.options.keys()) if (!allowed.includes(name)) throw new UsageError(`Unknown option --${name}`);
-}
+const command = <O extends Options>(definition: Command<O>) => definition;
+const json = { json: { type: 'boolean' } } as const;
+
+/** Levels that at least one operation of the contract accepts; a token of any other gets 403 everywhere. */
+const levelsThatAct = new Set(
+  [...loadContract().operations.values()].filter((op) => op.requiresToken).flatMap((op) => op.accessLevels.map((entry) => entry.split('+')[0])),
+);
 
 export function parseDuration(text: string): number {
   const match = /^([0-9]+)\s*(s|m|h|d)$/.exec(text);
   if (!match) throw new UsageError(`--expires-in ${text}: expected a number and a unit, such as 30d, 12h, 90m or 45s`);
-  return Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  const ms = Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  if (ms === 0) throw new UsageError(`--expires-in ${text}: a token must live longer than 0`);
+  return ms;
 }
 
-const contract = loadContract();
-const checkCustomer = contract.schema('Customer');
-
-function validCustomer(customer: unknown, where: string): Customer {
-  const issue = checkCustomer(customer);
-  if (issue) throw new UsageError(`${where}: ${issue.description}`);
-  return customer as Customer;
+/** Why a token with these settings could never be used, or undefined when it can. */
+function uselessToken(level: AccessLevel, customerId: string | undefined, sbcServer: string | undefined): string | undefined {
+  if (!levelsThatAct.has(level)) {
+    return `no operation accepts a ${level} token (every request would get 403); tokens that act: ${[...levelsThatAct].join(', ')}`;
+  }
+  if (level === 'RESELLER_ADMIN' && customerId === undefined) return 'a RESELLER_ADMIN token acts for its reseller: give --customer <id>';
+  if (level !== 'RESELLER_ADMIN' && customerId !== undefined) return `--customer is only for RESELLER_ADMIN tokens (${level} is not bound to a customer)`;
+  if (level === 'SBC' && sbcServer === undefined) return 'an SBC token needs --sbc-server <ip> of its node';
+  if (level !== 'SBC' && sbcServer !== undefined) return `--sbc-server is only for SBC tokens, not ${level}`;
+  return undefined;
 }
 
-export type Print = (line: string) => void;
+function tokenState(token: TokenRecord, now: Date): 'active' | 'revoked' | 'expired' {
+  if (token.revokedAt) return 'revoked';
+  return token.expiresAt && token.expiresAt <= now ? 'expired' : 'active';
+}
 
-export async function runAdmin(args: string[], store: SessionStore, print: Print, homeCountryCode = '45'): Promise<void> {
-  const parsed = parseArgs(args);
-  const [group, action, subject] = parsed.positional;
-  const command = `${group ?? ''} ${action ?? ''}`.trim();
-  switch (group === 'demo' ? 'demo' : command) {
-    case 'token create': {
-      only(parsed, ['level', 'customer', 'name', 'sbc-server', 'expires-in']);
-      const level = parsed.options.get('level') as AccessLevel | undefined;
+const commands = {
+  'token create': command({
+    synopsis: 'token create --level <LEVEL> [--customer <id>] [--name <label>] [--sbc-server <ip>] [--expires-in <duration>]',
+    about: `Creates a token and prints it alone on the last line of stdout; only its SHA-256 hash is stored.
+  --level <LEVEL>        ADMIN (everything), RESELLER_ADMIN (its reseller's customer tree; needs
+                         --customer, and the TELE feature on that customer), or SBC (an SBC node's
+                         reports; needs --sbc-server). No operation accepts the levels below
+                         RESELLER_ADMIN, so they are refused.
+  --customer <id>        the reseller a RESELLER_ADMIN token acts for
+  --sbc-server <ip>      the node an SBC token reports for
+  --name <label>         a label shown by token list
+  --expires-in <time>    lifetime: a number and s, m, h or d (30d, 12h, 90m); default never`,
+    options: { level: { type: 'string' }, customer: { type: 'string' }, name: { type: 'string' }, 'sbc-server': { type: 'string' }, 'expires-in': { type: 'string' } },
+    positionals: [],
+    required: ['level'],
+    async run(values, _positionals, { store, print, note }) {
+      const level = values.level as AccessLevel | undefined;
       if (!level || !accessLevels.includes(level)) throw new UsageError(`--level must be one of ${accessLevels.join(', ')}`);
-      const sbcServer = parsed.options.get('sbc-server');
+      const { customer: customerId, name, 'sbc-server': sbcServer, 'expires-in': expiresIn } = values;
       if (sbcServer !== undefined && !isIP(sbcServer)) throw new UsageError(`--sbc-server ${sbcServer} is not an IP address`);
-      if (level === 'SBC' && sbcServer === undefined) throw new UsageError('An SBC token needs --sbc-server <ip> of its node');
-      const customerId = parsed.options.get('customer');
-      if (customerId !== undefined && !(await store.getCustomer(customerId))) {
-        throw new UsageError(`--customer ${customerId} is not a known customer: add it with customer put first`);
+      const useless = uselessToken(level, customerId, sbcServer);
+      if (useless) throw new UsageError(useless);
+      if (customerId !== undefined) {
+        const customer = await store.getCustomer(customerId);
+        if (!customer) throw new UsageError(`--customer ${customerId} is not a known customer: add it with customer put first`);
+        if (!customer.features.includes('TELE')) note(`Note: customer ${customerId} has no TELE feature; until it has, this token gets 403 on every operation.`);
       }
-      const expiresIn = parsed.options.get('expires-in');
       const expiresAt = expiresIn === undefined ? undefined : new Date(Date.now() + parseDuration(expiresIn));
-      const name = parsed.options.get('name');
       const { token, id } = await store.createToken({
         level,
         ...(customerId !== undefined ? { customerId } : {}),
@@ -91,35 +103,60 @@ export async function runAdmin(args: string[], store: SessionStore, print: Print
       });
       print(`Created ${level} token ${id}${expiresAt ? `, valid until ${expiresAt.toISOString()}` : ''}. It is shown only now:`);
       print(token);
-      return;
-    }
-    case 'token list': {
-      only(parsed, []);
-      for (const t of await store.listTokens()) {
-        const state = t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= new Date() ? 'expired' : 'active';
-        print(
-          [t.id, t.level, state, t.customerId ?? '-', t.sbcServer ?? '-', t.name ?? '-', t.createdAt.toISOString(), t.expiresAt?.toISOString() ?? 'never'].join('\t'),
-        );
-      }
-      return;
-    }
-    case 'token revoke': {
-      if (!subject) throw new UsageError('token revoke needs the token or its id');
-      if (!(await store.revokeToken(subject))) throw new UsageError('No such token');
+    },
+  }),
+  'token list': command({
+    synopsis: 'token list [--json]',
+    about: `Lists every token: id, level, state (active, revoked, expired), customer, SBC node, name,
+created, expiry. Never the token itself.
+  --json                 a JSON array instead of the table`,
+    options: json,
+    positionals: [],
+    async run(values, _positionals, { store, print }) {
+      const now = new Date();
+      const tokens = (await store.listTokens()).map((t) => ({
+        id: t.id,
+        level: t.level,
+        state: tokenState(t, now),
+        customerId: t.customerId,
+        sbcServer: t.sbcServer,
+        name: t.name,
+        createdAt: t.createdAt.toISOString(),
+        expiresAt: t.expiresAt?.toISOString(),
+        revokedAt: t.revokedAt?.toISOString(),
+      }));
+      if (values.json) return print(JSON.stringify(tokens, null, 2));
+      const rows = tokens.map((t) => [t.id, t.level, t.state, t.customerId, t.sbcServer, t.name, t.createdAt, t.expiresAt ?? 'never']);
+      for (const line of table(['ID', 'LEVEL', 'STATE', 'CUSTOMER', 'SBC', 'NAME', 'CREATED', 'EXPIRES'], rows)) print(line);
+    },
+  }),
+  'token revoke': command({
+    synopsis: 'token revoke <token-or-id>',
+    about: `Revokes a token, given as the token itself or its id (tok_...). A running server trusts a
+token for up to a second after looking it up, so it stops working within a second.`,
+    options: {},
+    positionals: ['token-or-id'],
+    async run(_values, [subject], { store, print }) {
+      if (!(await store.revokeToken(subject!))) throw new UsageError(`no such token: ${subject}`);
       print('Revoked.');
-      return;
-    }
-    case 'customer put': {
-      only(parsed, ['name', 'reseller', 'features']);
-      if (!subject) throw new UsageError('customer put needs the customer id');
-      const reseller = parsed.options.get('reseller');
-      const features = parsed.options.get('features');
+    },
+  }),
+  'customer put': command({
+    synopsis: 'customer put <id> --name <name> [--reseller <id>] [--features TELE,...]',
+    about: `Creates or replaces a customer (id: 24 hex characters).
+  --name <name>          the customer's name (required)
+  --reseller <id>        its parent reseller: must exist and may not make a cycle
+  --features <list>      comma-separated features, such as TELE`,
+    options: { name: { type: 'string' }, reseller: { type: 'string' }, features: { type: 'string' } },
+    positionals: ['id'],
+    required: ['name'],
+    async run(values, [id], { store, print }) {
       const customer = validCustomer(
         {
-          id: subject,
-          name: parsed.options.get('name'),
-          ...(reseller !== undefined ? { parentReseller: reseller } : {}),
-          features: features ? features.split(',').map((f) => f.trim()) : [],
+          id,
+          name: values.name,
+          ...(values.reseller !== undefined ? { parentReseller: values.reseller } : {}),
+          features: values.features ? values.features.split(',').map((f) => f.trim()) : [],
         },
         'customer',
       );
@@ -127,108 +164,145 @@ export async function runAdmin(args: string[], store: SessionStore, print: Print
       if (problem) throw new UsageError(problem);
       const { created } = await store.putCustomer(customer);
       print(`${created ? 'Created' : 'Replaced'} customer ${customer.id}.`);
-      return;
-    }
-    case 'customer get': {
-      const customer = subject === undefined ? undefined : await store.getCustomer(subject);
-      if (!customer) throw new UsageError(`No customer ${subject ?? ''}`);
+    },
+  }),
+  'customer get': command({
+    synopsis: 'customer get <id>',
+    about: 'Prints a customer as JSON.',
+    options: {},
+    positionals: ['id'],
+    async run(_values, [id], { store, print }) {
+      const customer = await store.getCustomer(id!);
+      if (!customer) throw new UsageError(`no customer ${id}`);
       print(JSON.stringify(customer, null, 2));
-      return;
-    }
-    case 'customer list': {
+    },
+  }),
+  'customer list': command({
+    synopsis: 'customer list [--json]',
+    about: `Lists every customer: id, name, parent reseller, features.
+  --json                 a JSON array of customers instead of the table`,
+    options: json,
+    positionals: [],
+    async run(values, _positionals, { store, print }) {
       const { customers } = await store.listCustomers(0, 2_147_483_647);
-      for (const c of customers) print([c.id, c.name, c.parentReseller ?? '-', c.features.join(',') || '-'].join('\t'));
-      return;
-    }
-    case 'customer import': {
-      if (!subject) throw new UsageError('customer import needs a JSON or CSV file');
-      const customers = readCustomers(subject);
+      if (values.json) return print(JSON.stringify(customers, null, 2));
+      const rows = customers.map((c) => [c.id, c.name, c.parentReseller, c.features.join(',')]);
+      for (const line of table(['ID', 'NAME', 'RESELLER', 'FEATURES'], rows)) print(line);
+    },
+  }),
+  'customer delete': command({
+    synopsis: 'customer delete <id>',
+    about: `Deletes a customer. Refused while customers name it as their reseller (delete or move them
+first) or while an active token acts for it (revoke those first). Sessions keep the customer's id
+as it was when the call was made.`,
+    options: {},
+    positionals: ['id'],
+    async run(_values, [id], { store, print }) {
+      if (!(await store.getCustomer(id!))) throw new UsageError(`no customer ${id}`);
+      const { customers } = await store.listCustomers(0, 2_147_483_647);
+      const children = customers.filter((c) => c.parentReseller === id).map((c) => c.id);
+      if (children.length > 0) throw new UsageError(`customer ${id} is the reseller of ${children.join(', ')}: delete or move them first`);
+      const now = new Date();
+      const tokens = (await store.listTokens()).filter((t) => t.customerId === id && tokenState(t, now) === 'active').map((t) => t.id);
+      if (tokens.length > 0) throw new UsageError(`customer ${id} has active tokens ${tokens.join(', ')}: revoke them first`);
+      await store.deleteCustomer(id!);
+      print(`Deleted customer ${id}.`);
+    },
+  }),
+  'customer import': command({
+    synopsis: 'customer import <file.json|file.csv>',
+    about: `Creates or replaces many customers in one transaction, parents in any order: a JSON array
+of {id, name, parentReseller?, features?} (or {"customers": [...]}), or a CSV with the header
+id,name,parentReseller,features (features separated by ;). One bad row, or one id twice, refuses
+the whole file. A relative path is read from the directory where the command was typed.`,
+    options: {},
+    positionals: ['file'],
+    async run(_values, [file], { store, print, baseDir }) {
+      const customers = readCustomers(file!, baseDir);
       await checkTree(store, customers);
       const { created, replaced } = await store.importCustomers(customers);
       print(`Imported ${customers.length} customers: ${created} created, ${replaced} replaced.`);
-      return;
-    }
-    case 'demo': {
-      only(parsed, ['sessions']);
-      const count = Number(parsed.options.get('sessions') ?? '200');
-      if (!Number.isInteger(count) || count < 0 || count > 1_000_000) throw new UsageError('--sessions must be an integer from 0 to 1000000');
+    },
+  }),
+  demo: command({
+    synopsis: 'demo [--sessions <N>]',
+    about: `Loads demo data: two reseller trees, their customers, N calls (default 200) and the seed's
+example session.
+  --sessions <N>         how many calls, 0 to 1000000`,
+    options: { sessions: { type: 'string' } },
+    positionals: [],
+    async run(values, _positionals, { store, print, homeCountryCode }) {
+      const count = Number(values.sessions ?? '200');
+      if (!/^[0-9]+$/.test(values.sessions ?? '0') || count > 1_000_000) throw new UsageError('--sessions must be an integer from 0 to 1000000');
       const now = new Date();
       await store.importCustomers(demoCustomers);
       const reports = [{ callId: seedExample(now).callId, report: seedExample(now) }, ...demoSessions(count, now)];
       for (let i = 0; i < reports.length; i += 1000) await store.applyReports(reports.slice(i, i + 1000), {}, now);
       print(`Loaded ${demoCustomers.length} customers and ${reports.length} sessions (home country +${homeCountryCode}).`);
       print(`The seed's example session: /sbc/session/${encodeURIComponent(reports[0]!.callId)}`);
-      return;
-    }
-    default:
-      throw new UsageError(command ? `Unknown command: ${command}` : 'No command given');
+    },
+  }),
+};
+
+type CommandName = keyof typeof commands;
+
+export function usage(program: string): string {
+  return `Usage: ${program} <command>   (works on the database in SBC_DB, default ./data/sessions.db)
+
+${Object.values(commands)
+  .map((c) => `  ${c.synopsis}`)
+  .join('\n')}
+
+Run ${program} <command> --help for a command's options; ${program} --version for the version.
+Exit codes: 0 done, 2 a usage mistake or input refused, 78 a bad configuration.`;
+}
+
+function commandUsage(program: string, name: CommandName): string {
+  const { synopsis, about } = commands[name];
+  return `Usage: ${program} ${synopsis}\n\n${about}`;
+}
+
+/** A mistake in one command's line: its message and that command's usage. */
+export class CommandUsageError extends UsageError {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
   }
 }
 
-/** Customers from a JSON array (or `{customers: [...]}`) or a CSV with the header `id,name,parentReseller,features`. */
-function readCustomers(file: string): Customer[] {
-  let text: string;
+export type ParsedAdmin = { help: string } | { run(context: AdminContext): Promise<void> };
+
+/** Reads the command line without touching the database: help, or the command to run. */
+export function parseAdmin(args: string[], program = 'pnpm admin'): ParsedAdmin {
+  const name = (args[0] === 'demo' ? 'demo' : args.slice(0, 2).join(' ')) as CommandName;
+  if (!(name in commands)) {
+    if (args.length === 0) throw new UsageError('no command given');
+    if (args[0] === 'help' || args[0] === '--help' || args[0] === '-h') return { help: usage(program) };
+    throw new UsageError(`unknown command: ${args.slice(0, 2).join(' ')}`);
+  }
+  const rest = args.slice(name.split(' ').length);
+  if (rest.includes('--help') || rest.includes('-h')) return { help: commandUsage(program, name) };
+  const definition = commands[name] as Command<Options>;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`Cannot read ${file}`);
+    const { values, positionals } = parseCommandLine(rest, definition.options, definition.positionals, definition.required);
+    return { run: (context) => definition.run(values, positionals, context) };
+  } catch (error) {
+    if (error instanceof UsageError) throw new CommandUsageError(`${name}: ${error.message}`, commandUsage(program, name));
+    throw error;
   }
-  let rows: unknown[];
-  if (/\.json$/i.test(file) || /^\s*[[{]/.test(text)) {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      throw new UsageError(`${file} is not valid JSON`);
-    }
-    const list = Array.isArray(data) ? data : (data as { customers?: unknown }).customers;
-    if (!Array.isArray(list)) throw new UsageError(`${file}: expected an array of customers or {"customers": [...]}`);
-    rows = list.map((c) => ({ features: [], ...(c as object) }));
-  } else {
-    rows = parseCsv(text, file);
-  }
-  return rows.map((row, i) => validCustomer(row, `${file} customer ${i + 1}`));
 }
 
-function parseCsv(text: string, file: string): unknown[] {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const header = splitCsvLine(lines.shift() ?? '').map((h) => h.trim());
-  for (const required of ['id', 'name']) if (!header.includes(required)) throw new UsageError(`${file}: the CSV header needs an ${required} column`);
-  return lines.map((line) => {
-    const cells = splitCsvLine(line);
-    const cell = (name: string) => (header.includes(name) ? cells[header.indexOf(name)]?.trim() ?? '' : '');
-    const parent = cell('parentReseller');
-    const features = cell('features');
-    return {
-      id: cell('id'),
-      name: cell('name'),
-      ...(parent ? { parentReseller: parent } : {}),
-      features: features ? features.split(/[;|,\s]+/).filter(Boolean) : [],
-    };
-  });
-}
-
-function splitCsvLine(line: string): string[] {
-  const cells: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted && c === '"' && line[i + 1] === '"') {
-      current += '"';
-      i++;
-    } else if (c === '"') quoted = !quoted;
-    else if (c === ',' && !quoted) {
-      cells.push(current);
-      current = '';
-    } else current += c;
-  }
-  cells.push(current);
-  return cells;
+/** Parses and runs one command line; a refused command rejects with a UsageError. */
+export async function runAdmin(args: string[], store: SessionStore, print: Print, options: Partial<Omit<AdminContext, 'store' | 'print'>> = {}): Promise<void> {
+  const parsed = parseAdmin(args);
+  if ('help' in parsed) return print(parsed.help);
+  await parsed.run({ store, print, note: options.note ?? print, homeCountryCode: options.homeCountryCode ?? '45', baseDir: options.baseDir ?? process.cwd() });
 }
 
 /** Every parent must exist (in the file or the database) and no chain may loop. */
-async function checkTree(store: SessionStore, customers: Customer[]): Promise<void> {
+async function checkTree(store: SessionStore, customers: Array<{ id: string; parentReseller?: string }>): Promise<void> {
   const inFile = new Map(customers.map((c) => [c.id, c]));
   const parentOf = async (id: string) => (inFile.has(id) ? inFile.get(id)!.parentReseller : (await store.getCustomer(id))?.parentReseller);
   for (const customer of customers) {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
 import { Authenticator } from './auth.js';
-import { ApiError, internalError, notReady } from './errors.js';
+import { ApiError, badRequest, internalError, methodNotAllowed, notReady } from './errors.js';
 import { redactUrl } from './logger.js';
-import { operationMiddleware, type Handler, type Handlers, type OperationId } from './operation.js';
+import { authentication, operationMiddleware, type Handler, type Handlers, type OperationId } from './operation.js';
+import { RateLimiter, rateLimit, type RateLimitSettings } from './rate-limit.js';
 import { customerRoutes } from './routes/customers.js';
 import type { RouteDeps } from './routes/deps.js';
 import { eventRoutes } from './routes/events.js';
@@ -14,6 +15,8 @@ import { sessionRoutes } from './routes/sessions.js';
 
 export interface AppOptions extends RouteDeps {
   bodyLimit: number;
+  /** Requests per token; undefined turns the limit off. */
+  rateLimit: RateLimitSettings | undefined;
 }
 
 /** The whole request path, top to bottom. */
@@ -23,6 +26,7 @@ export function createApp(options: AppOptions): Koa {
   app.use(requestId);
   app.use(accessLog(options));
   app.use(errorBody(options));
+  app.use(servedHttp);
   app.use(refuseWhileShuttingDown(options));
   app.use(router.routes());
   app.use(unknownRoute(router));
@@ -65,7 +69,14 @@ function errorBody({ logger }: AppOptions): Middleware {
     } catch (thrown) {
       let error: ApiError;
       if (thrown instanceof ApiError) error = thrown;
-      else {
+      else if (clientWentAway(ctx, thrown)) {
+        // Nobody is left to answer: counted and logged as the client's doing, not as a fault. The
+        // server has set 408 when it cut a body that stopped arriving (and answered it itself).
+        const timedOut = ctx.res.statusCode === 408;
+        ctx.status = timedOut ? 408 : clientClosedRequest;
+        logger.info({ reqId: ctx.state['requestId'] }, timedOut ? 'request body did not arrive in time' : 'client closed the connection before its request was read');
+        return;
+      } else {
         logger.error({ reqId: ctx.state['requestId'], err: thrown }, 'unexpected error');
         error = internalError();
       }
@@ -74,6 +85,26 @@ function errorBody({ logger }: AppOptions): Middleware {
       ctx.body = error.toBody(ctx.state['requestId'] as string);
     }
   };
+}
+
+/** nginx's "client closed request": the status under which such a request is logged and counted. */
+const clientClosedRequest = 499;
+
+/** The connection closed before the request (its body) had arrived whole. */
+function clientWentAway(ctx: Context, thrown: unknown): boolean {
+  return (thrown as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' && !ctx.req.complete;
+}
+
+/**
+ * HTTP/1.1, and HTTP/1.0, which nginx speaks to its upstreams unless told otherwise. Node would
+ * also serve request lines that say HTTP/0.9 or HTTP/2.0, and refuse a 1.1 request without Host
+ * with no Error body (it is told not to, so that this answer has one).
+ */
+async function servedHttp(ctx: Context, next: Next): Promise<void> {
+  const version = ctx.req.httpVersion;
+  if (version !== '1.1' && version !== '1.0') throw badRequest('bad_request', `HTTP/${version} is not served: send HTTP/1.1`);
+  if (version === '1.1' && ctx.req.headers.host === undefined) throw badRequest('bad_request', 'An HTTP/1.1 request must have a Host header');
+  await next();
 }
 
 function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
@@ -88,14 +119,15 @@ function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
 
 /** One route per operation of the contract; `/docs` is the only path outside it. */
 function contractRouter(options: AppOptions): Router {
+  const authenticator = new Authenticator(options.store, options.now);
   const handlers: Handlers = {
     ...sessionRoutes(options),
     ...ingestRoutes(options),
-    ...eventRoutes(options),
+    ...eventRoutes(options, authenticator),
     ...customerRoutes(options),
     ...operationsRoutes(options),
   };
-  const authenticator = new Authenticator(options.store, options.now);
+  const rateLimiter = options.rateLimit && new RateLimiter(options.rateLimit);
   const router = new Router({ strict: true, sensitive: true });
   for (const op of options.contract.operations.values()) {
     const handler = handlers[op.operationId as OperationId] as Handler<OperationId> | undefined;
@@ -104,9 +136,13 @@ function contractRouter(options: AppOptions): Router {
     const steps: Middleware[] = [
       async (ctx, next) => {
         ctx.state['route'] = op.path;
+        // The router answers HEAD for every GET; an event stream has no headers-only form.
+        if (ctx.method === 'HEAD' && op.answersWithEventStream) throw methodNotAllowed('HEAD', ['GET'], ' (an event stream has no headers-only form)');
         await next();
       },
-      operationMiddleware(op, handler, { authenticator, bodyLimit: options.bodyLimit }),
+      authentication(op, authenticator),
+      rateLimit(op, rateLimiter),
+      operationMiddleware(op, handler, { bodyLimit: options.bodyLimit }),
     ];
     router.register(template, [op.method], steps);
     // `/sbc/session/` is a request whose id is missing, not an unknown path.
@@ -124,9 +160,7 @@ function unknownRoute(router: Router): Middleware {
   return async (ctx) => {
     const matched = router.match(ctx.path, ctx.method);
     const allowed = [...new Set(matched.path.flatMap((layer) => layer.methods))];
-    if (allowed.length > 0) {
-      throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed here; use ${allowed.join(', ')}`, { Allow: allowed.join(', ') });
-    }
+    if (allowed.length > 0) throw methodNotAllowed(ctx.method, allowed);
     throw new ApiError(404, 'not_found', `No such path: ${ctx.path}`);
   };
 }

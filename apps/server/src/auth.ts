@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { ApiError, accessDenied } from './errors.js';
-import type { AccessLevel, Scope, SessionStore, TokenRecord } from './store/session-store.js';
+import type { AccessLevel, CustomerParents, Scope, SessionStore, TokenRecord } from './store/session-store.js';
 
 /** Who is calling, as far as authorisation needs it. */
 export interface Principal {
@@ -74,6 +74,21 @@ export class Authenticator {
     };
   }
 
+  /**
+   * For a request that outlives its authentication (an event stream): why its token no longer
+   * gives the access it was let in with (revoked, expired, or its customer lost a feature), or
+   * undefined while it still does. As current as a new request's check (the same one-second trust).
+   */
+  async stillAllowed(secret: string, accessLevels: readonly string[]): Promise<ApiError | undefined> {
+    try {
+      authorize(await this.authenticate(secret), accessLevels);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ApiError) return error;
+      throw error;
+    }
+  }
+
   private async lookUp(secret: string): Promise<Known | undefined> {
     const key = hashToken(secret);
     const kept = this.known.get(key);
@@ -105,4 +120,17 @@ export function scopeOf(principal: Principal): Scope {
   if (principal.level === 'ADMIN') return { all: true };
   if (principal.customerId === undefined) throw accessDenied();
   return { all: false, resellerId: principal.customerId };
+}
+
+/** Whether one of these customers is in the scope: walks up from each through the customer parents. */
+export function scopeIncludes(scope: Scope, parents: CustomerParents, ...customerIds: Array<string | null | undefined>): boolean {
+  if (scope.all) return true;
+  for (const start of customerIds) {
+    const seen = new Set<string>();
+    for (let id: string | null | undefined = start; id != null && !seen.has(id); id = parents.get(id)) {
+      if (id === scope.resellerId) return true;
+      seen.add(id);
+    }
+  }
+  return false;
 }

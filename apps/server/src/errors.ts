@@ -33,3 +33,11 @@ export const customerNotFound = () => new ApiError(404, 'id', 'Customer not foun
 export const accessDenied = () => new ApiError(403, 'access_denied', 'Insufficient access level');
 export const internalError = () => new ApiError(500, 'internal_error', 'Internal error');
 export const notReady = (description: string) => new ApiError(503, 'not_ready', description);
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new ApiError(429, 'too_many_requests', `Too many requests with this token; retry after ${retryAfterSeconds} s`, { 'Retry-After': String(retryAfterSeconds) });
+export const unsupportedMediaType = (description: string) => new ApiError(415, 'unsupported_media_type', description);
+export const methodNotAllowed = (method: string, allowed: readonly string[], why = '') =>
+  new ApiError(405, 'method_not_allowed', `${method} is not allowed here${why}; use ${allowed.join(', ')}`, { Allow: allowed.join(', ') });
+export const requestTimeout = (description: string) => new ApiError(408, 'request_timeout', description);
+export const tooManyStreams = (retryAfterSeconds: number, description: string) =>
+  new ApiError(429, 'too_many_streams', description, { 'Retry-After': String(retryAfterSeconds) });

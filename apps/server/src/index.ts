@@ -4,4 +4,5 @@ export { SqliteSessionStore } from './store/sqlite-store.js';
 export { accessLevels } from './store/session-store.js';
 export type { AccessLevel, Scope, SessionFilter, SessionStore, TokenInput, TokenRecord } from './store/session-store.js';
 export { loadConfig, ConfigError } from './config.js';
+export { StartError } from './start-failure.js';
 export type { Config } from './config.js';

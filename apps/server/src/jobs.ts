@@ -9,16 +9,26 @@ export interface MaintenanceOptions {
   now: () => Date;
   retentionHours: number;
   maxCallHours: number;
+  endRequestTimeoutSeconds: number;
+}
+
+export interface MaintenanceTotals {
+  deletedSessions: number;
+  deletedEvents: number;
+  endedStale: number;
+  /** Ends of calls requested longer than END_REQUEST_TIMEOUT_SECONDS ago that no SBC has confirmed. */
+  endRequestsUnanswered: number;
 }
 
 const batchSize = 500;
 
 /**
  * Ends calls that outlived MAX_CALL_HOURS and deletes what outlived RETENTION_HOURS, in small
- * batches with a turn of the event loop between them so requests are never held up for long.
+ * batches with a turn of the event loop between them so requests are never held up for long;
+ * then warns of end requests that their SBC left unanswered.
  */
-export async function runMaintenance(options: MaintenanceOptions): Promise<{ deletedSessions: number; deletedEvents: number; endedStale: number }> {
-  const totals = { deletedSessions: 0, deletedEvents: 0, endedStale: 0 };
+export async function runMaintenance(options: MaintenanceOptions): Promise<MaintenanceTotals> {
+  const totals = { deletedSessions: 0, deletedEvents: 0, endedStale: 0, endRequestsUnanswered: 0 };
   for (;;) {
     const round = await options.store.maintain(options.now(), options.retentionHours, options.maxCallHours, batchSize);
     options.hub.publish(round.endedStale);
@@ -28,6 +38,24 @@ export async function runMaintenance(options: MaintenanceOptions): Promise<{ del
     if (round.deletedSessions < batchSize && round.deletedEvents < batchSize && round.endedStale.length < batchSize) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
+  totals.endRequestsUnanswered = await warnOfUnansweredEndRequests(options);
   if (totals.deletedSessions + totals.deletedEvents + totals.endedStale > 0) options.logger.info(totals, 'maintenance');
   return totals;
+}
+
+/**
+ * A call whose end was requested stays live until its SBC reports the end: the server cannot
+ * know that the SBC no longer carries it. Only an agent of that node can end it, so a request
+ * it leaves unanswered is a warning for the operator, repeated every run while it lasts.
+ */
+async function warnOfUnansweredEndRequests(options: MaintenanceOptions): Promise<number> {
+  const requestedBefore = new Date(options.now().getTime() - options.endRequestTimeoutSeconds * 1000);
+  const unanswered = await options.store.unansweredEndRequests(requestedBefore);
+  for (const node of unanswered) {
+    options.logger.warn(
+      { sbcServer: node.sbcServer, unanswered: node.count, oldestRequested: node.oldest.toISOString() },
+      'ends of calls requested but not confirmed by their SBC: is an agent of that node following /sbc/events?',
+    );
+  }
+  return unanswered.reduce((sum, node) => sum + node.count, 0);
 }

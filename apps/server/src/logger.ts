@@ -1,3 +1,4 @@
+import { unescape } from 'node:querystring';
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
@@ -18,7 +19,22 @@ export function createLogger(level: LogLevel): Logger {
   return pino({ level, base: { service: 'sbc-session-api' } }, destination);
 }
 
-/** The URL as it may be logged: a `token` query parameter is replaced. */
+/**
+ * The URL as it may be logged: the value of every query parameter whose name decodes to `token`
+ * is replaced. Decoding the name as the query parser does matters: `?%74oken=` authenticates
+ * like `?token=`, so a match on the literal text would log such a token in clear.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[REDACTED]');
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const end = url.indexOf('#', start) === -1 ? url.length : url.indexOf('#', start);
+  const pairs = url
+    .slice(start + 1, end)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals === -1 ? pair : pair.slice(0, equals);
+      return unescape(name.replace(/\+/g, ' ')).toLowerCase() === 'token' ? `${name}=[REDACTED]` : pair;
+    });
+  return `${url.slice(0, start + 1)}${pairs.join('&')}${url.slice(end)}`;
 }

@@ -1,7 +1,7 @@
 import type { OperationContract, operations } from '@sbc/contract';
 import type { Context, Middleware } from 'koa';
 import { authorize, presentedToken, type Authenticator, type Principal } from './auth.js';
-import { ApiError, badRequest, unprocessable } from './errors.js';
+import { ApiError, badRequest, unprocessable, unsupportedMediaType } from './errors.js';
 
 export type OperationId = keyof operations;
 type Parameters<Op extends OperationId, In extends 'path' | 'query' | 'header'> = NonNullable<operations[Op]['parameters'][In]>;
@@ -25,21 +25,28 @@ export type Handler<Op extends OperationId> = (ctx: Context, input: OperationInp
 export type Handlers = { [Op in OperationId]: Handler<Op> };
 
 export interface OperationOptions {
-  authenticator: Authenticator;
   bodyLimit: number;
 }
 
+/** Who is calling, and may they call this: the caller is kept as `ctx.state.principal` for the steps after. */
+export function authentication(op: OperationContract, authenticator: Authenticator): Middleware {
+  return async (ctx, next) => {
+    if (op.requiresToken) {
+      const principal = await authenticator.authenticate(presentedToken(ctx));
+      authorize(principal, op.accessLevels);
+      ctx.state['principal'] = principal;
+    }
+    await next();
+  };
+}
+
 /**
- * The steps every contract operation goes through, in order: who is calling, may they call
- * this, are the parameters what the contract says, is the body what it says; then the handler.
+ * The steps every contract operation goes through after `authentication`, in order: are the
+ * parameters what the contract says, is the body what it says; then the handler.
  */
 export function operationMiddleware<Op extends OperationId>(op: OperationContract, handler: Handler<Op>, options: OperationOptions): Middleware {
   return async (ctx) => {
-    let principal: Principal | undefined;
-    if (op.requiresToken) {
-      principal = await options.authenticator.authenticate(presentedToken(ctx));
-      authorize(principal, op.accessLevels);
-    }
+    const principal = ctx.state['principal'] as Principal | undefined;
     if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
     const path = parse(op, 'path', ctx.params as Record<string, string>);
     const query = parse(op, 'query', ctx.query);
@@ -80,8 +87,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Reads, size-limits, parses and validates the body against the operation's media types. */
 async function readBody(ctx: Context, op: OperationContract, limit: number): Promise<unknown> {
   const mediaType = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
-  if (!op.requestMediaTypes.includes(mediaType)) {
-    throw new ApiError(415, 'unsupported_media_type', `Send the body as ${op.requestMediaTypes.join(' or ')}`);
+  if (!op.requestMediaTypes.includes(mediaType)) throw unsupportedMediaType(`Send the body as ${op.requestMediaTypes.join(' or ')}`);
+  // Bodies are read as they arrive: a compressed one would only fail later as "not JSON".
+  const encoding = ctx.get('content-encoding').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    throw unsupportedMediaType(`Content-Encoding ${encoding} is not accepted: send the body uncompressed`);
   }
   const tooLarge = () => new ApiError(413, 'payload_too_large', `Request body larger than ${limit} bytes`, { Connection: 'close' });
   if (Number(ctx.get('content-length') || 0) > limit) throw tooLarge();

@@ -1,16 +1,19 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadContract } from '@sbc/contract';
 import { createApp } from './app.js';
-import { ApiError, badRequest } from './errors.js';
+import { ApiError, badRequest, requestTimeout } from './errors.js';
 import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
 import { IngestQueue } from './ingest-queue.js';
-import { runMaintenance } from './jobs.js';
+import { lockDatabase, type InstanceLock } from './instance-lock.js';
+import { runMaintenance, type MaintenanceTotals } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import type { RateLimitSettings } from './rate-limit.js';
+import { databaseFailure, listenFailure, StartError } from './start-failure.js';
 import type { SessionStore } from './store/session-store.js';
 import { SqliteSessionStore } from './store/sqlite-store.js';
 
@@ -25,15 +28,30 @@ export interface ServerOptions {
   homeCountryCode?: string;
   retentionHours?: number;
   maxCallHours?: number;
+  /** Seconds after which an end request that no SBC answered is logged as a warning. */
+  endRequestTimeoutSeconds?: number;
   bodyLimit?: number;
   heartbeatSeconds?: number;
   /** Seconds between maintenance runs; 0 runs them only through `runMaintenance()`. */
   jobIntervalSeconds?: number;
   subscriberBufferLimit?: number;
+  /** Open event streams per token, and in all; more get 429 `too_many_streams`. */
+  maxStreamsPerToken?: number;
+  maxStreams?: number;
+  /** Bytes that the queued data of all event streams together may take. */
+  streamBufferTotal?: number;
+  /** Events a replay reads per turn of the event loop. */
+  replayPageSize?: number;
   /** The built API reference served at /docs; by default the one of @sbc/docs. */
   docsFile?: string;
   /** How long close() waits for requests in flight before it cuts their connections. */
   shutdownTimeoutSeconds?: number;
+  /** Requests per second per token on the operations that document 429; 0 turns the limit off. */
+  rateLimitPerSecond?: number;
+  /** How many of them a token may make at once. */
+  rateLimitBurst?: number;
+  /** How long a request (headers and body) may take to arrive; its headers get at most 10 s of it. */
+  requestTimeoutSeconds?: number;
 }
 
 export interface RunningServer {
@@ -41,7 +59,7 @@ export interface RunningServer {
   port: number;
   store: SessionStore;
   /** Runs the retention and stale-call job once, now. */
-  runMaintenance(): Promise<{ deletedSessions: number; deletedEvents: number; endedStale: number }>;
+  runMaintenance(): Promise<MaintenanceTotals>;
   /** Stops accepting, ends event streams, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
 }
@@ -49,8 +67,15 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
-  const store = new SqliteSessionStore(options.dbPath ?? './data/sessions.db');
-  const hub = new EventHub();
+  const { store, lock } = await openDatabase(options.dbPath ?? './data/sessions.db');
+  const hub = new EventHub(
+    {
+      perToken: options.maxStreamsPerToken ?? 20,
+      total: options.maxStreams ?? 1000,
+      bufferTotal: options.streamBufferTotal ?? 64 * 1024 * 1024,
+    },
+    () => store.customerTree(),
+  );
   let shuttingDown = false;
   const maintenance = {
     store,
@@ -59,6 +84,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now,
     retentionHours: options.retentionHours ?? 24,
     maxCallHours: options.maxCallHours ?? 12,
+    endRequestTimeoutSeconds: options.endRequestTimeoutSeconds ?? 60,
   };
   const app = createApp({
     store,
@@ -71,17 +97,36 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     homeCountryCode: options.homeCountryCode ?? '45',
     heartbeatMs: (options.heartbeatSeconds ?? 15) * 1000,
     subscriberBufferLimit: options.subscriberBufferLimit ?? 1024 * 1024,
+    replayPageSize: options.replayPageSize ?? 500,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    rateLimit: rateLimitSettings(options),
     docsFile: options.docsFile ?? fileURLToPath(import.meta.resolve('@sbc/docs/index.html')),
     isShuttingDown: () => shuttingDown,
   });
   app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));
 
-  const server = createServer(app.callback());
-  server.on('clientError', answerUnparsableRequest);
-  await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
-  const { port } = server.address() as AddressInfo;
+  const requestTimeoutMs = (options.requestTimeoutSeconds ?? 30) * 1000;
+  const server = createServer(
+    {
+      // Answered by the app, with an Error body (Node's own 400 has none).
+      requireHostHeader: false,
+      // Deliberate bounds instead of Node's 60 s and 300 s, checked every second rather than every 30.
+      headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    app.callback(),
+  );
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnparsableRequest(error, socket, requestTimeoutMs));
   const host = options.host ?? '127.0.0.1';
+  try {
+    await listen(server, options.port ?? 8080, host);
+  } catch (error) {
+    await store.close();
+    lock?.release();
+    throw listenFailure(error, host, options.port ?? 8080);
+  }
+  const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const intervalMs = (options.jobIntervalSeconds ?? 60) * 1000;
@@ -114,6 +159,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clearTimeout(deadline);
         await jobRunning;
         await store.close();
+        lock?.release();
       })();
       return closing;
     },
@@ -121,18 +167,48 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 }
 
 /**
- * Node answers a request it cannot parse (headers or URL over 16 KiB, broken HTTP) with a bare
- * status line; this gives it the contract's Error body like every other failure.
+ * The database, opened only while no other server has it, and only if it takes writes (a
+ * read-only file opens and reads fine); a failure is one line for a person.
  */
-function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || error.code === 'ECONNRESET') {
+async function openDatabase(dbPath: string): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
+  let lock: InstanceLock | undefined;
+  let store: SessionStore | undefined;
+  try {
+    lock = lockDatabase(dbPath);
+    store = new SqliteSessionStore(dbPath);
+    await store.checkWritable();
+    return { store, lock };
+  } catch (error) {
+    await store?.close();
+    lock?.release();
+    throw error instanceof StartError ? error : databaseFailure(error, dbPath);
+  }
+}
+
+/** The longest the request line and headers may take to arrive. */
+const headersTimeoutMs = 10_000;
+
+/**
+ * Node answers a request it cannot parse (headers or URL over 16 KiB, broken HTTP) or that does
+ * not arrive in time with a bare status line; this gives it the contract's Error body like every
+ * other failure.
+ */
+function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: Duplex, requestTimeoutMs: number): void {
+  const answering = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (!socket.writable || error.code === 'ECONNRESET' || answering?.headersSent) {
     socket.destroy();
     return;
   }
+  // A body that stops arriving leaves its request in the app, which logs it under this status.
+  if (answering && error.code === 'ERR_HTTP_REQUEST_TIMEOUT') answering.statusCode = 408;
   const refusal =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? new ApiError(431, 'headers_too_large', 'The request line and headers are larger than 16 KiB')
-      : badRequest('bad_request', 'The request is not valid HTTP/1.1');
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? requestTimeout(
+            `The request did not arrive in time: headers within ${Math.min(headersTimeoutMs, requestTimeoutMs) / 1000} s, the whole request within ${requestTimeoutMs / 1000} s`,
+          )
+        : badRequest('bad_request', 'The request is not valid HTTP/1.1');
   const body = JSON.stringify(refusal.toBody());
   socket.end(
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
@@ -148,4 +224,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+function rateLimitSettings({ rateLimitPerSecond = 100, rateLimitBurst = 200 }: ServerOptions): RateLimitSettings | undefined {
+  return rateLimitPerSecond > 0 ? { requestsPerSecond: rateLimitPerSecond, burst: rateLimitBurst } : undefined;
 }

@@ -25,8 +25,6 @@ export type MergeResult =
 export interface MergeContext {
   /** The SBC node of the reporting token; undefined for an administrator. */
   reporterSbc?: string;
-  /** An end was requested through the API: an end without `endedBy` was the system's doing. */
-  terminationRequested: boolean;
 }
 
 /**
@@ -46,7 +44,8 @@ export function mergeReport(existing: Session | undefined, callId: string, repor
   }
   if (merged['sbcServer'] === undefined && context.reporterSbc !== undefined) merged['sbcServer'] = context.reporterSbc;
   const endsNow = merged['ended'] !== undefined && existing?.ended === undefined;
-  if (endsNow && merged['endedBy'] === undefined && context.terminationRequested) merged['endedBy'] = 'S';
+  // An end was requested through the API: an end without `endedBy` was the system's doing.
+  if (endsNow && merged['endedBy'] === undefined && existing?.terminationRequested !== undefined) merged['endedBy'] = 'S';
 
   const order = checkOrder(merged, existing, report);
   if (order) return order;

@@ -52,6 +52,35 @@ describe('token', () => {
     await expect(admin('token', 'create', '--level', 'ADMIN', '--expires-in', 'soon')).rejects.toThrow(/--expires-in/);
   });
 
+  it('create refuses a RESELLER_ADMIN token without --customer: it could act for no one', async () => {
+    await expect(admin('token', 'create', '--level', 'RESELLER_ADMIN')).rejects.toThrow(/RESELLER_ADMIN token acts for its reseller: give --customer/);
+  });
+
+  it('create refuses --customer on an ADMIN token', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A', '--features', 'TELE');
+    await expect(admin('token', 'create', '--level', 'ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/--customer is only for RESELLER_ADMIN/);
+  });
+
+  it('create refuses --sbc-server on a token that is not SBC', async () => {
+    await expect(admin('token', 'create', '--level', 'ADMIN', '--sbc-server', '2.1.1.3')).rejects.toThrow(/--sbc-server is only for SBC tokens/);
+  });
+
+  it('create refuses the levels that no operation accepts', async () => {
+    await expect(admin('token', 'create', '--level', 'VIEWER')).rejects.toThrow(/no operation accepts a VIEWER token/);
+  });
+
+  it('create refuses a token born expired', async () => {
+    await expect(admin('token', 'create', '--level', 'ADMIN', '--expires-in', '0d')).rejects.toThrow(/must live longer than 0/);
+  });
+
+  it('create for a RESELLER_ADMIN whose customer lacks TELE notes that it gets 403 until it has', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
+    const notes: string[] = [];
+    await runAdmin(['token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa'], store, (line) => out.push(line), { note: (line) => notes.push(line) });
+    expect(notes).toEqual([expect.stringMatching(/has no TELE feature/)]);
+    expect(out.at(-1)).toMatch(/^sbc_/);
+  });
+
   it('create for a RESELLER_ADMIN needs a known customer', async () => {
     await expect(admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/not a known customer/);
   });
@@ -61,9 +90,17 @@ describe('token', () => {
     const token = out.at(-1)!;
     out = [];
     await admin('token', 'list');
-    expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^tok_[0-9a-f]{16}\tADMIN\tactive/);
+    expect(out).toHaveLength(2);
+    expect(out[0]).toMatch(/^ID\s+LEVEL\s+STATE\s+CUSTOMER\s+SBC\s+NAME\s+CREATED\s+EXPIRES$/);
+    expect(out[1]).toMatch(/^tok_[0-9a-f]{16}\s+ADMIN\s+active\s+-\s+-\s+-\s+\S+\s+never$/);
     expect(out.join('\n')).not.toContain(token);
+  });
+
+  it('list --json prints the tokens as a JSON array', async () => {
+    await admin('token', 'create', '--level', 'SBC', '--sbc-server', '2.1.1.3', '--name', 'sbc-1');
+    out = [];
+    await admin('token', 'list', '--json');
+    expect(JSON.parse(out.join('\n'))).toEqual([expect.objectContaining({ level: 'SBC', state: 'active', sbcServer: '2.1.1.3', name: 'sbc-1' })]);
   });
 
   it('revoke by the token itself makes it unusable', async () => {
@@ -74,7 +111,7 @@ describe('token', () => {
   });
 
   it('revoke of an unknown token is a usage error', async () => {
-    await expect(admin('token', 'revoke', 'tok_nope')).rejects.toThrow(/No such token/);
+    await expect(admin('token', 'revoke', 'tok_nope')).rejects.toThrow(/no such token/);
   });
 });
 
@@ -90,7 +127,46 @@ describe('customer', () => {
     });
     out = [];
     await admin('customer', 'list');
-    expect(out).toEqual(['a1a1a1a1a1a1a1a1a1a1a1a1\tChild\taaaaaaaaaaaaaaaaaaaaaaaa\t-', 'aaaaaaaaaaaaaaaaaaaaaaaa\tReseller A\t-\tTELE']);
+    expect(out).toEqual([
+      'ID                        NAME        RESELLER                  FEATURES',
+      'a1a1a1a1a1a1a1a1a1a1a1a1  Child       aaaaaaaaaaaaaaaaaaaaaaaa  -',
+      'aaaaaaaaaaaaaaaaaaaaaaaa  Reseller A  -                         TELE',
+    ]);
+  });
+
+  it('list --json prints the customers as a JSON array', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'Reseller A', '--features', 'TELE');
+    out = [];
+    await admin('customer', 'list', '--json');
+    expect(JSON.parse(out.join('\n'))).toEqual([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Reseller A', features: ['TELE'] }]);
+  });
+
+  it('delete removes a customer', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
+    await admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    expect(out.at(-1)).toBe('Deleted customer aaaaaaaaaaaaaaaaaaaaaaaa.');
+    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+  });
+
+  it('delete refuses a reseller that still has customers', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A');
+    await admin('customer', 'put', 'a1a1a1a1a1a1a1a1a1a1a1a1', '--name', 'B', '--reseller', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    await expect(admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/is the reseller of a1a1a1a1a1a1a1a1a1a1a1a1/);
+    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeDefined();
+  });
+
+  it('delete refuses a customer with an active token, and allows it once the token is revoked', async () => {
+    await admin('customer', 'put', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--name', 'A', '--features', 'TELE');
+    await admin('token', 'create', '--level', 'RESELLER_ADMIN', '--customer', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    const token = out.at(-1)!;
+    await expect(admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/has active tokens tok_[0-9a-f]+: revoke them first/);
+    await admin('token', 'revoke', token);
+    await admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+  });
+
+  it('delete of an unknown customer is refused', async () => {
+    await expect(admin('customer', 'delete', 'aaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toThrow(/no customer aaaaaaaaaaaaaaaaaaaaaaaa/);
   });
 
   it('put refuses an id that is not 24 hex characters', async () => {
@@ -136,6 +212,25 @@ describe('customer', () => {
     expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
   });
 
+  it('import refuses a file that names one id twice', async () => {
+    const file = join(dir, 'twice.json');
+    writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'A' }, { id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'B' }]));
+    await expect(admin('customer', 'import', file)).rejects.toThrow(/customer 2: id aaaaaaaaaaaaaaaaaaaaaaaa is already customer 1 of the file/);
+    expect(await store.getCustomer('aaaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+  });
+
+  it('import reads a relative path from the directory where the command was typed', async () => {
+    writeFileSync(join(dir, 'mine.json'), JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'A' }]));
+    await runAdmin(['customer', 'import', 'mine.json'], store, (line) => out.push(line), { baseDir: dir });
+    expect(out.at(-1)).toBe('Imported 1 customers: 1 created, 0 replaced.');
+  });
+
+  it('import of a missing file names the path it tried and why', async () => {
+    await expect(runAdmin(['customer', 'import', 'nope.json'], store, () => {}, { baseDir: dir })).rejects.toThrow(
+      `cannot read nope.json (${join(dir, 'nope.json')}): no such file`,
+    );
+  });
+
   it('import refuses an invalid customer naming its place in the file', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify([{ id: 'aaaaaaaaaaaaaaaaaaaaaaaa' }]));
@@ -174,6 +269,33 @@ describe('demo', () => {
   });
 });
 
-it('an unknown command is a usage error', async () => {
-  await expect(admin('launch', 'rockets')).rejects.toThrow(/Unknown command: launch rockets/);
+describe('usage', () => {
+  it('an unknown command is a usage error', async () => {
+    await expect(admin('launch', 'rockets')).rejects.toThrow(/unknown command: launch rockets/);
+  });
+
+  it('no command is a usage error', async () => {
+    await expect(admin()).rejects.toThrow(/no command given/);
+  });
+
+  it('a stray argument is a usage error', async () => {
+    await expect(admin('demo', 'extra')).rejects.toThrow(/unexpected argument: extra/);
+  });
+
+  it('an unknown option is named without Node\'s own wording', async () => {
+    await expect(admin('token', 'list', '--colour')).rejects.toThrow(/^token list: unknown option --colour$/);
+  });
+
+  it('a missing required option is a usage mistake', async () => {
+    await expect(admin('token', 'create')).rejects.toThrow(/^token create: missing --level$/);
+  });
+
+  it('an option without its value says so', async () => {
+    await expect(admin('token', 'create', '--level')).rejects.toThrow(/^token create: --level needs a value$/);
+  });
+
+  it('--help of a command prints its usage and options', async () => {
+    await admin('customer', 'import', '--help');
+    expect(out.join('\n')).toMatch(/^Usage: pnpm admin customer import <file.json\|file.csv>\n/);
+  });
 });

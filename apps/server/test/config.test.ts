@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, variables } from '../src/config.js';
 
 describe('configuration from the environment', () => {
   it('has the documented defaults', () => {
@@ -11,11 +11,18 @@ describe('configuration from the environment', () => {
       homeCountryCode: '45',
       retentionHours: 24,
       maxCallHours: 12,
+      endRequestTimeoutSeconds: 60,
       bodyLimit: 2 * 1024 * 1024,
       logLevel: 'info',
       heartbeatSeconds: 15,
       jobIntervalSeconds: 60,
       shutdownTimeoutSeconds: 10,
+      rateLimitPerSecond: 100,
+      rateLimitBurst: 200,
+      requestTimeoutSeconds: 30,
+      maxStreamsPerToken: 20,
+      maxStreams: 1000,
+      streamBufferTotal: 64 * 1024 * 1024,
     });
   });
 
@@ -32,8 +39,14 @@ describe('configuration from the environment', () => {
       HEARTBEAT_SECONDS: '5',
       JOB_INTERVAL_SECONDS: '30',
       SHUTDOWN_TIMEOUT_SECONDS: '3',
+      RATE_LIMIT_PER_SECOND: '2.5',
+      RATE_LIMIT_BURST: '10',
     });
-    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', dbPath: '/var/lib/sbc.db', homeCountryCode: '46', retentionHours: 48, maxCallHours: 2.5, bodyLimit: 524288, logLevel: 'warn' });
+    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', dbPath: '/var/lib/sbc.db', homeCountryCode: '46', retentionHours: 48, maxCallHours: 2.5, bodyLimit: 524288, logLevel: 'warn', rateLimitPerSecond: 2.5, rateLimitBurst: 10 });
+  });
+
+  it('turns the rate limit off with RATE_LIMIT_PER_SECOND=0', () => {
+    expect(loadConfig({ RATE_LIMIT_PER_SECOND: '0' }).rateLimitPerSecond).toBe(0);
   });
 
   it('keeps :memory: as it is', () => {
@@ -49,6 +62,9 @@ describe('configuration from the environment', () => {
     ['BODY_LIMIT', 'huge'],
     ['LOG_LEVEL', 'loud'],
     ['HEARTBEAT_SECONDS', '0'],
+    ['RATE_LIMIT_PER_SECOND', '-1'],
+    ['RATE_LIMIT_PER_SECOND', '0.0001'],
+    ['RATE_LIMIT_BURST', '0'],
   ])('refuses %s=%s naming the variable and what it expects', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`${name}="${value.replace('+', '\\+')}" is not valid: expected`));
   });
@@ -60,5 +76,9 @@ describe('configuration from the environment', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toHaveLength(2);
     }
+  });
+
+  it.each(variables.map((v) => v.name))('refuses %s set to an empty value instead of falling back to the default', (name) => {
+    expect(() => loadConfig({ [name]: '' })).toThrowError(`${name}="" is not valid: expected`);
   });
 });

@@ -2,7 +2,7 @@ import type { Session } from '@sbc/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer, ServerOptions } from '../src/index.js';
 import { call, holdStore, ids, json, resellerTrees, sessionPath, startTestServer, tokenFor } from './helpers.js';
-import { EventStreamClient } from './sse.js';
+import { EventStreamClient, stalledSubscriber, subscriberCount } from './sse.js';
 
 let server: RunningServer;
 let admin: string;
@@ -184,22 +184,15 @@ describe('stream housekeeping', () => {
   it('disconnects a subscriber that stops reading once its buffer passes the bound', async () => {
     await server.close();
     await setUp({ subscriberBufferLimit: 64 * 1024 });
-    const { connect } = await import('node:net');
-    const { port } = new URL(server.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    socket.write(`GET /sbc/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\n\r\n`);
-    socket.pause();
-    const closed = new Promise((resolve) => socket.once('close', resolve));
-    const subscribers = async () => Number(/sbc_event_subscribers (\d+)/.exec((await call<string>(server, 'getMetrics', '/metrics')).body)![1]);
-    while ((await subscribers()) === 0) await new Promise((r) => setTimeout(r, 10));
+    const { socket, closed } = await stalledSubscriber(server, admin);
     let batch = 0;
     // Bounded: 40 batches of 1000 events is far beyond any socket buffer plus the bound.
-    while ((await subscribers()) > 0 && batch < 40) {
+    while ((await subscriberCount(server)) > 0 && batch < 40) {
       const sessions = Array.from({ length: 1000 }, (_, i) => ({ callId: `slow-${batch}-${i}@x`, started: t(0), userAgent: 'x'.repeat(200) }));
       await call(server, 'ingestSessions', '/sbc/ingest', json(sbc, { sessions }, 'POST'));
       batch++;
     }
-    expect(await subscribers()).toBe(0);
+    expect(await subscriberCount(server)).toBe(0);
     socket.resume();
     await closed;
   });

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { loadContract, type Session, type SessionReport } from '@sbc/contract';
 import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
 import type { AccessLevel, SessionStore } from '../src/store/session-store.js';
@@ -83,4 +85,16 @@ export function holdStore(store: SessionStore, method: 'getSessionJson' | 'event
     return original(...args);
   };
   return release;
+}
+
+/** A logger whose JSON lines are kept in `lines`, for tests of what the server logs. */
+export function capturedLogs(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
 }

@@ -47,3 +47,21 @@ describe('schema migrations', () => {
     ).toContain('COVERING INDEX sessions_destination_customer');
   });
 });
+
+describe('migration 5', () => {
+  it('moves a requested end of a version 4 database into the session, as terminationRequested', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    // Back to version 4: the time only in termination_requested_at, as version 4 stored it.
+    db.prepare('DELETE FROM schema_migrations WHERE version >= 5').run();
+    const insert = db.prepare(
+      `INSERT INTO sessions (call_id, data, started_key, live, termination_requested_at, created_at) VALUES (?, ?, '', 1, ?, 0)`,
+    );
+    insert.run('asked@x', JSON.stringify({ callId: 'asked@x' }), Date.parse('2030-01-01T12:00:01.234Z'));
+    insert.run('quiet@x', JSON.stringify({ callId: 'quiet@x' }), null);
+    migrate(db);
+    const data = (id: string) => JSON.parse(db.prepare('SELECT data FROM sessions WHERE call_id = ?').pluck().get(id) as string);
+    expect(data('asked@x')).toEqual({ callId: 'asked@x', terminationRequested: '2030-01-01T12:00:01.234Z' });
+    expect(data('quiet@x')).toEqual({ callId: 'quiet@x' });
+  });
+});

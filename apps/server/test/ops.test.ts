@@ -1,21 +1,15 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { bearer, call, holdStore, contract, json, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
+import { bearer, call, capturedLogs, holdStore, contract, json, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
 
 let server: RunningServer;
 let admin: string;
-const logLines: string[] = [];
+let logLines: string[];
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  server = await startTestServer({ logger: pino({ level: 'info' }, sink), bodyLimit: 4096 });
+  const logs = capturedLogs();
+  logLines = logs.lines;
+  server = await startTestServer({ logger: logs.logger, bodyLimit: 4096 });
   admin = await tokenFor(server, 'ADMIN');
   await seed(server, { callId: 'ops@x' });
 });
@@ -47,7 +41,7 @@ describe('probes and descriptions', () => {
   it('/docs answers 503 not_ready with a clear description until the reference is built', async () => {
     const unbuilt = await startTestServer({ docsFile: '/nonexistent/index.html' });
     const res = await call(unbuilt, null, '/docs');
-    expect(res.body).toMatchObject({ status: 503, message: 'not_ready', description: 'The API reference is not built: run `pnpm docs`' });
+    expect(res.body).toMatchObject({ status: 503, message: 'not_ready', description: 'The API reference is not built: run `pnpm docs:build`' });
     await unbuilt.close();
   });
 

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,5 +137,74 @@ describe('pnpm admin (dist/admin.js)', () => {
     const { code, stderr } = admin(['token', 'create'], join(dir, 'cli.db'));
     expect(code).toBe(2);
     expect(stderr).toContain('Usage: pnpm admin');
+  });
+});
+
+/** Runs dist/main.js to its exit: for starts that must not get as far as listening. */
+function runMain(args: string[], env: Record<string, string> = {}) {
+  try {
+    const stdout = execFileSync(process.execPath, [join(outDir, 'main.js'), ...args], { env: { ...process.env, PORT: '0', ...env }, encoding: 'utf8', stdio: 'pipe' });
+    return { code: 0, stdout, stderr: '' };
+  } catch (error) {
+    const e = error as { status: number; stdout: string; stderr: string };
+    return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('dist/main.js arguments', () => {
+  it('--help prints the usage with every variable and the exit codes, and exits 0 without starting', () => {
+    const db = join(dir, 'help.db');
+    const { code, stdout } = runMain(['--help'], { SBC_DB: db });
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: node dist/main.js');
+    expect(stdout).toMatch(/SHUTDOWN_TIMEOUT_SECONDS +an integer number of seconds from 1 to 600 \[10\]/);
+    expect(stdout).toContain('78 cannot start as configured');
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('--version prints the version alone and exits 0 without starting', () => {
+    const db = join(dir, 'version.db');
+    const { code, stdout } = runMain(['--version'], { SBC_DB: db });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('refuses any other argument with one line and exit 2', () => {
+    const { code, stderr } = runMain(['--port', '9000'], { SBC_DB: join(dir, 'arg.db') });
+    expect(code).toBe(2);
+    expect(stderr).toBe('Unknown argument "--port": the server takes its settings from the environment (see --help)\n');
+  });
+});
+
+describe('starts refused with one line and exit 78', () => {
+  it('refuses PORT set to an empty value', () => {
+    const { code, stderr } = runMain([], { PORT: '', SBC_DB: join(dir, 'empty-port.db') });
+    expect(code).toBe(78);
+    expect(stderr).toContain('PORT="" is not valid: expected an integer from 0 to 65535');
+  });
+
+  it('refuses a port in use with one line and no stack trace', async () => {
+    const first = await startMain({ SBC_DB: join(dir, 'busy-1.db') });
+    const { port } = new URL(first.url);
+    const { code, stderr } = runMain([], { PORT: port, SBC_DB: join(dir, 'busy-2.db') });
+    first.child.kill('SIGTERM');
+    await once(first.child, 'exit');
+    expect(code).toBe(78);
+    expect(stderr).toBe(`Cannot listen on 127.0.0.1:${port}: the port is in use by another process; stop it, or set PORT to a free port\n`);
+  });
+
+  it('refuses a second server on the same database, and starts once the first was killed with SIGKILL', async () => {
+    const db = join(dir, 'single.db');
+    const first = await startMain({ SBC_DB: db });
+    const second = runMain([], { SBC_DB: db });
+    expect(second.code).toBe(78);
+    expect(second.stderr).toBe(`Another server is running on SBC_DB=${db} (it holds ${db}.lock); stop it, or give this server another SBC_DB\n`);
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    const third = await startMain({ SBC_DB: db });
+    expect(third.url).not.toBe('');
+    third.child.kill('SIGTERM');
+    await once(third.child, 'exit');
   });
 });

@@ -1,7 +1,8 @@
+import { connect, type Socket } from 'node:net';
 import type { Event } from '@sbc/contract';
 import { expect } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { contract } from './helpers.js';
+import { call, contract } from './helpers.js';
 
 export interface Message {
   id?: string;
@@ -96,4 +97,20 @@ export class EventStreamClient {
   close(): void {
     this.abort.abort();
   }
+}
+
+/** The server's count of open event streams, from /metrics. */
+export async function subscriberCount(server: RunningServer): Promise<number> {
+  return Number(/sbc_event_subscribers (\d+)/.exec((await call<string>(server, 'getMetrics', '/metrics')).body)![1]);
+}
+
+/** A subscriber that connects and then never reads: `closed` settles when the server cuts it. */
+export async function stalledSubscriber(server: RunningServer, token: string): Promise<{ socket: Socket; closed: Promise<unknown> }> {
+  const before = await subscriberCount(server);
+  const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+  socket.write(`GET /sbc/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+  socket.pause();
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  while ((await subscriberCount(server)) === before) await new Promise((r) => setTimeout(r, 10));
+  return { socket, closed };
 }

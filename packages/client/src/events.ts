@@ -1,5 +1,7 @@
 // The event stream as an async iterator: connects, parses, and after a drop reconnects with
 // Last-Event-ID so that no event is lost or repeated.
+// A stream the server ends because its token was revoked or expired is reconnected like any
+// drop; the server then refuses the token (401), which is thrown, never retried.
 import { SbcApiError, SbcNetworkError } from './errors.js';
 import { apiError, networkError, withTimeout, type FetchResult } from './request.js';
 import { retryableStatuses, retryDelayMs, sleep, type RetryPolicy } from './retry.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSbcClient } from '../src/index.js';
 import { baseUrl, contractFake, type ContractFake } from './support/contract-fake.js';
-import { session } from './support/sessions.js';
+import { endCallResult, session } from './support/sessions.js';
 
 // Call-IDs as SIP allows them, with every character that means something in a URL.
 const callIds = [
@@ -37,7 +37,7 @@ describe('Call-IDs in the URL path', () => {
 
   it.each(callIds)('endCall(%j) and reportSession(%j) address the same session', async (callId) => {
     const client = clientOn(({ operationId, path }) =>
-      operationId === 'endCall' ? { status: 200, body: { success: true } } : { status: 200, body: session(path['id'] ?? '') },
+      operationId === 'endCall' ? { status: 200, body: endCallResult(path['id'] ?? '') } : { status: 200, body: session(path['id'] ?? '') },
     );
     await client.endCall(callId);
     await client.reportSession(callId, { answered: '2026-01-01T12:00:05.000Z' });

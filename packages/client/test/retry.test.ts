@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSbcClient, SbcApiError, type RetryOptions } from '../src/index.js';
 import { retryDelayMs, retryPolicy } from '../src/retry.js';
 import { baseUrl, contractFake, type ContractFake, type FakeReply } from './support/contract-fake.js';
-import { session } from './support/sessions.js';
+import { endCallResult, session } from './support/sessions.js';
 
 const fast: RetryOptions = { attempts: 2, baseDelayMs: 1, maxDelayMs: 50 };
 /** What a proxy or load balancer in front of the API answers; the contract does not document these statuses. */
@@ -49,7 +49,7 @@ describe('retries of idempotent calls', () => {
   });
 
   it('DELETE (ending a call is idempotent by the contract) is retried', async () => {
-    const { client, requests } = clientAnswering([unavailable, { status: 200, body: { success: true } }]);
+    const { client, requests } = clientAnswering([unavailable, { status: 200, body: endCallResult('a@b') }]);
     await client.endCall('a@b');
     expect(requests.map((r) => r.operationId)).toEqual(['endCall', 'endCall']);
   });

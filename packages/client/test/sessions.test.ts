@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSbcClient } from '../src/index.js';
 import { baseUrl, contractFake, type ContractFake, type FakeHandler } from './support/contract-fake.js';
-import { page, session } from './support/sessions.js';
+import { endCallResult, page, session } from './support/sessions.js';
 
 let fake: ContractFake;
 afterEach(() => expect(fake.violations).toEqual([]));
@@ -57,9 +57,9 @@ describe('sessions', () => {
     expect(sessions.map((s) => s.callId)).toEqual(all.map((s) => s.callId));
   });
 
-  it('endCall answers success', async () => {
-    const client = clientOn(() => ({ status: 200, body: { success: true } }));
-    await expect(client.endCall('a@b')).resolves.toEqual({ success: true });
+  it('endCall answers what the request did and the session', async () => {
+    const client = clientOn(() => ({ status: 200, body: endCallResult('a@b') }));
+    await expect(client.endCall('a@b')).resolves.toEqual(endCallResult('a@b'));
   });
 });
 

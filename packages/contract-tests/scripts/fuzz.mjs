@@ -4,11 +4,27 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '20000' }, seed: { type: 'string' } } });
+const usage = `Usage: pnpm fuzz [--runs <N>] [--seed <S>]
+
+Sends N requests generated from the contract (default 20000) to a fresh server, with the seed S
+(default: one from the clock). A failure prints its seed and the smallest failing request;
+the same flags replay it.`;
+
+let values;
+try {
+  ({ values } = parseArgs({ options: { runs: { type: 'string', default: '20000' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+} catch (error) {
+  console.error(`pnpm fuzz: ${error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option ${/'(-[^' ,]+)/.exec(error.message)?.[1]}` : error.message}\n\n${usage}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 const runs = Number(values.runs);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed)) {
-  console.error('usage: pnpm fuzz [--runs <positive integer>] [--seed <integer>]');
+  console.error(`pnpm fuzz: --runs must be a positive integer and --seed an integer\n\n${usage}`);
   process.exit(2);
 }
 console.log(`fuzz: ${runs} runs, seed ${seed} (replay: pnpm fuzz --runs ${runs} --seed ${seed})`);

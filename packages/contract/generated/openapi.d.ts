@@ -75,7 +75,9 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description Answers 200 when the database answers a query, 503 otherwise or while shutting down. No token needed.
+         * @description Answers 200 when the database answers a query and takes writes; 503 otherwise, or while
+         *     shutting down. After a failed write, each probe tries a small write of its own, so readiness
+         *     comes back as soon as writes work again, with or without traffic. No token needed.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -151,13 +153,32 @@ export interface paths {
          *     and `data` (one JSON `Event`). A comment line (`: heartbeat`) is sent every 15 seconds.
          *
          *     - ADMIN receives every session event; RESELLER_ADMIN with TELE only those of sessions in
-         *       its scope.
+         *       its scope. The scope is judged as each event is sent, against the customer tree of that
+         *       moment, as requests are: after a customer moves to another reseller, its calls go to the
+         *       new reseller's open streams and no longer to the old one's (a replay follows it too).
          *     - SBC tokens receive only `terminate` commands for their own `sbcServer`. Commands not yet
          *       acknowledged by the session's end are sent again when the stream (re)connects.
          *     - Resume with `Last-Event-ID` (header, sent by `EventSource` on reconnect): every later
          *       event still within retention (`RETENTION_HOURS`) is replayed in order, with no duplicates.
-         *     - A subscriber that stops reading is disconnected once 1 MiB of events waits for it; it may
-         *       reconnect with `Last-Event-ID` and miss nothing still within retention.
+         *     - `HEAD` is 405: a stream has no headers-only form.
+         *     - Event ids are global: one increasing sequence for the events of every tenant. The gaps
+         *       between the ids a stream receives therefore show how many events were stored for others
+         *       in between (a volume, never what they were). This is on purpose: an id is a position in
+         *       the one event log, which lets any server node resume any subscriber from `Last-Event-ID`
+         *       alone, whatever its scope and filters; ids per scope would need a counter for every
+         *       combination of scope and filter, and could not be resumed on another node.
+         *     - The stream's token is checked again every second. Once it is revoked or expires, or no
+         *       longer gives this access (a reseller whose customer lost TELE), the stream ends within
+         *       about two seconds. Its last line is the comment `: closed ` followed by the `Error` body
+         *       (JSON) that the token now gets: 401 `invalid_token`, 401 `expired` or 403
+         *       `access_denied`; reconnecting gets that same answer.
+         *     - At most `MAX_STREAMS_PER_TOKEN` streams (20 by default) are open per token and
+         *       `MAX_STREAMS` (1000) in all; more are refused with 429 `too_many_streams` and
+         *       `Retry-After`.
+         *     - A subscriber that stops reading is disconnected once 1 MiB of events waits for it; and
+         *       when the data waiting for all streams together passes `STREAM_BUFFER_TOTAL` (64 MiB by
+         *       default), the streams with the most waiting are disconnected first. Either may reconnect
+         *       with `Last-Event-ID` and miss nothing still within retention.
          *
          *     Access level: RESELLER_ADMIN with the TELE feature, ADMIN, or SBC.
          */
@@ -249,14 +270,22 @@ export interface paths {
          * End a call
          * @description Terminates an ongoing session, effectively ending the call.
          *
-         *     The session is marked as termination requested (a `terminationRequested` event), and a
-         *     `terminate` command is stored for the SBC that owns it (its `sbcServer`). The command is
-         *     delivered over that SBC's event stream, and repeated on every reconnection, until the SBC
-         *     reports the call's end; that end is recorded with `endedBy: S` unless the SBC says otherwise.
-         *     If the SBC is not connected, the command waits for it: the answer is the same.
+         *     The session gets `terminationRequested` (the time of the request; a `terminationRequested`
+         *     event), and a `terminate` command is stored for the SBC that owns it (its `sbcServer`). The
+         *     command is delivered over that SBC's event stream, and repeated on every reconnection, until
+         *     the SBC reports the call's end; that end is recorded with `endedBy: S` unless the SBC says
+         *     otherwise. If an administrator's report moves the session to another SBC meanwhile, the
+         *     command goes to the new owner instead.
          *
-         *     Idempotent: ending a call whose end was already requested, or that has already ended,
-         *     answers `{success: true}` again and sends nothing new.
+         *     The call is ended only by its SBC's report: this API never marks a call ended that the SBC
+         *     may still carry. If no agent of that SBC follows the event stream, the command waits for
+         *     one and the call stays live, showing `terminationRequested`; the server logs a warning for
+         *     each end request left unanswered longer than `END_REQUEST_TIMEOUT_SECONDS` (default 60),
+         *     and a call with no end still ends after `MAX_CALL_HOURS` (`endedReason: TIMEOUT`).
+         *
+         *     Idempotent, so it may be retried: the answer is 200 with an `outcome` that says what this
+         *     request did, `requested`, `alreadyRequested` (nothing new is sent) or `alreadyEnded`
+         *     (nothing is sent; `session` says when and how the call ended).
          *
          *     Access level: RESELLER_ADMIN with the TELE feature (within its scope), or ADMIN.
          */
@@ -291,7 +320,9 @@ export interface components {
          * CallId
          * @description A SIP Call-ID (RFC 3261 `word [ "@" word ]`). It routinely contains `@` and may contain
          *     `/ ? % [ ] { } < > : ; " ~ +` and non-ASCII characters, so it must be percent-encoded
-         *     (exactly once) wherever it appears in a URL.
+         *     (exactly once) wherever it appears in a URL. It must be valid Unicode: a lone UTF-16
+         *     surrogate (`"\ud800"` in JSON) has no UTF-8 form, could never be named in a URL, and is
+         *     refused (422), as in any string of a request body.
          * @example 56375632547476357536@23.34.33.74
          */
         CallId: string;
@@ -323,8 +354,11 @@ export interface components {
          */
         CustomerList: {
             customers: components["schemas"]["Customer"][];
+            /** Format: int32 */
             limit: number;
+            /** Format: int32 */
             offset: number;
+            /** Format: int64 */
             total: number;
         };
         /** @description Id of the customer the request was sent to, if the destination is internal. */
@@ -349,9 +383,19 @@ export interface components {
         E164Number: string;
         /**
          * EndCallResult
-         * @description The end of the call was requested, or the call had already ended.
+         * @description What the request to end a call did (`outcome`), and the session as it is now.
          */
         EndCallResult: {
+            /**
+             * @description `requested`: this request asked the owning SBC to end the call (a `terminationRequested`
+             *     event and a `terminate` command were sent). `alreadyRequested`: an earlier request did,
+             *     and the SBC has not reported the end yet; nothing new is sent. `alreadyEnded`: the call
+             *     had already ended; nothing is sent, and `session` says when, why and by whom.
+             * @enum {string}
+             */
+            outcome: "requested" | "alreadyRequested" | "alreadyEnded";
+            /** @description The session after the request; `terminationRequested` says when its end was first requested. */
+            session: components["schemas"]["SessionSummary"];
             /** @constant */
             success: true;
         };
@@ -380,11 +424,11 @@ export interface components {
          *     or the name of the offending field or parameter; `description` says it in words for a person.
          *     Tokens used: `bad_request`, `id`, `access_denied`, `internal_error`, `credentials_invalid`,
          *     `invalid_token`, `expired`, `not_found`, `method_not_allowed`, `payload_too_large`,
-         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, or a field or parameter name such as `limit` or `ended`.
+         *     `unsupported_media_type`, `not_ready`, `headers_too_large`, `too_many_requests`, `too_many_streams`, or a field or parameter name such as `limit` or `ended`.
          */
         Error: {
             /**
-             * @description What went wrong, for a person.
+             * @description What went wrong, for a person (it may quote the request's path, at most 16 KiB).
              * @example Session not found
              */
             description: string;
@@ -395,7 +439,10 @@ export interface components {
             message: string;
             /** @description The request's id, also sent as the `X-Request-Id` header; quote it when reporting a problem. */
             requestId?: string;
-            /** @description The HTTP status, repeated for logs and proxies that drop it. */
+            /**
+             * Format: int32
+             * @description The HTTP status, repeated for logs and proxies that drop it.
+             */
             status: number;
         };
         /**
@@ -421,6 +468,7 @@ export interface components {
         features: components["schemas"]["Feature"][];
         /**
          * Flag
+         * Format: int32
          * @description 1 for yes, 0 for no.
          * @enum {integer}
          */
@@ -458,10 +506,14 @@ export interface components {
          * @description The per-report results of a batch and their counts.
          */
         IngestResponse: {
+            /** Format: int32 */
             created: number;
+            /** Format: int32 */
             rejected: number;
             results: components["schemas"]["IngestResult"][];
+            /** Format: int32 */
             unchanged: number;
+            /** Format: int32 */
             updated: number;
         };
         /**
@@ -511,7 +563,10 @@ export interface components {
          * @example rip
          */
         rtpProxyFlags: string;
-        /** @description Id of the RTP proxy used. */
+        /**
+         * Format: int32
+         * @description Id of the RTP proxy used.
+         */
         rtpProxyId: number;
         /**
          * RtpStat
@@ -566,7 +621,10 @@ export interface components {
              * @example rip
              */
             rtpProxyFlags?: string;
-            /** @description Id of the RTP proxy used. */
+            /**
+             * Format: int32
+             * @description Id of the RTP proxy used.
+             */
             rtpProxyId?: number;
             rtpStat?: components["schemas"]["RtpStat"];
             /** @description IP address of the SBC server that created and handles the session. Ending a call sends the terminate command to this SBC. */
@@ -583,6 +641,13 @@ export interface components {
             sourceVoiceAccountId?: components["schemas"]["HexId"];
             /** @description When the call started (INVITE received), UTC. */
             started?: components["schemas"]["Timestamp"];
+            /**
+             * @description When an end of the call was first requested through `DELETE /sbc/session/{id}`, UTC. Set
+             *     by this API, never by a report. While the call is live it means the owning SBC has been
+             *     told to hang up and has not yet reported the end: the call is still up until `ended` is
+             *     set (the `terminate` command waits for an SBC whose agent is not connected).
+             */
+            terminationRequested?: components["schemas"]["Timestamp"];
             /** @description User-Agent of the host that initiated the call. */
             userAgent?: string;
             /** @description Extension number of the user or device that made the call. */
@@ -598,10 +663,13 @@ export interface components {
          */
         SessionEvent: {
             callId: components["schemas"]["CallId"];
-            /** @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`. */
+            /**
+             * Format: int64
+             * @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`.
+             */
             id: number;
             session: components["schemas"]["SessionSummary"];
-            /** @description When it happened (for `started`, `answered`, `ended` the session's own timestamp). */
+            /** @description When it happened (the session's own timestamp of the same name). */
             time: components["schemas"]["Timestamp"];
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -616,13 +684,22 @@ export interface components {
          *     never repeats or skips a session. `total` counts every match, ignoring `offset` and `limit`.
          */
         SessionList: {
-            /** @description The page size asked for. */
+            /**
+             * Format: int32
+             * @description The page size asked for.
+             */
             limit: number;
-            /** @description Index of the first session of this page. */
+            /**
+             * Format: int32
+             * @description Index of the first session of this page.
+             */
             offset: number;
             /** @description `SessionSummary` objects, or whole `Session` objects when `full=true`. */
             sessions: (components["schemas"]["SessionSummary"] | components["schemas"]["Session"])[];
-            /** @description Number of sessions that match the filters. */
+            /**
+             * Format: int64
+             * @description Number of sessions that match the filters.
+             */
             total: number;
         };
         /**
@@ -681,7 +758,8 @@ export interface components {
         /**
          * SessionSummary
          * @description The subset of a session that lists return unless `full=true` is asked for: enough to tell
-         *     who calls whom, through which SBC, for which customer, and whether and how the call ended.
+         *     who calls whom, through which SBC, for which customer, whether its end was requested, and
+         *     whether and how the call ended.
          *     Empty properties are omitted, as in `Session`.
          */
         SessionSummary: {
@@ -699,6 +777,7 @@ export interface components {
             sbcServer?: components["schemas"]["sbcServer"];
             sourceCustomerId?: components["schemas"]["sourceCustomerId"];
             started?: components["schemas"]["started"];
+            terminationRequested?: components["schemas"]["terminationRequested"];
         };
         /**
          * ShortText
@@ -720,11 +799,16 @@ export interface components {
         /**
          * TerminateCommand
          * @description The command to the SBC that owns a session to end its call. It is repeated, at least once
-         *     per connection of that SBC's event stream, until the SBC reports the session's end.
+         *     per connection of that SBC's event stream, until the SBC reports the session's end. If an
+         *     administrator's report moves the session to another SBC node meanwhile, the command is issued
+         *     anew (a new `id`, the same `time`) to the new owner and no longer sent to the old one.
          */
         TerminateCommand: {
             callId: components["schemas"]["CallId"];
-            /** @description The event's id; also the SSE `id`. */
+            /**
+             * Format: int64
+             * @description The event's id; also the SSE `id`.
+             */
             id: number;
             /** @description The SBC that must end the call. */
             sbcServer: components["schemas"]["IpAddress"];
@@ -736,6 +820,13 @@ export interface components {
              */
             type: "terminate";
         };
+        /**
+         * @description When an end of the call was first requested through `DELETE /sbc/session/{id}`, UTC. Set
+         *     by this API, never by a report. While the call is live it means the owning SBC has been
+         *     told to hang up and has not yet reported the end: the call is still up until `ended` is
+         *     set (the `terminate` command waits for an SBC whose agent is not connected).
+         */
+        terminationRequested: components["schemas"]["Timestamp"];
         /**
          * Timestamp
          * Format: date-time
@@ -838,7 +929,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `not_ready`: the database does not answer, or the server is shutting down. */
+        /**
+         * @description `not_ready`: the database does not answer or refuses writes (a full disk, a read-only file), or
+         *     the server is shutting down. The description says which, and since when writes fail.
+         */
         NotReady: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -889,6 +983,29 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description `too_many_requests`: this token has made more requests than its rate limit allows
+         *     (`RATE_LIMIT_PER_SECOND` sustained, `RATE_LIMIT_BURST` at once; by default 100 a second and
+         *     200 at once, per token, on every operation that documents this answer). Wait `Retry-After`
+         *     seconds and try again.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": 429,
+                 *       "message": "too_many_requests",
+                 *       "description": "Too many requests with this token; retry after 1 s"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description No usable credentials: `credentials_invalid` (no token given), `invalid_token` (unknown or revoked token), `expired` (the token's time is over). */
         Unauthorized: {
             headers: {
@@ -923,7 +1040,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `unsupported_media_type`: the body is not sent as one of the media types the operation accepts. */
+        /**
+         * @description `unsupported_media_type`: the body is not sent as one of the media types the operation accepts,
+         *     or it is compressed: a `Content-Encoding` other than `identity` is refused.
+         */
         UnsupportedMediaType: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -963,7 +1083,7 @@ export interface components {
          *     then live events. Browsers' `EventSource` sends it on reconnect by itself.
          */
         LastEventId: string;
-        /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+        /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
         Limit: number;
         /** @description `true` returns only ongoing calls (no `ended`); `false` only ended ones; absent, both. */
         Live: boolean;
@@ -977,7 +1097,7 @@ export interface components {
          * @example +4570
          */
         Number: string;
-        /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+        /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
         Offset: number;
         /**
          * @description The session's SIP Call-ID, percent-encoded exactly once (`@` may stay as it is; `/`, `%`, `?`,
@@ -990,6 +1110,8 @@ export interface components {
     headers: {
         /** @description The request's id, also logged with every line about the request. A valid `X-Request-Id` sent by the client is kept. */
         RequestId: string;
+        /** @description Seconds to wait before the request may succeed; the `@sbc/client` retries after it by itself. */
+        RetryAfter: number;
     };
     pathItems: never;
 }
@@ -1049,6 +1171,7 @@ export type SourceRatePlanId = components['schemas']['sourceRatePlanId'];
 export type SourceVoiceAccountId = components['schemas']['sourceVoiceAccountId'];
 export type Started = components['schemas']['started'];
 export type TerminateCommand = components['schemas']['TerminateCommand'];
+export type TerminationRequested = components['schemas']['terminationRequested'];
 export type Timestamp = components['schemas']['Timestamp'];
 export type UserAgent = components['schemas']['userAgent'];
 export type UserExtension = components['schemas']['userExtension'];
@@ -1062,6 +1185,7 @@ export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseNotReady = components['responses']['NotReady'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseSessionNotFound = components['responses']['SessionNotFound'];
+export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseUnprocessableEntity = components['responses']['UnprocessableEntity'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
@@ -1078,6 +1202,7 @@ export type ParameterNumber = components['parameters']['Number'];
 export type ParameterOffset = components['parameters']['Offset'];
 export type ParameterSessionId = components['parameters']['SessionId'];
 export type HeaderRequestId = components['headers']['RequestId'];
+export type HeaderRetryAfter = components['headers']['RetryAfter'];
 export type $defs = Record<string, never>;
 export interface operations {
     getHealth: {
@@ -1178,9 +1303,9 @@ export interface operations {
     listCustomers: {
         parameters: {
             query?: {
-                /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+                /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+                /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1202,6 +1327,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1240,6 +1366,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["CustomerNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1294,6 +1421,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1347,6 +1475,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /**
+             * @description `too_many_requests`: this token has made more requests than its rate limit allows (see
+             *     `TooManyRequests`); or `too_many_streams`: this token, or all tokens together, already
+             *     hold as many open event streams as the server allows. Wait `Retry-After` seconds and try
+             *     again (with `Last-Event-ID`, nothing still within retention is missed).
+             */
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1432,7 +1567,7 @@ export interface operations {
                  *     to numbers inside it. Absent, both. Sessions with no `bNumber` match neither.
                  */
                 international?: components["parameters"]["International"];
-                /** @description How many items to return at most. Outside 1 to 1000 is a 400 `limit`; it is never silently changed. */
+                /** @description How many items to return at most, in decimal digits. Outside 1 to 1000, or written otherwise (`0x10`, `1e2`), is a 400 `limit`; it is never silently changed. */
                 limit?: components["parameters"]["Limit"];
                 /** @description `true` returns only ongoing calls (no `ended`); `false` only ended ones; absent, both. */
                 live?: components["parameters"]["Live"];
@@ -1446,7 +1581,7 @@ export interface operations {
                  * @example +4570
                  */
                 number?: components["parameters"]["Number"];
-                /** @description Index of the first item to return. Out of range (negative, not an integer) is a 400 `offset`. */
+                /** @description Index of the first item to return, in decimal digits. Out of range (negative, not an integer, not decimal) is a 400 `offset`. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1488,6 +1623,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1554,6 +1690,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1573,7 +1710,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The end of the call was requested, or it had already ended. */
+            /** @description The end of the call was requested now or earlier, or the call had already ended (`outcome` says which). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1582,7 +1719,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "success": true
+                     *       "success": true,
+                     *       "outcome": "requested",
+                     *       "session": {
+                     *         "callId": "123465743567845918237459354653@8.7.6.7",
+                     *         "aNumber": "+4581808888",
+                     *         "bNumber": "+4580808080",
+                     *         "sbcServer": "2.1.1.3",
+                     *         "direction": "O",
+                     *         "started": "2014-01-01T12:00:00.000Z",
+                     *         "answered": "2014-01-01T12:00:05.000Z",
+                     *         "terminationRequested": "2014-01-01T12:04:59.000Z",
+                     *         "sourceCustomerId": "1234567890ABCDEF12345678"
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["EndCallResult"];
@@ -1592,6 +1741,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };

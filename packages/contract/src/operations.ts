@@ -38,6 +38,8 @@ export interface OperationContract {
   requestMediaTypes: readonly string[];
   /** Documented response statuses, as in the document ('200', '404', ...). */
   responseStatuses: readonly string[];
+  /** True when an answer is a `text/event-stream`: a stream that stays open. */
+  answersWithEventStream: boolean;
   /**
    * Coerces raw parameters of one location (strings from the URL or headers) to their
    * schema types and validates them. Unknown query parameters are an issue; `ignore` names
@@ -63,12 +65,19 @@ export interface Contract {
 
 const DOC_ID = 'sbc-openapi.json';
 
+/**
+ * A name the client made up (an unknown field or parameter) is quoted at most this long: an error
+ * that names it must stay within the `Error` schema's `maxLength`s however long the name was.
+ */
+const quotedNameLength = 64;
+const quoted = (name: string) => (name.length > quotedNameLength ? `${name.slice(0, quotedNameLength)}...` : name);
+
 function fieldPath(instancePath: string, extra?: string): string {
   const parts = instancePath
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (extra !== undefined) parts.push(extra);
+  if (extra !== undefined) parts.push(quoted(extra));
   return parts.reduce((acc, p) => (/^[0-9]+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
@@ -99,6 +108,30 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
   const path = fieldPath(error.instancePath, extra);
   const field = path.split(/[.[]/)[0] ?? '';
   return { field, description: path ? `${path} ${text}` : `The ${what} ${text}` };
+}
+
+/**
+ * Where a JSON value holds a string (or a property name) with a lone UTF-16 surrogate, such as
+ * `"\ud800"` in JSON: such text has no UTF-8 form, so it could be stored but never named again (a
+ * Call-ID in a URL). The path is written as `describeErrors` writes it; undefined when none.
+ */
+function loneSurrogateAt(value: unknown, path = ''): string | undefined {
+  const lone = /\p{Cs}/u;
+  if (typeof value === 'string') return lone.test(value) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = loneSurrogateAt(item, `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (lone.test(key)) return at;
+      const found = loneSurrogateAt(item, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function lazy<K, V>(build: (key: K) => V): (key: K) => V {
@@ -169,6 +202,11 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
       return schema && key.endsWith(' application/json') ? compile(strictAjv, schema) : null;
     });
     const arrayParams = new Set(parameters.filter((p) => p.schema['type'] === 'array').map((p) => p.name));
+    const numericParams = new Map(
+      parameters.filter((p) => p.schema['type'] === 'integer' || p.schema['type'] === 'number').map((p) => [p.name, p.schema['type'] as string]),
+    );
+    // Headers arrive lower-cased; an issue names them as the document does (`Last-Event-ID`).
+    const headerNames = new Map(parameters.filter((p) => p.in === 'header').map((p) => [p.name.toLowerCase(), p.name]));
 
     return {
       operationId: op.operationId,
@@ -179,22 +217,36 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
       parameters,
       requestMediaTypes: Object.keys(requestContent),
       responseStatuses: Object.keys(op.responses),
+      answersWithEventStream: [...responseMedia.keys()].some((key) => key.endsWith(' text/event-stream')),
       parseParameters(location, raw, ignore = []) {
-        const value: Record<string, unknown> = {};
+        // No prototype: `?__proto__=1` becomes a parameter like any other (and an unknown one).
+        const value: Record<string, unknown> = Object.create(null);
         for (const [name, v] of Object.entries(raw)) {
           if (v === undefined || ignore.includes(name)) continue;
           if (Array.isArray(v) && location !== 'header') {
-            return { issue: { field: name, description: `${name} is given more than once` } };
+            return { issue: { field: name.slice(0, quotedNameLength), description: `${quoted(name)} is given more than once` } };
           }
           const text = Array.isArray(v) ? v.join(',') : v;
+          const numeric = location === 'header' ? undefined : numericParams.get(name);
+          // Coercion would read `0x10`, `1e2` and ` 16` as numbers: the contract's numbers are decimal.
+          if (numeric !== undefined && !(numeric === 'integer' ? /^-?[0-9]+$/ : /^-?[0-9]+(\.[0-9]+)?$/).test(text)) {
+            return { issue: { field: name, description: `${name} must be ${numeric === 'integer' ? 'an integer' : 'a number'} in decimal digits` } };
+          }
           value[name] = arrayParams.has(name) ? text.split(',') : text;
         }
         const validate = parameterValidator(location);
         if (validate(value)) return { value };
-        return { issue: describeErrors(validate.errors, `${location} parameters`) };
+        const issue = describeErrors(validate.errors, `${location} parameters`);
+        const declared = location === 'header' ? headerNames.get(issue.field) : undefined;
+        if (declared === undefined) return { issue };
+        return { issue: { field: declared, description: issue.description.replace(issue.field, declared) } };
       },
       validateBody(mediaType, body) {
         if (!(mediaType in requestContent)) return { field: '', description: `Media type ${mediaType} is not accepted` };
+        const lone = loneSurrogateAt(body);
+        if (lone !== undefined) {
+          return { field: lone.split(/[.[]/)[0] ?? '', description: `${lone || 'The body'} holds a lone UTF-16 surrogate: it is not valid Unicode text` };
+        }
         const validate = bodyValidator(mediaType);
         return validate(body) ? null : describeErrors(validate.errors);
       },

@@ -65,8 +65,27 @@ describe('list query parameters', () => {
     });
   });
 
+  it('quotes a long unknown or repeated parameter name shortened, within the Error schema', () => {
+    const name = 'x'.repeat(10_000);
+    for (const raw of [{ [name]: '1' }, { [name]: ['1', '2'] }]) {
+      const parsed = list.parseParameters('query', raw);
+      if (!('issue' in parsed)) throw new Error('a long unknown name was accepted');
+      expect(parsed.issue.field).toBe('x'.repeat(64));
+      expect(list.validateResponse(400, 'application/json', { status: 400, message: parsed.issue.field, description: parsed.issue.description })).toBeNull();
+    }
+  });
+
   it('refuses a parameter given twice', () => {
     expect(list.parseParameters('query', { limit: ['1', '2'] })).toMatchObject({ issue: { field: 'limit' } });
+  });
+
+  it.each(['0x10', '1e2', ' 16', '16 ', '+16', ''])('refuses limit=%j, which is not written in decimal digits', (limit) => {
+    expect(list.parseParameters('query', { limit })).toEqual({ issue: { field: 'limit', description: 'limit must be an integer in decimal digits' } });
+  });
+
+  it('names __proto__ as an unknown parameter like any other', () => {
+    const raw = Object.assign(Object.create(null) as Record<string, string>, { ['__proto__']: '1' });
+    expect(list.parseParameters('query', raw)).toEqual({ issue: { field: '__proto__', description: '__proto__ is not a known property' } });
   });
 
   it('leaves the token credential to authentication', () => {
@@ -85,8 +104,10 @@ describe('event stream parameters', () => {
     expect(events.parseParameters('query', { types: 'started,rung' })).toMatchObject({ issue: { field: 'types' } });
   });
 
-  it('refuses a Last-Event-ID that is not an event id', () => {
-    expect(events.parseParameters('header', { 'last-event-id': 'abc' })).toMatchObject({ issue: { field: 'last-event-id' } });
+  it('refuses a Last-Event-ID that is not an event id, naming the header as the contract does', () => {
+    const parsed = events.parseParameters('header', { 'last-event-id': 'abc' });
+    expect(parsed).toMatchObject({ issue: { field: 'Last-Event-ID' } });
+    expect('issue' in parsed && parsed.issue.description).toMatch(/^Last-Event-ID must match pattern/);
   });
 });
 
@@ -106,9 +127,28 @@ describe('ingest bodies', () => {
     });
   });
 
+  it('quotes a long unknown field name shortened, within the Error schema', () => {
+    const put = contract.operation('putCustomer');
+    const issue = put.validateBody('application/json', { name: 'Hansen VVS', ['y'.repeat(1_000_000)]: 1 });
+    expect(issue).toMatchObject({ field: 'y'.repeat(64), description: `${'y'.repeat(64)}... is not a known property` });
+    expect(put.validateResponse(422, 'application/json', { status: 422, message: issue!.field, description: issue!.description })).toBeNull();
+  });
+
   it('requires callId in a batch report but not in a PATCH', () => {
     expect(contract.schema('IngestReport')({ aNumber: '+4512345678' })).toMatchObject({ field: 'callId' });
     expect(contract.operation('reportSession').validateBody('application/merge-patch+json', { aNumber: '+4512345678' })).toBeNull();
+  });
+
+  it('refuses a Call-ID with a lone UTF-16 surrogate, which no URL could name again', () => {
+    expect(contract.operation('ingestSessions').validateBody('application/json', { sessions: [{ callId: 'ok@x' }, { callId: 'a\ud800b@x' }] })).toEqual({
+      field: 'sessions',
+      description: 'sessions[1].callId holds a lone UTF-16 surrogate: it is not valid Unicode text',
+    });
+    expect(contract.operation('reportSession').validateBody('application/json', { userName: '\udc00' })).toMatchObject({ field: 'userName' });
+  });
+
+  it('accepts characters outside the Basic Multilingual Plane, whose surrogates come in pairs', () => {
+    expect(contract.operation('ingestSessions').validateBody('application/json', { sessions: [{ callId: '\u{1F4DE}@x' }] })).toBeNull();
   });
 
   it('refuses null, which would mean "remove" in a merge patch', () => {

@@ -15,9 +15,10 @@ describe('the Session schema', () => {
     expect(seedExample.mobileOriginated).toBe(1);
   });
 
-  it('describes all 31 properties of the seed page', () => {
+  it("describes all 31 properties of the seed page, and this API's terminationRequested", () => {
     const session = contract.document.components.schemas['Session'] as { properties: Record<string, unknown> };
-    expect(Object.keys(session.properties)).toHaveLength(31);
+    expect(Object.keys(session.properties)).toHaveLength(32);
+    expect(Object.keys(session.properties)).toContain('terminationRequested');
   });
 
   it('needs nothing but callId', () => {

@@ -18,6 +18,8 @@ export interface RouteDeps {
   heartbeatMs: number;
   /** Bytes of events that may wait for a slow subscriber before it is disconnected. */
   subscriberBufferLimit: number;
+  /** Events a replay reads per turn of the event loop. */
+  replayPageSize: number;
   isShuttingDown: () => boolean;
   /** The built API reference served at /docs. */
   docsFile: string;

@@ -14,8 +14,8 @@ export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown
       if (isShuttingDown()) throw notReady('The server is shutting down');
       try {
         await store.ping();
-      } catch {
-        throw notReady('Database unavailable');
+      } catch (error) {
+        throw notReady(`Database unavailable: ${error instanceof Error ? error.message : String(error)}`);
       }
       answerHealth(ctx, { status: 'ready' });
     },
@@ -41,13 +41,13 @@ function answerHealth(ctx: Context, body: Health): void {
   ctx.body = JSON.stringify(body);
 }
 
-/** The published reference from @sbc/docs; a clear 503 until `pnpm docs` has built it. */
+/** The published reference from @sbc/docs; a clear 503 until `pnpm docs:build` has built it. */
 export async function serveDocs(ctx: Context, docsFile: string): Promise<void> {
   let html: string;
   try {
     html = await readFile(docsFile, 'utf8');
   } catch {
-    throw notReady('The API reference is not built: run `pnpm docs`');
+    throw notReady('The API reference is not built: run `pnpm docs:build`');
   }
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = html;

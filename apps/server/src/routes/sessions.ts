@@ -36,10 +36,10 @@ export function sessionRoutes({ store, hub, now, homeCountryCode }: RouteDeps) {
     },
 
     async endCall(ctx: Context, { path, principal }: OperationInput<'endCall'>) {
-      const { found, events } = await store.requestEnd(path.id, scopeOf(principal!), now());
-      if (!found) throw sessionNotFound();
-      hub.publish(events);
-      const body: EndCallResult = { success: true };
+      const request = await store.requestEnd(path.id, scopeOf(principal!), now());
+      if (!request.found) throw sessionNotFound();
+      hub.publish(request.events);
+      const body: EndCallResult = { success: true, outcome: request.outcome, session: summarize(request.session) };
       ctx.body = body;
     },
   };

@@ -117,6 +117,17 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
         WHERE destination_customer_id IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'a requested end is part of the session (terminationRequested in data); termination_requested_at is no longer read',
+    // The column stays: dropping it would rewrite every session at start.
+    sql: `
+      UPDATE sessions
+        SET data = json_set(data, '$.terminationRequested',
+          strftime('%Y-%m-%dT%H:%M:%fZ', termination_requested_at / 1000.0, 'unixepoch'))
+        WHERE termination_requested_at IS NOT NULL;
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

@@ -1,4 +1,4 @@
-import type { Customer, Event, Session, SessionReport } from '@sbc/contract';
+import type { Customer, EndCallResult, Event, Session, SessionReport } from '@sbc/contract';
 
 /** The operator's access levels, lowest to highest, and SBC for the machine tokens of SBC nodes. */
 export const accessLevels = [
@@ -37,6 +37,9 @@ export interface TokenRecord {
 /** Which sessions a caller may see: all of them, or those of a reseller's customer tree. */
 export type Scope = { all: true } | { all: false; resellerId: string };
 
+/** Each customer's parent reseller: a snapshot that scope checks of many events walk up. */
+export type CustomerParents = ReadonlyMap<string, string | undefined>;
+
 export interface SessionFilter {
   offset: number;
   limit: number;
@@ -66,10 +69,17 @@ export type ReportOutcome =
   | { result: 'created' | 'updated' | 'unchanged'; session: Session }
   | { result: 'rejected'; status: 409 | 422; field: string; description: string };
 
-export interface EndRequest {
-  /** False when the session does not exist or is outside the scope. */
-  found: boolean;
-  events: Event[];
+/** What a request to end a call did; not found when the session does not exist or is outside the scope. */
+export type EndRequest =
+  | { found: false }
+  | { found: true; outcome: EndCallResult['outcome']; session: Session; events: Event[] };
+
+/** End requests of one SBC node that its SBC has not answered with the call's end. */
+export interface UnansweredEndRequests {
+  sbcServer: string;
+  count: number;
+  /** When the oldest of them was requested. */
+  oldest: Date;
 }
 
 export interface Maintenance {
@@ -92,12 +102,14 @@ export interface SessionStore {
    * events they caused. `reporter` applies to each report that does not name its own.
    */
   applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }>;
-  /** Marks a live session as termination requested and stores the terminate command for its SBC. */
+  /** Marks a live session as termination requested (once) and stores the terminate command for its SBC. */
   requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest>;
   /** Events with an id above `afterId`, oldest first. */
   eventsAfter(afterId: number, limit: number): Promise<Event[]>;
   /** Terminate commands for this SBC whose session has not ended yet, oldest first. */
   pendingTerminates(sbcServer: string): Promise<Event[]>;
+  /** Terminate commands requested before `requestedBefore` whose session has not ended yet, by SBC node. */
+  unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]>;
   /** Deletes a batch of ended sessions and events older than the retention, and ends stale calls. */
   maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance>;
   countLiveSessions(): Promise<number>;
@@ -105,10 +117,14 @@ export interface SessionStore {
   putCustomer(customer: Customer): Promise<{ created: boolean }>;
   getCustomer(id: string): Promise<Customer | undefined>;
   listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }>;
+  /** Each customer's parent as of now (event streams check every event's scope against it). */
+  customerTree(): Promise<CustomerParents>;
   /** The reseller and every customer below it, at any depth. */
   customersInScope(resellerId: string): Promise<string[]>;
   /** Creates or replaces many customers in one transaction, parents in any order. */
   importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }>;
+  /** Deletes a customer; false when there is none. Whether it may go is the caller's rule. */
+  deleteCustomer(id: string): Promise<boolean>;
   /** Why this customer cannot be stored (unknown parent, a cycle), or undefined. */
   checkParent(id: string, parentReseller: string | undefined): Promise<string | undefined>;
 
@@ -120,7 +136,9 @@ export interface SessionStore {
   revokeToken(idOrSecret: string, now?: Date): Promise<boolean>;
   countTokens(): Promise<number>;
 
-  /** Answers when the database answers. */
+  /** Answers when the database answers and takes writes; rejects, saying why, while writes fail. */
   ping(): Promise<void>;
+  /** Commits a write that changes nothing; rejects when the storage refuses writes (a read-only file). */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

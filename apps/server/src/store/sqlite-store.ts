@@ -3,11 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
-import { hashToken } from '../auth.js';
-import { mergeReport, summarize } from '../sessions.js';
+import { hashToken, scopeIncludes } from '../auth.js';
+import { mergeReport, normalizeSession, summarize } from '../sessions.js';
 import { migrate } from './migrations.js';
 import type {
   AccessLevel,
+  CustomerParents,
   EndRequest,
   Maintenance,
   ReportInput,
@@ -18,11 +19,11 @@ import type {
   SessionStore,
   TokenInput,
   TokenRecord,
+  UnansweredEndRequests,
 } from './session-store.js';
 
 interface SessionRow {
   data: string;
-  termination_requested_at: number | null;
   source_customer_id: string | null;
   destination_customer_id: string | null;
 }
@@ -56,10 +57,9 @@ const sessionColumns = [
 interface StoredSession extends SessionColumns {
   id: number;
   data: string;
-  termination_requested_at: number | null;
 }
 
-const storedSessionSql = `SELECT id, data, termination_requested_at, ${sessionColumns.join(', ')} FROM sessions`;
+const storedSessionSql = `SELECT id, data, ${sessionColumns.join(', ')} FROM sessions`;
 
 interface TokenRow {
   id: string;
@@ -99,11 +99,16 @@ function scopedIds(where: string[]): string {
       AND (source_customer_id IS NULL OR source_customer_id NOT IN ${scopeIdsSql})${also}`;
 }
 
+/** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
+const storageFailure = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
+
 /** The embedded store: one SQLite file in WAL mode; this module holds all of the server's SQL. */
 export class SqliteSessionStore implements SessionStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private parents: { version: number; map: Map<string, string | undefined> } | undefined;
+  /** Set while writes fail for want of storage (disk full, read-only or failing file): readiness reports it. */
+  private writeFailure: { since: Date; reason: string } | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -144,22 +149,12 @@ export class SqliteSessionStore implements SessionStore {
 
   private sessionRow(callId: string): SessionRow | undefined {
     return this.sql(
-      'SELECT data, termination_requested_at, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?',
+      'SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?',
     ).get(callId) as SessionRow | undefined;
   }
 
   private rowInScope(row: SessionRow, scope: Scope): boolean {
-    if (scope.all) return true;
-    // Walk up from the session's customers: the reseller must be one of them or above them.
-    const parents = this.customerParents();
-    for (const start of [row.source_customer_id, row.destination_customer_id]) {
-      const seen = new Set<string>();
-      for (let id: string | null | undefined = start; id != null && !seen.has(id); id = parents.get(id)) {
-        if (id === scope.resellerId) return true;
-        seen.add(id);
-      }
-    }
-    return false;
+    return scope.all || scopeIncludes(scope, this.customerParents(), row.source_customer_id, row.destination_customer_id);
   }
 
   /**
@@ -234,10 +229,7 @@ export class SqliteSessionStore implements SessionStore {
       for (const { callId, report, reporter: own } of reports) {
         const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
         const existing = row ? (JSON.parse(row.data) as Session) : undefined;
-        const merged = mergeReport(existing, callId, report, {
-          reporterSbc: (own ?? reporter).sbcServer,
-          terminationRequested: row?.termination_requested_at != null,
-        });
+        const merged = mergeReport(existing, callId, report, { reporterSbc: (own ?? reporter).sbcServer });
         if (!merged.ok) {
           outcomes.push({ result: 'rejected', status: merged.status, field: merged.field, description: merged.description });
           continue;
@@ -251,11 +243,15 @@ export class SqliteSessionStore implements SessionStore {
           events.push(this.addSessionEvent(milestone, merged.session, merged.session[milestone]!, now));
         }
         if (merged.reached.includes('ended')) this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(callId);
+        else if (existing && merged.session.sbcServer !== existing.sbcServer) {
+          const command = this.followOwner(merged.session, now);
+          if (command) events.push(command);
+        }
         outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
       }
       return { outcomes, events };
     });
-    return apply.immediate();
+    return this.write(apply);
   }
 
   /**
@@ -296,26 +292,45 @@ export class SqliteSessionStore implements SessionStore {
 
   async requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest> {
     const request = this.db.transaction((): EndRequest => {
-      const row = this.sessionRow(callId);
-      if (!row || !this.rowInScope(row, scope)) return { found: false, events: [] };
-      const session = JSON.parse(row.data) as Session;
-      if (session.ended !== undefined || row.termination_requested_at !== null) return { found: true, events: [] };
-      this.sql('UPDATE sessions SET termination_requested_at = ? WHERE call_id = ?').run(now.getTime(), callId);
+      const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
+      if (!row || !this.rowInScope(row, scope)) return { found: false };
+      const stored = JSON.parse(row.data) as Session;
+      if (stored.ended !== undefined) return { found: true, outcome: 'alreadyEnded', session: stored, events: [] };
+      if (stored.terminationRequested !== undefined) return { found: true, outcome: 'alreadyRequested', session: stored, events: [] };
       const time = now.toISOString();
+      const session = normalizeSession({ ...stored, terminationRequested: time });
+      this.writeSession(session, now, row);
       const events = [this.addSessionEvent('terminationRequested', session, time, now)];
-      if (session.sbcServer !== undefined) {
-        const command = this.addEvent({ type: 'terminate', callId, sbcServer: session.sbcServer, time }, now);
-        this.sql('INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)').run(
-          callId,
-          session.sbcServer,
-          command.id,
-          now.getTime(),
-        );
-        events.push(command);
-      }
-      return { found: true, events };
+      if (session.sbcServer !== undefined) events.push(this.issueTerminate(callId, session.sbcServer, now, now));
+      return { found: true, outcome: 'requested', session, events };
     });
-    return request.immediate();
+    return this.write(request);
+  }
+
+  /**
+   * Stores the terminate command of a call for one SBC node, replacing any earlier one: a
+   * session has at most one pending command, and only its owner gets it.
+   */
+  private issueTerminate(callId: string, sbcServer: TerminateCommand['sbcServer'], requestedAt: Date, now: Date): Event {
+    const command = this.addEvent({ type: 'terminate', callId, sbcServer, time: requestedAt.toISOString() }, now);
+    this.sql(
+      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
+    ).run(callId, sbcServer, command.id, requestedAt.getTime());
+    return command;
+  }
+
+  /**
+   * A session moved to another SBC node (an administrator's report) takes its pending terminate
+   * command along: issued anew to the new owner, and no longer sent to the old one, whose end
+   * report would now be refused.
+   */
+  private followOwner(session: Session, now: Date): Event | undefined {
+    const pending = this.sql('SELECT requested_at FROM terminate_commands WHERE call_id = ?').get(session.callId) as
+      | { requested_at: number }
+      | undefined;
+    if (pending === undefined || session.sbcServer === undefined) return undefined;
+    return this.issueTerminate(session.callId, session.sbcServer, new Date(pending.requested_at), now);
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
@@ -334,6 +349,14 @@ export class SqliteSessionStore implements SessionStore {
       sbcServer,
       time: new Date(r.requested_at).toISOString(),
     }));
+  }
+
+  async unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]> {
+    const rows = this.sql(
+      `SELECT sbc_server, COUNT(*) AS count, MIN(requested_at) AS oldest FROM terminate_commands
+       WHERE requested_at < ? GROUP BY sbc_server ORDER BY sbc_server`,
+    ).all(requestedBefore.getTime()) as Array<{ sbc_server: string; count: number; oldest: number }>;
+    return rows.map((r) => ({ sbcServer: r.sbc_server, count: r.count, oldest: new Date(r.oldest) }));
   }
 
   async maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance> {
@@ -364,7 +387,7 @@ export class SqliteSessionStore implements SessionStore {
         return this.addSessionEvent('ended', session, ended, now);
       });
     });
-    return end.immediate();
+    return this.write(end);
   }
 
   async countLiveSessions(): Promise<number> {
@@ -373,7 +396,7 @@ export class SqliteSessionStore implements SessionStore {
 
   async putCustomer(customer: Customer): Promise<{ created: boolean }> {
     this.parents = undefined;
-    return this.db.transaction(() => ({ created: this.upsertCustomer(customer) })).immediate();
+    return this.write(this.db.transaction(() => ({ created: this.upsertCustomer(customer) })));
   }
 
   /** True when the customer is new. */
@@ -397,6 +420,15 @@ export class SqliteSessionStore implements SessionStore {
     return { total, customers: rows.map(toCustomer) };
   }
 
+  async deleteCustomer(id: string): Promise<boolean> {
+    this.parents = undefined;
+    return this.sql('DELETE FROM customers WHERE id = ?').run(id).changes > 0;
+  }
+
+  async customerTree(): Promise<CustomerParents> {
+    return this.customerParents();
+  }
+
   async customersInScope(resellerId: string): Promise<string[]> {
     const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: resellerId }) as Array<{ id: string }>;
     return rows.map((r) => r.id);
@@ -418,7 +450,7 @@ export class SqliteSessionStore implements SessionStore {
   /** Imports customers in one transaction, in any order (a parent may come after its children). */
   async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
     this.parents = undefined;
-    const created = this.db.transaction(() => customers.filter((c) => this.upsertCustomer(c)).length).immediate();
+    const created = this.write(this.db.transaction(() => customers.filter((c) => this.upsertCustomer(c)).length));
     return { created, replaced: customers.length - created };
   }
 
@@ -456,6 +488,33 @@ export class SqliteSessionStore implements SessionStore {
 
   async ping(): Promise<void> {
     this.sql('SELECT 1').get();
+    if (!this.writeFailure) return;
+    // After a failed write the probe writes too: a server taken out of rotation for failing writes
+    // would otherwise never get the write that shows they work again.
+    const since = this.writeFailure.since;
+    try {
+      await this.checkWritable();
+    } catch {
+      throw new Error(`writes fail since ${since.toISOString()}: ${this.writeFailure?.reason ?? 'unknown'}`);
+    }
+  }
+
+  async checkWritable(): Promise<void> {
+    this.write(this.db.transaction(() => this.db.pragma(`user_version = ${Number(this.db.pragma('user_version', { simple: true }))}`)));
+  }
+
+  /** Runs a write transaction, and keeps track of whether the storage takes writes. */
+  private write<T>(transaction: Database.Transaction<() => T>): T {
+    try {
+      const result = transaction.immediate();
+      this.writeFailure = undefined;
+      return result;
+    } catch (error) {
+      if (error instanceof Database.SqliteError && storageFailure.test(error.code)) {
+        this.writeFailure = { since: this.writeFailure?.since ?? new Date(), reason: error.message };
+      }
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

@@ -5,8 +5,9 @@ const connection = `Connection (flags override the environment):
   --token <token>    the API token, default $SBC_API_TOKEN
   --timeout <ms>     how long to wait for an answer (default 10000)`;
 
-const exits = `Exit codes: 0 ok, 2 bad input or usage, 3 not found, 4 token missing, rejected or not allowed,
-5 server error or server unreachable, 1 a bug in sbc.`;
+const exits = `Exit codes: 0 ok, 2 bad input or usage (also a --url where the API is not), 3 not found,
+4 token missing, rejected or not allowed, 5 server error, server unreachable or not answering
+as the API, 1 a bug in sbc.`;
 
 export const help: Record<'sbc' | 'get' | 'list' | 'end' | 'watch', string> = {
   sbc: `sbc - the SBC session API from the command line
@@ -17,7 +18,8 @@ Usage:
   sbc end <callId>       end a call
   sbc watch [filters]    follow session events as they happen
 
-Run sbc <command> --help for a command's options.
+Run sbc <command> --help for a command's options; sbc --version for the version.
+Times are shown in the zone of TZ (the system's when unset).
 
 ${connection}
 
@@ -35,7 +37,9 @@ ${exits}
   list: `Usage: sbc list [--number N] [--customer ID] [--live] [--direction I|O] [--international]
                 [--full] [--limit N] [--offset N] [--all] [--json]
 
-Lists sessions, newest first, as a table sized to the terminal.
+Lists sessions, newest first, as a table sized to the terminal (the Call-ID is never cut):
+STARTED in the zone of TZ, RING from the INVITE to the answer (or to the end of a call never
+answered), TALK from the answer to the end (or to now while the call goes on).
   --number N         A- or B-number contains these digits (a leading + anchors the start)
   --customer ID      made from or to this customer
   --live             only ongoing calls
@@ -53,8 +57,11 @@ ${exits}
 `,
   end: `Usage: sbc end <callId> [--json]
 
-Ends a call: the SBC that carries it is told to hang up. Ending a call that has already ended,
-or whose end was already requested, succeeds again.
+Ends a call: the SBC that carries it is told to hang up. The call stays live (shown as "end
+requested" by get and list) until that SBC reports the end; with no agent serving the SBC, the
+request waits for one. Ending a call whose end was already requested, or that has already
+ended, says so and exits 0; --json prints the answer, whose "outcome" is requested,
+alreadyRequested or alreadyEnded.
 
 ${connection}
 
@@ -63,7 +70,9 @@ ${exits}
   watch: `Usage: sbc watch [--types T,...] [--customer ID] [--number N] [--last-event-id ID] [--json]
 
 Follows session events (started, answered, ended, terminationRequested) until Ctrl-C, one line
-per event; reconnects by itself after a drop without losing or repeating events, and gives
+per event: date, time and offset in the zone of TZ, event id, type, Call-ID, numbers, and for an
+end its reason and who ended it (A the caller, B the callee, F fraud prevention, S the system);
+reconnects by itself after a drop without losing or repeating events, and gives
 up (exit 5) after 10 failed reconnections in a row.
   --types T,...      only these event types
   --customer ID      only sessions of this customer

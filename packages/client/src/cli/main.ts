@@ -1,10 +1,11 @@
 // The `sbc` command line: parses the arguments, runs one command against the API, prints the
 // result, and turns failures into one line and an exit code (see failure.ts).
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createSbcClient, type SbcClient } from '../client.js';
 import type { EventType, ListSessionsQuery } from '../types.js';
 import { describeFailure, exitCodes, Failure, UsageError } from './failure.js';
-import { eventLine, sessionDetails, sessionTable } from './format.js';
+import { endCallLine, eventLine, localTime, sessionDetails, sessionTable, type LocalTime } from './format.js';
 import { help } from './help.js';
 
 export interface CliIo {
@@ -62,6 +63,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(help.sbc);
     return exitCodes.ok;
   }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`sbc ${version()}\n`);
+    return exitCodes.ok;
+  }
   if (!(name in commandOptions)) {
     io.stderr.write(`sbc: unknown command: ${name} (see sbc --help)\n`);
     return exitCodes.usage;
@@ -76,6 +81,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return exitCodes.ok;
     }
     url = values.url ?? url;
+    checkUrl(url);
     const token = values.token ?? io.env['SBC_API_TOKEN'];
     if (!token) throw new Failure('no token: set SBC_API_TOKEN or pass --token', exitCodes.auth);
     const client = createSbcClient({
@@ -88,6 +94,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     });
     const now = io.now ?? (() => new Date());
     const json = values.json === true;
+    const time = localTime(io.env['TZ']);
     switch (command) {
       case 'get': {
         const callId = onePositional(positionals, 'sbc get <callId>');
@@ -100,16 +107,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const callId = onePositional(positionals, 'sbc end <callId>');
         subject = { kind: 'session', id: callId };
         const result = await client.endCall(callId);
-        io.stdout.write(json ? `${JSON.stringify(result)}\n` : `end of call requested: ${callId}\n`);
+        io.stdout.write(json ? `${JSON.stringify(result)}\n` : endCallLine(result));
         break;
       }
       case 'list':
         noPositionals(positionals, 'sbc list');
-        await list(client, listQuery(values as ListValues), values.all === true, json, io, now());
+        await list(client, listQuery(values as ListValues), values.all === true, json, io, now(), time);
         break;
       case 'watch':
         noPositionals(positionals, 'sbc watch');
-        await watch(client, values as WatchValues, json, io);
+        await watch(client, values as WatchValues, json, io, time);
         break;
     }
     return exitCodes.ok;
@@ -124,8 +131,33 @@ function parse(command: Command, args: string[]) {
   try {
     return parseArgs({ args, options: commandOptions[command] as typeof commandOptions.list & typeof commandOptions.watch, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see sbc ${command} --help)`);
+    throw new UsageError(`${describeParseError(error as Error & { code?: string })} (see sbc ${command} --help)`);
   }
+}
+
+// Node's own messages quote unevenly and suggest `--` tricks; say what is wrong instead.
+function describeParseError(error: Error & { code?: string }): string {
+  const option = /'(-[^' ,]+)/.exec(error.message)?.[1] ?? 'an option';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option}`;
+  if (error.code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return error.message;
+  return /argument missing/.test(error.message) ? `${option} needs a value` : `${option} takes no value`;
+}
+
+/** The API's base URL must be http(s); `localhost:8080` parses as a URL of the scheme `localhost:`. */
+function checkUrl(url: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === 'http:' || protocol === 'https:') return;
+  throw new UsageError(`the API URL ${url} is not an http:// or https:// URL${/^[\w.-]+:\d+/.test(url) ? ` (did you mean http://${url}?)` : ''}`);
+}
+
+function version(): string {
+  // src/cli/main.ts and dist/cli/main.js both sit two levels below the package.
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 interface ListValues {
@@ -155,13 +187,16 @@ function listQuery(values: ListValues): ListSessionsQuery {
   return query;
 }
 
-async function list(client: SbcClient, query: ListSessionsQuery, all: boolean, json: boolean, io: CliIo, now: Date) {
+async function list(client: SbcClient, query: ListSessionsQuery, all: boolean, json: boolean, io: CliIo, now: Date, time: LocalTime) {
   const width = io.stdout.isTTY ? (io.stdout.columns ?? 80) : undefined;
+  const zone = `times in ${time.zone}`;
   if (all) {
     const { offset: _ignored, ...filters } = query;
     const sessions = [];
     for await (const session of client.listAllSessions(filters)) sessions.push(session);
-    io.stdout.write(json ? `${JSON.stringify(sessions, null, 2)}\n` : sessionTable(sessions, now, width));
+    if (json) io.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
+    else if (sessions.length === 0) io.stdout.write('no matching sessions\n');
+    else io.stdout.write(`${sessionTable(sessions, now, width, time)}${sessions.length} sessions; ${zone}\n`);
     return;
   }
   const page = await client.listSessions(query);
@@ -169,10 +204,14 @@ async function list(client: SbcClient, query: ListSessionsQuery, all: boolean, j
     io.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return;
   }
-  io.stdout.write(sessionTable(page.sessions, now, width));
+  if (page.sessions.length === 0) {
+    io.stdout.write(page.total === 0 ? 'no matching sessions\n' : `no sessions from --offset ${page.offset}: ${page.total} match\n`);
+    return;
+  }
+  io.stdout.write(sessionTable(page.sessions, now, width, time));
   const last = page.offset + page.sessions.length;
   const more = last < page.total ? ` (--offset ${last} for more, or --all)` : '';
-  io.stdout.write(`${page.sessions.length ? `${page.offset + 1}-${last}` : 'none'} of ${page.total}${more}\n`);
+  io.stdout.write(`${page.offset + 1}-${last} of ${page.total}${more}; ${zone}\n`);
 }
 
 interface WatchValues {
@@ -182,7 +221,7 @@ interface WatchValues {
   'last-event-id'?: string;
 }
 
-async function watch(client: SbcClient, values: WatchValues, json: boolean, io: CliIo) {
+async function watch(client: SbcClient, values: WatchValues, json: boolean, io: CliIo, time: LocalTime) {
   const types = values.types?.flatMap((t) => t.split(',')).filter(Boolean) as EventType[] | undefined;
   const events = client.events({
     ...(types?.length ? { types } : {}),
@@ -191,7 +230,7 @@ async function watch(client: SbcClient, values: WatchValues, json: boolean, io: 
     ...(values['last-event-id'] !== undefined ? { lastEventId: values['last-event-id'] } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   });
-  for await (const event of events) io.stdout.write(json ? `${JSON.stringify(event)}\n` : eventLine(event));
+  for await (const event of events) io.stdout.write(json ? `${JSON.stringify(event)}\n` : eventLine(event, time));
 }
 
 function onePositional(positionals: string[], usage: string): string {

@@ -1,6 +1,7 @@
 // The `sbc` command line against the real server: output, one-line errors and exit codes.
 // Most cases call main() in-process; a few spawn the built executable like an operator would.
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -54,12 +55,16 @@ describe('sbc get', () => {
 
 describe('sbc list', () => {
   it('prints a table of the matching sessions and a count', async () => {
-    const { code, out } = await sbc(['list', '--number', '+4580808080']);
+    const { code, out } = await sbc(['list', '--number', '+4580808080'], { env: { ...env, TZ: 'UTC' } });
     expect(code).toBe(0);
     const lines = out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^CALL-ID\s+A-NUMBER\s+B-NUMBER\s+DIR\s+STATE\s+DURATION\s+CUSTOMER$/);
-    expect(lines[1]).toMatch(/^cli-1@h\s+\+4581808888\s+\+4580808080\s+O\s+answered\s+\d+:\d\d:\d\d$/);
-    expect(lines[2]).toBe('1-1 of 1');
+    expect(lines[0]).toMatch(/^CALL-ID\s+STARTED\s+A-NUMBER\s+B-NUMBER\s+DIR\s+STATE\s+RING\s+TALK\s+CUSTOMER$/);
+    expect(lines[1]).toMatch(/^cli-1@h\s+2026-01-01 12:00:00\s+\+4581808888\s+\+4580808080\s+O\s+answered\s+0:00:05\s+\d+:\d\d:\d\d$/);
+    expect(lines[2]).toBe('1-1 of 1; times in UTC');
+  });
+
+  it('an empty result says that nothing matches', async () => {
+    expect(await sbc(['list', '--number', '+999999'])).toEqual({ code: 0, out: 'no matching sessions\n', err: '' });
   });
 
   it('sizes the table to the terminal', async () => {
@@ -88,14 +93,40 @@ describe('sbc list', () => {
     expect(err).toMatch(/^sbc list: bad request: .*limit/);
   });
 
-  it('an unknown option: exit 2', async () => {
-    expect((await sbc(['list', '--colour'])).code).toBe(2);
+  it('an unknown option: named plainly, exit 2', async () => {
+    expect(await sbc(['list', '--colour'])).toEqual({ code: 2, out: '', err: 'sbc list: unknown option --colour (see sbc list --help)\n' });
   });
 });
 
 describe('sbc end', () => {
   it('ends a call, exit 0', async () => {
-    expect(await sbc(['end', 'cli 2/odd%@h'])).toEqual({ code: 0, out: 'end of call requested: cli 2/odd%@h\n', err: '' });
+    expect(await sbc(['end', 'cli 2/odd%@h'])).toEqual({ code: 0, out: 'end of call requested: cli 2/odd%@h (SBC 2.1.1.3 is told to hang up)\n', err: '' });
+  });
+
+  it('a second end says the end was already requested and is not yet confirmed, exit 0', async () => {
+    await t.client(t.sbc).reportSession('twice@h', { started });
+    await sbc(['end', 'twice@h']);
+    const { code, out } = await sbc(['end', 'twice@h']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^end of call already requested at \S+Z, not yet confirmed by SBC 2\.1\.1\.3: twice@h\n$/);
+  });
+
+  it('get and list show that the end was requested', async () => {
+    await t.client(t.sbc).reportSession('shown@h', { started, bNumber: '+4911111111' });
+    await sbc(['end', 'shown@h']);
+    const details = (await sbc(['get', 'shown@h'])).out;
+    expect(details).toMatch(/^\(state\)\s+ringing, end requested$/m);
+    expect(details).toMatch(/^terminationRequested\s+\S+Z$/m);
+    expect((await sbc(['list', '--number', '+4911111111'])).out).toContain('ringing, end requested');
+  });
+
+  it('an ended call: "call already ended", when and how, exit 0', async () => {
+    await t.client(t.sbc).reportSession('ended-cli@h', { started, ended: '2026-01-01T12:03:00.000Z', endedReason: 'BYE', endedBy: 'B' });
+    expect(await sbc(['end', 'ended-cli@h'])).toEqual({ code: 0, out: 'call already ended at 2026-01-01T12:03:00.000Z (BYE, by the callee): ended-cli@h\n', err: '' });
+  });
+
+  it('--json prints the answer with its outcome', async () => {
+    expect(JSON.parse((await sbc(['end', 'ended-cli@h', '--json'])).out)).toMatchObject({ success: true, outcome: 'alreadyEnded', session: { callId: 'ended-cli@h' } });
   });
 
   it('an unknown Call-ID: exit 3', async () => {
@@ -150,6 +181,26 @@ describe('tokens and connection', () => {
     expect(err).toMatch(/^sbc list: access denied: /);
   });
 
+  it('a URL without http:// suggests it: exit 2', async () => {
+    expect(await sbc(['list', '--url', 'localhost:18180'])).toMatchObject({
+      code: 2,
+      err: 'sbc list: the API URL localhost:18180 is not an http:// or https:// URL (did you mean http://localhost:18180?)\n',
+    });
+  });
+
+  it('a URL with a path the API does not have says the URL looks wrong: exit 2, not "session not found"', async () => {
+    const { code, err } = await sbc(['get', 'cli-1@h', '--url', `${t.server.url}/wrongpath`]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^sbc get: \S+\/wrongpath has no such API path \(404 not_found\): the URL looks wrong/);
+  });
+
+  it('a proxy answering 200 with HTML: one line, exit 5', async () => {
+    const html = async () => new Response('<html><body>Please log in</body></html>', { status: 200, headers: { 'content-type': 'text/html' } });
+    const io = captureIo(env, { fetch: html });
+    expect(await main(['list'], io)).toBe(5);
+    expect(io.err()).toMatch(/^sbc list: the answer from \S+ is not the API's JSON \(.*\): is --url the API\?\n$/);
+  });
+
   it('--url overrides SBC_API_URL; nothing listening: exit 5', async () => {
     const { code, err } = await sbc(['list', '--url', 'http://127.0.0.1:9', '--timeout', '2000']);
     expect(code).toBe(5);
@@ -165,6 +216,11 @@ describe('the built executable', () => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
       );
     });
+
+  it('sbc --version prints the package version, exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `sbc ${version}\n`, stderr: '' });
+  });
 
   it('sbc --help lists the commands, exit 0', async () => {
     const { code, stdout } = await run(['--help']);

@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { OperationContract } from '@sbc/contract';
 import { shapeOf, type Json, type SchemaShape } from '../spec/json-schema.js';
@@ -78,7 +79,7 @@ function hasRequiredField(context: RequestContext, schema: unknown): boolean {
   return shapeOf(documentOf(context), schema).required.size > 0;
 }
 
-/** Spoilt bodies: not JSON, not UTF-8, the wrong media type, or JSON of the wrong shape. */
+/** Spoilt bodies: not JSON, compressed, not UTF-8, the wrong media type, or JSON of the wrong shape. */
 export const bodyMalformations: readonly Malformation[] = [
   {
     name: 'invalid JSON',
@@ -107,6 +108,17 @@ export const bodyMalformations: readonly Malformation[] = [
       fc
         .constantFrom<string | null>('text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', null)
         .map((type) => withBody(valid, valid.body, type)),
+  },
+  {
+    name: 'compressed body',
+    refused: true,
+    appliesTo: hasBody,
+    spoil: (_c, _op, valid) =>
+      fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => {
+        const compress = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync }[encoding]!;
+        const compressed = withBody(valid, compress(valid.body!));
+        return { ...compressed, headers: { ...compressed.headers, 'content-encoding': encoding } };
+      }),
   },
   {
     name: 'non-UTF-8 bytes in the body',
@@ -161,6 +173,12 @@ export const bodyMalformations: readonly Malformation[] = [
     refused: true,
     appliesTo: hasBody,
     spoil: spoilStringField(fc.constant('')),
+  },
+  {
+    name: 'lone UTF-16 surrogate in a body string',
+    refused: true,
+    appliesTo: hasBody,
+    spoil: spoilStringField(fc.constantFrom('\ud800', 'a\udc00b', '\ude00@10.0.0.1')),
   },
   {
     name: 'body larger than the limit',

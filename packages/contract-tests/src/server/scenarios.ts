@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { Contract } from '@sbc/contract';
 import { pairKey, type DocumentedPair } from '../spec/matrix.js';
 import type { WireRequest } from '../spec/wire-request.js';
@@ -8,6 +9,8 @@ export interface Scenario {
   as: PrincipalName | 'no token';
   request: WireRequest;
   storeDown?: boolean;
+  /** Sent to the rate-limited server, by a token that has just used up its bucket. */
+  overRateLimit?: boolean;
 }
 
 const get = (target: string): WireRequest => ({ method: 'GET', target, headers: {} });
@@ -74,7 +77,11 @@ const specific: Record<string, () => Scenario> = {
   [pairKey('reportSession', 422)]: () => ({ as: 'ADMIN', request: jsonRequest('PATCH', `/sbc/session/${id(freshCallId('bad'))}`, { started: 'yesterday' }) }),
   [pairKey('ingestSessions', 400)]: () => ({ as: 'ADMIN', request: { ...jsonRequest('POST', '/sbc/ingest', {}), body: Buffer.from('{"sessions": [') } }),
   [pairKey('ingestSessions', 413)]: () => ({ as: 'ADMIN', request: { ...overLimit(), method: 'POST', target: '/sbc/ingest' } }),
-  [pairKey('ingestSessions', 415)]: () => ({ as: 'ADMIN', request: jsonRequest('POST', '/sbc/ingest', { sessions: [] }, 'application/x-www-form-urlencoded') }),
+  // The other two 415s send the wrong media type; this one the right type, compressed.
+  [pairKey('ingestSessions', 415)]: () => {
+    const request = jsonRequest('POST', '/sbc/ingest', { sessions: [{ callId: freshCallId('gzip'), sbcServer: sbcNodes.a }] });
+    return { as: 'ADMIN', request: { ...request, headers: { ...request.headers, 'content-encoding': 'gzip' }, body: gzipSync(request.body!) } };
+  },
   [pairKey('ingestSessions', 422)]: () => ({ as: 'ADMIN', request: jsonRequest('POST', '/sbc/ingest', { sessions: [] }) }),
   [pairKey('streamEvents', 400)]: () => ({ as: 'ADMIN', request: { method: 'GET', target: '/sbc/events', headers: { 'last-event-id': 'yesterday' } } }),
   [pairKey('listCustomers', 400)]: () => ({ as: 'ADMIN', request: get('/sbc/customer?offset=-1') }),
@@ -90,7 +97,7 @@ const specific: Record<string, () => Scenario> = {
 
 /**
  * The scenario for a documented pair: a specific one, or a generic rule (2xx: the accepted request;
- * 401: no token; 403: a level the operation does not allow; 500: the store is down).
+ * 401: no token; 403: a level the operation does not allow; 429: over the rate limit; 500: the store is down).
  */
 export function scenarioFor(contract: Contract, pair: DocumentedPair): Scenario | undefined {
   const own = specific[pairKey(pair.operationId, pair.status)];
@@ -100,6 +107,7 @@ export function scenarioFor(contract: Contract, pair: DocumentedPair): Scenario 
   const admin = op.requiresToken ? 'ADMIN' : 'no token';
   if (pair.status === '401') return { as: 'no token', request: accepted };
   if (pair.status === '403') return { as: 'VIEWER', request: accepted };
+  if (pair.status === '429') return { as: admin, request: accepted, overRateLimit: true };
   if (pair.status === '500') return { as: admin, request: accepted, storeDown: true };
   if (pair.status === '200' || pair.status === '201') return { as: admin, request: accepted };
   return undefined;

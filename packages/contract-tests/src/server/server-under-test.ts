@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer, type SessionStore } from '@sbc/server';
+import { startServer, type RunningServer, type ServerOptions, type SessionStore } from '@sbc/server';
 
 export interface ServerUnderTest {
   server: RunningServer;
@@ -9,8 +9,11 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
+/** The rate limit of a server under test; by default none, as the fuzz and the matrices send far more than a token's default rate. */
+export type RateLimit = Pick<ServerOptions, 'rateLimitPerSecond' | 'rateLimitBurst'>;
+
 /** The real server on a free loopback port, with a database of its own in a temporary directory. */
-export async function startServerUnderTest(): Promise<ServerUnderTest> {
+export async function startServerUnderTest(rateLimit: RateLimit = { rateLimitPerSecond: 0 }): Promise<ServerUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'sbc-contract-'));
   const server = await startServer({
     dbPath: join(dir, 'sessions.db'),
@@ -18,6 +21,7 @@ export async function startServerUnderTest(): Promise<ServerUnderTest> {
     host: '127.0.0.1',
     logLevel: 'silent',
     jobIntervalSeconds: 0,
+    ...rateLimit,
   });
   return {
     server,

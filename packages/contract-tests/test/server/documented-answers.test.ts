@@ -7,7 +7,7 @@ const fixture = useServer();
 
 describe('the server gives every answer the contract documents', () => {
   it.each(documentedPairs(fixture.contract))('$label answers $status', async (pair) => {
-    const { contract, sut, world, coverage } = fixture;
-    expect(await pairProblem({ contract, url: sut.url, world, store: sut.server.store, coverage }, pair)).toBeUndefined();
+    const { contract, sut, world, coverage, rateLimited } = fixture;
+    expect(await pairProblem({ contract, url: sut.url, world, store: sut.server.store, coverage, rateLimited }, pair)).toBeUndefined();
   });
 });

@@ -9,6 +9,8 @@ export interface ServerFixture {
   coverage: CoverageRecorder;
   sut: ServerUnderTest;
   world: World;
+  /** A second server, started on first use, that allows each token one request (then 429 for 1000 s). */
+  rateLimited(): Promise<{ url: string; world: World }>;
 }
 
 /**
@@ -16,7 +18,16 @@ export interface ServerFixture {
  * to the coverage table, unless `reportCoverage` is false (the tests of the tests talk to broken servers).
  */
 export function useServer({ reportCoverage = true } = {}): ServerFixture {
-  const fixture = { contract: loadContract(), coverage: new CoverageRecorder(inject('coverageDir')) } as ServerFixture;
+  let limited: Promise<{ sut: ServerUnderTest; world: World }> | undefined;
+  const fixture = {
+    contract: loadContract(),
+    coverage: new CoverageRecorder(inject('coverageDir')),
+    async rateLimited() {
+      limited ??= startServerUnderTest({ rateLimitPerSecond: 0.001, rateLimitBurst: 1 }).then(async (sut) => ({ sut, world: await buildWorld(sut) }));
+      const { sut, world } = await limited;
+      return { url: sut.url, world };
+    },
+  } as ServerFixture;
   beforeAll(async () => {
     fixture.sut = await startServerUnderTest();
     fixture.world = await buildWorld(fixture.sut);
@@ -24,6 +35,7 @@ export function useServer({ reportCoverage = true } = {}): ServerFixture {
   afterAll(async () => {
     if (reportCoverage) fixture.coverage.flush();
     await fixture.sut?.stop();
+    await (await limited)?.sut.stop();
   });
   return fixture;
 }
