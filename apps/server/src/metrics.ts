@@ -186,8 +186,9 @@ export class Metrics {
             stop();
             throw error;
           }
-          if (result instanceof Promise) return result.finally(stop);
-          stop();
+          // Timed beside the caller's await, not in front of it: no extra promise in its way.
+          if (result instanceof Promise) void result.then(stop, stop);
+          else stop();
           return result;
         };
       }
