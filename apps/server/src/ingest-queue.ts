@@ -1,3 +1,5 @@
+import type { Event } from '@sbc/contract';
+import type { Metrics } from './metrics.js';
 import type { ReportInput, ReportOutcome, Reporter, SessionStore } from './store/session-store.js';
 
 const maxReportsPerCommit = 2000;
@@ -20,6 +22,7 @@ export class IngestQueue {
   constructor(
     private readonly store: SessionStore,
     private readonly now: () => Date,
+    private readonly metrics: Metrics,
   ) {}
 
   submit(reports: ReportInput[], reporter: Reporter): Promise<ReportOutcome[]> {
@@ -39,16 +42,19 @@ export class IngestQueue {
     const group = this.waiting.splice(0, size === -1 ? this.waiting.length : Math.max(size, 1));
     this.scheduled = this.waiting.length > 0;
     if (this.scheduled) setImmediate(() => void this.flush());
-    let outcomes: ReportOutcome[];
+    let result: { outcomes: ReportOutcome[]; events: Event[] };
+    const start = performance.now();
     try {
-      ({ outcomes } = await this.store.applyReports(group.flatMap((w) => w.reports), {}, this.now()));
+      result = await this.store.applyReports(group.flatMap((w) => w.reports), {}, this.now());
     } catch (error) {
       for (const w of group) w.reject(error);
       return;
     }
+    this.metrics.groupCommitted(result.outcomes.length, (performance.now() - start) / 1000);
+    this.metrics.reportsApplied(result.outcomes, result.events);
     let offset = 0;
     for (const w of group) {
-      w.resolve(outcomes.slice(offset, offset + w.reports.length));
+      w.resolve(result.outcomes.slice(offset, offset + w.reports.length));
       offset += w.reports.length;
     }
   }

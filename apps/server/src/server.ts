@@ -67,6 +67,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
+  const metrics = new Metrics();
   const hub = new EventHub(
     {
       perToken: options.maxStreamsPerToken ?? 20,
@@ -74,8 +75,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       bufferTotal: options.streamBufferTotal ?? 64 * 1024 * 1024,
     },
     () => store.customerTree(),
+    metrics,
   );
-  const { store, lock } = await openDatabase(options.dbPath ?? './data/sessions.db', hub);
+  const opened = await openDatabase(options.dbPath ?? './data/sessions.db', hub);
+  const { lock } = opened;
+  const store = metrics.timedStore(opened.store);
   let shuttingDown = false;
   const maintenance = {
     store,
@@ -88,10 +92,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const app = createApp({
     store,
     hub,
-    ingestQueue: new IngestQueue(store, now),
+    ingestQueue: new IngestQueue(store, now, metrics),
     logger,
     now,
-    metrics: new Metrics(),
+    metrics,
     contract: loadContract(),
     homeCountryCode: options.homeCountryCode ?? '45',
     heartbeatMs: (options.heartbeatSeconds ?? 15) * 1000,
