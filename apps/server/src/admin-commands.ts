@@ -6,6 +6,7 @@ import { readCustomers, validCustomer } from './admin-customers-file.js';
 import { table } from './admin-table.js';
 import { parseCommandLine, UsageError, type Options, type Values } from './admin-usage.js';
 import { loadDemo } from './demo.js';
+import { parentProblem } from './domain/customer-tree.js';
 import { accessLevels, type AccessLevel, type SessionStore, type TokenRecord } from './store/session-store.js';
 
 export { UsageError } from './admin-usage.js';
@@ -304,16 +305,15 @@ export async function runAdmin(args: string[], store: SessionStore, print: Print
 
 /** Every parent must exist (in the file or the database) and no chain may loop. */
 async function checkTree(store: SessionStore, customers: Array<{ id: string; parentReseller?: string }>): Promise<void> {
-  const inFile = new Map(customers.map((c) => [c.id, c]));
-  const parentOf = async (id: string) => (inFile.has(id) ? inFile.get(id)!.parentReseller : (await store.getCustomer(id))?.parentReseller);
+  const parents = new Map(await store.customerTree());
+  for (const customer of customers) parents.set(customer.id, customer.parentReseller);
   for (const customer of customers) {
-    const seen = new Set([customer.id]);
-    let parent = customer.parentReseller;
-    while (parent !== undefined) {
-      if (seen.has(parent)) throw new UsageError(`Customer ${customer.id}: parentReseller chain loops through ${parent}`);
-      if (!inFile.has(parent) && !(await store.getCustomer(parent))) throw new UsageError(`Customer ${customer.id}: parentReseller ${parent} is not a known customer`);
-      seen.add(parent);
-      parent = await parentOf(parent);
-    }
+    const problem = parentProblem(customer.id, customer.parentReseller, parents);
+    if (problem === undefined) continue;
+    throw new UsageError(
+      'unknown' in problem
+        ? `Customer ${customer.id}: parentReseller ${problem.unknown} is not a known customer`
+        : `Customer ${customer.id}: parentReseller chain loops through ${problem.loopsThrough}`,
+    );
   }
 }

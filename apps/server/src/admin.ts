@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CommandUsageError, parseAdmin, usage, UsageError, type ParsedAdmin } from './admin-commands.js';
 import { ConfigError, loadConfig } from './config.js';
-import { SqliteSessionStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
+import type { SessionStore } from './store/session-store.js';
 
 const exitUsage = 2;
 const exitBadConfig = 78;
@@ -42,10 +43,10 @@ async function main(args: string[]): Promise<number> {
     out(parsed.help);
     return 0;
   }
-  let store: SqliteSessionStore | undefined;
+  let store: SessionStore | undefined;
   try {
     const config = loadConfig();
-    store = new SqliteSessionStore(config.dbPath);
+    store = await openStore(config.dbPath);
     await parsed.run({ store, print: out, note: err, homeCountryCode: config.homeCountryCode, baseDir: process.env['INIT_CWD'] ?? process.cwd() });
     return 0;
   } catch (error) {

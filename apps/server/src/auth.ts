@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { ApiError, accessDenied } from './errors.js';
 import type { Metrics } from './metrics.js';
-import type { AccessLevel, CustomerParents, Scope, SessionStore, TokenRecord } from './store/session-store.js';
+import type { AccessLevel, Scope, SessionStore, TokenRecord } from './store/session-store.js';
 
 /** Who is calling, as far as authorisation needs it. */
 export interface Principal {
@@ -124,17 +124,4 @@ export function scopeOf(principal: Principal): Scope {
   if (principal.level === 'ADMIN') return { all: true };
   if (principal.customerId === undefined) throw accessDenied();
   return { all: false, resellerId: principal.customerId };
-}
-
-/** Whether one of these customers is in the scope: walks up from each through the customer parents. */
-export function scopeIncludes(scope: Scope, parents: CustomerParents, ...customerIds: Array<string | null | undefined>): boolean {
-  if (scope.all) return true;
-  for (const start of customerIds) {
-    const seen = new Set<string>();
-    for (let id: string | null | undefined = start; id != null && !seen.has(id); id = parents.get(id)) {
-      if (id === scope.resellerId) return true;
-      seen.add(id);
-    }
-  }
-  return false;
 }

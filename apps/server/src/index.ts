@@ -1,6 +1,6 @@
 export { startServer } from './server.js';
 export type { RunningServer, ServerOptions } from './server.js';
-export { SqliteSessionStore } from './store/sqlite-store.js';
+export { openStore } from './store/open-store.js';
 export { accessLevels } from './store/session-store.js';
 export type { AccessLevel, Scope, SessionFilter, SessionStore, TokenInput, TokenRecord } from './store/session-store.js';
 export { loadConfig, ConfigError } from './config.js';

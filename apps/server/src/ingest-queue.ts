@@ -1,5 +1,4 @@
 import type { Event } from '@sbc/contract';
-import type { EventHub } from './events/hub.js';
 import type { Metrics } from './metrics.js';
 import type { ReportInput, ReportOutcome, Reporter, SessionStore } from './store/session-store.js';
 
@@ -22,7 +21,6 @@ export class IngestQueue {
 
   constructor(
     private readonly store: SessionStore,
-    private readonly hub: EventHub,
     private readonly now: () => Date,
     private readonly metrics: Metrics,
   ) {}
@@ -54,7 +52,6 @@ export class IngestQueue {
     }
     this.metrics.groupCommitted(result.outcomes.length, (performance.now() - start) / 1000);
     this.metrics.reportsApplied(result.outcomes, result.events);
-    this.hub.publish(result.events);
     let offset = 0;
     for (const w of group) {
       w.resolve(result.outcomes.slice(offset, offset + w.reports.length));

@@ -1,10 +1,8 @@
-import type { EventHub } from './events/hub.js';
 import type { Logger } from './logger.js';
 import type { SessionStore } from './store/session-store.js';
 
 export interface MaintenanceOptions {
   store: SessionStore;
-  hub: EventHub;
   logger: Logger;
   now: () => Date;
   retentionHours: number;
@@ -31,7 +29,6 @@ export async function runMaintenance(options: MaintenanceOptions): Promise<Maint
   const totals = { deletedSessions: 0, deletedEvents: 0, endedStale: 0, endRequestsUnanswered: 0 };
   for (;;) {
     const round = await options.store.maintain(options.now(), options.retentionHours, options.maxCallHours, batchSize);
-    options.hub.publish(round.endedStale);
     totals.deletedSessions += round.deletedSessions;
     totals.deletedEvents += round.deletedEvents;
     totals.endedStale += round.endedStale.length;

@@ -14,8 +14,8 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import { databaseFailure, listenFailure, StartError } from './start-failure.js';
+import { openStore } from './store/open-store.js';
 import type { SessionStore } from './store/session-store.js';
-import { SqliteSessionStore } from './store/sqlite-store.js';
 
 export interface ServerOptions {
   dbPath?: string;
@@ -68,9 +68,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
   const metrics = new Metrics();
-  const opened = await openDatabase(options.dbPath ?? './data/sessions.db');
-  const { lock } = opened;
-  const store = metrics.timedStore(opened.store);
   const hub = new EventHub(
     {
       perToken: options.maxStreamsPerToken ?? 20,
@@ -80,10 +77,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     () => store.customerTree(),
     metrics,
   );
+  const opened = await openDatabase(options.dbPath ?? './data/sessions.db', hub);
+  const { lock } = opened;
+  const store = metrics.timedStore(opened.store);
   let shuttingDown = false;
   const maintenance = {
     store,
-    hub,
     logger,
     now,
     retentionHours: options.retentionHours ?? 24,
@@ -93,7 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const app = createApp({
     store,
     hub,
-    ingestQueue: new IngestQueue(store, hub, now, metrics),
+    ingestQueue: new IngestQueue(store, now, metrics),
     logger,
     now,
     metrics,
@@ -174,12 +173,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
  * The database, opened only while no other server has it, and only if it takes writes (a
  * read-only file opens and reads fine); a failure is one line for a person.
  */
-async function openDatabase(dbPath: string): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
+async function openDatabase(dbPath: string, hub: EventHub): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
   let lock: InstanceLock | undefined;
   let store: SessionStore | undefined;
   try {
     lock = lockDatabase(dbPath);
-    store = new SqliteSessionStore(dbPath);
+    store = await openStore(dbPath, hub);
     await store.checkWritable();
     return { store, lock };
   } catch (error) {

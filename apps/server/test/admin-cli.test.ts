@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAdmin, UsageError } from '../src/admin-commands.js';
-import { SqliteSessionStore } from '../src/store/sqlite-store.js';
+import { openStore } from '../src/store/open-store.js';
+import type { SessionStore } from '../src/store/session-store.js';
 
 let dir: string;
-let store: SqliteSessionStore;
+let store: SessionStore;
 let out: string[];
 
 const admin = (...args: string[]) => runAdmin(args, store, (line) => out.push(line));
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sbc-admin-'));
-  store = new SqliteSessionStore(join(dir, 'sessions.db'));
+  store = await openStore(join(dir, 'sessions.db'));
   out = [];
 });
 afterEach(async () => {

@@ -50,6 +50,13 @@ describe('GET /sbc/events', () => {
     });
   });
 
+  it('streams the events of every write of the store, not only those through the API', async () => {
+    const watcher = await open(admin);
+    await server.store.applyReports([{ callId: 'direct@x', report: { sbcServer: '10.0.0.1', started: t(0) } }], {}, new Date());
+    const [event] = await watcher.waitFor(1);
+    expect(event).toMatchObject({ type: 'started', callId: 'direct@x' });
+  });
+
   it('starts with a connected comment', async () => {
     const watcher = await open(admin);
     await watcher.waitForComment('connected');

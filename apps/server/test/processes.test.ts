@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SqliteSessionStore } from '../src/store/sqlite-store.js';
+import { openStore } from '../src/store/open-store.js';
 
 // The command lines run as they ship: compiled, in their own process.
 const packageDir = join(import.meta.dirname, '..');
@@ -87,7 +87,7 @@ describe('pnpm start (dist/main.js)', () => {
     expect(res.status).toBe(201);
     server.child.kill('SIGKILL');
     await once(server.child, 'exit');
-    const store = new SqliteSessionStore(db);
+    const store = await openStore(db);
     expect(await store.getSession('crash@x', { all: true })).toMatchObject({ started: '2025-01-01T00:00:00.000Z' });
     await store.close();
   });

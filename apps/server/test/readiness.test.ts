@@ -14,7 +14,7 @@ afterAll(() => server.close());
 
 /** The storage stops taking writes (as on a full disk): SQLite refuses every write of the server's connection. */
 function refuseWrites(refuse: boolean): void {
-  (server.store as unknown as { db: Database.Database }).db.pragma(`query_only = ${refuse ? 1 : 0}`);
+  (server.store as unknown as { backend: { db: Database.Database } }).backend.db.pragma(`query_only = ${refuse ? 1 : 0}`);
 }
 
 const ingest = (callId: string) => call(server, 'ingestSessions', '/sbc/ingest', json(admin, { sessions: [{ callId, sbcServer: '10.0.0.1' }] }, 'POST'));

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteSessionStore, type RunningServer } from '../src/index.js';
+import { openStore, type RunningServer } from '../src/index.js';
 import { bearer, call, ids, resellerTrees, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
 
 let server: RunningServer;
@@ -106,8 +106,8 @@ describe("a reseller's scope when customers move", () => {
 
   it('follows a move made through the same store and one made by another process on the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sbc-scope-'));
-    const server = new SqliteSessionStore(join(dir, 'sessions.db'));
-    const admin = new SqliteSessionStore(join(dir, 'sessions.db'));
+    const server = await openStore(join(dir, 'sessions.db'));
+    const admin = await openStore(join(dir, 'sessions.db'));
     try {
       await server.putCustomer({ id: reseller, name: 'R', features: ['TELE'] });
       await server.putCustomer({ id: customer, name: 'C', features: [] });

@@ -2,8 +2,8 @@ import type { Session, SessionList } from '@sbc/contract';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { SqliteSessionStore } from '../src/store/sqlite-store.js';
-import type { Scope, SessionFilter } from '../src/store/session-store.js';
+import { openStore } from '../src/store/open-store.js';
+import type { Scope, SessionFilter, SessionStore } from '../src/store/session-store.js';
 import { bearer, call, ids, resellerTrees, seed, startTestServer, tokenFor } from './helpers.js';
 
 // Reseller A's customers call +4570301234 often; B's calls share none of A's numbers but "70".
@@ -79,7 +79,7 @@ describe("a reseller's number search", () => {
 
 describe('the query plan of a scoped number search', () => {
   /** Every statement a list prepares, with SQLite's plan for it. */
-  async function plansOf(store: SqliteSessionStore, filter: SessionFilter, scope: Scope): Promise<string[]> {
+  async function plansOf(store: SessionStore, filter: SessionFilter, scope: Scope): Promise<string[]> {
     const prepared: Array<[Database.Database, string]> = [];
     const prepare = Database.prototype.prepare;
     Database.prototype.prepare = function (this: Database.Database, sql: string) {
@@ -100,7 +100,7 @@ describe('the query plan of a scoped number search', () => {
   }
 
   it("reads only the scope's customer index entries and the page's rows, never a number index or a scan", async () => {
-    const store = new SqliteSessionStore(':memory:');
+    const store = await openStore(':memory:');
     await store.importCustomers([
       { id: ids.resellerA, name: 'A', features: [] },
       { id: ids.customerA1, name: 'A1', parentReseller: ids.resellerA, features: [] },

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteSessionStore, StartError, type RunningServer } from '../src/index.js';
+import { openStore, StartError, type RunningServer } from '../src/index.js';
 import { bearer, call, startTestServer } from './helpers.js';
 
 let dir: string;
@@ -29,7 +29,7 @@ describe('one server per database file', () => {
   });
 
   it('lets the admin command line write beside the running server', async () => {
-    const admin = new SqliteSessionStore(db);
+    const admin = await openStore(db);
     const { token } = await admin.createToken({ level: 'ADMIN' });
     await admin.close();
     const answer = await call(first, 'listSessions', '/sbc/session', { headers: bearer(token) });

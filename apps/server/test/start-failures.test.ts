@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StartError, SqliteSessionStore } from '../src/index.js';
+import { StartError, openStore } from '../src/index.js';
 import { startTestServer } from './helpers.js';
 
 let dir: string;
@@ -67,7 +67,7 @@ describe('a start refused for a reason a person must fix is one line: what, wher
 
   it('refuses a database that opens but does not take writes', async () => {
     const file = join(dir, 'read-only.db');
-    await new SqliteSessionStore(file).close();
+    await (await openStore(file)).close();
     // A file-format write version above 2 makes SQLite open the file read-only, for every user
     // (file permissions would not stop root). Byte 18 of the header.
     const handle = await open(file, 'r+');
@@ -81,7 +81,7 @@ describe('a start refused for a reason a person must fix is one line: what, wher
 
   it('names a database of a newer schema and says to use a newer server', async () => {
     const file = join(dir, 'newer.db');
-    await new SqliteSessionStore(file).close();
+    await (await openStore(file)).close();
     const db = new Database(file);
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', '2030-01-01')").run();
     db.close();

@@ -1,5 +1,6 @@
 import type { Event } from '@sbc/contract';
-import { scopeIncludes, scopeOf, type Principal } from '../auth.js';
+import { scopeOf, type Principal } from '../auth.js';
+import { scopeIncludes } from '../domain/customer-tree.js';
 import { canonicalHexId } from '../hex-ids.js';
 import type { OperationInput } from '../operation.js';
 import type { CustomerParents } from '../store/session-store.js';

@@ -3,10 +3,10 @@ import type { Context } from 'koa';
 import { scopeOf } from '../auth.js';
 import { sessionNotFound } from '../errors.js';
 import type { OperationInput, WithDefaults } from '../operation.js';
-import { summarize } from '../sessions.js';
+import { summarize } from '../domain/session-shape.js';
 import type { RouteDeps } from './deps.js';
 
-export function sessionRoutes({ store, hub, metrics, now, homeCountryCode }: RouteDeps) {
+export function sessionRoutes({ store, metrics, now, homeCountryCode }: RouteDeps) {
   return {
     async getSession(ctx: Context, { path, principal }: OperationInput<'getSession'>) {
       // The stored JSON is already the response body: no parse and stringify on the hot path.
@@ -39,7 +39,6 @@ export function sessionRoutes({ store, hub, metrics, now, homeCountryCode }: Rou
       const request = await store.requestEnd(path.id, scopeOf(principal!), now());
       if (!request.found) throw sessionNotFound();
       metrics.terminateRequested(request.outcome);
-      hub.publish(request.events);
       const body: EndCallResult = { success: true, outcome: request.outcome, session: summarize(request.session) };
       ctx.body = body;
     },

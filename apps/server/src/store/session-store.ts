@@ -89,8 +89,9 @@ export interface Maintenance {
 }
 
 /**
- * Everything the server keeps. The SQLite implementation is the embedded default; a networked
- * database can implement the same interface for several server nodes.
+ * Everything the server keeps, with its rules applied: what routes, jobs and the admin command
+ * line work with. Implemented once, by the domain layer (domain/session-service.ts), over a
+ * database backend (store/backend.ts); openStore (store/open-store.ts) builds it.
  */
 export interface SessionStore {
   getSession(callId: string, scope: Scope): Promise<Session | undefined>;

@@ -1,33 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
-import { hashToken, scopeIncludes } from '../auth.js';
-import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
-import { mergeReport, normalizeSession, summarize } from '../sessions.js';
+import type { Customer, Event, Session } from '@sbc/contract';
+import type { EventBody, ListScope, NewTokenRow, SessionRow, StoreBackend, WriteTransaction } from './backend.js';
 import { migrate } from './migrations.js';
-import type {
-  AccessLevel,
-  CustomerParents,
-  EndRequest,
-  Maintenance,
-  ReportInput,
-  ReportOutcome,
-  Reporter,
-  Scope,
-  SessionFilter,
-  SessionStore,
-  TokenInput,
-  TokenRecord,
-  UnansweredEndRequests,
-} from './session-store.js';
-
-interface SessionRow {
-  data: string;
-  source_customer_id: string | null;
-  destination_customer_id: string | null;
-}
+import type { AccessLevel, CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from './session-store.js';
 
 /** The columns that lists filter and sort on, derived from the session JSON held in `data`. */
 interface SessionColumns {
@@ -80,8 +57,6 @@ interface CustomerRow {
   features: string;
 }
 
-const scopeCte = `WITH RECURSIVE scope(id) AS (
-  SELECT @reseller UNION SELECT c.id FROM customers c JOIN scope s ON c.parent_reseller = s.id)`;
 /** The customers of a list's scope, given as a JSON array in @scope. */
 const scopeIdsSql = '(SELECT value FROM json_each(@scope))';
 // The unary + keeps the planner from starting at the scope: a list that names its index (live
@@ -103,13 +78,20 @@ function scopedIds(where: string[], columns = 'id'): string {
 /** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
 const storageFailure = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
-/** The embedded store: one SQLite file in WAL mode; this module holds all of the server's SQL. */
-export class SqliteSessionStore implements SessionStore {
+type Sql = (text: string) => Database.Statement;
+
+/** The embedded store: one SQLite file in WAL mode; this module holds all of its SQL. */
+export class SqliteStore implements StoreBackend {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private parents: { version: number; map: Map<string, string | undefined> } | undefined;
   /** Set while writes fail for want of storage (disk full, read-only or failing file): readiness reports it. */
   private writeFailure: { since: Date; reason: string } | undefined;
+  /**
+   * The writes running and queued: they take turns (see exclusive). A read that arrives while a
+   * transaction is open waits for it, so that no answer shows what is not committed.
+   */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -129,33 +111,21 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   /** Prepared once per SQL text; list queries vary only by which filters are present. */
-  private sql(text: string): Database.Statement {
+  private readonly sql: Sql = (text) => {
     let statement = this.statements.get(text);
     if (!statement) {
       statement = this.db.prepare(text);
       this.statements.set(text, statement);
     }
     return statement;
-  }
+  };
 
-  async getSession(callId: string, scope: Scope): Promise<Session | undefined> {
-    const json = await this.getSessionJson(callId, scope);
-    return json === undefined ? undefined : (JSON.parse(json) as Session);
-  }
-
-  async getSessionJson(callId: string, scope: Scope): Promise<string | undefined> {
-    const row = this.sessionRow(callId);
-    return row && this.rowInScope(row, scope) ? row.data : undefined;
-  }
-
-  private sessionRow(callId: string): SessionRow | undefined {
-    return this.sql(
-      'SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?',
-    ).get(callId) as SessionRow | undefined;
-  }
-
-  private rowInScope(row: SessionRow, scope: Scope): boolean {
-    return scope.all || scopeIncludes(scope, this.customerParents(), row.source_customer_id, row.destination_customer_id);
+  async sessionRow(callId: string): Promise<SessionRow | undefined> {
+    if (this.db.inTransaction) await this.writes;
+    const row = this.sql('SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?').raw().get(callId) as
+      | [string, string | null, string | null]
+      | undefined;
+    return row && { json: row[0], sourceCustomerId: row[1], destinationCustomerId: row[2] };
   }
 
   /**
@@ -172,12 +142,11 @@ export class SqliteSessionStore implements SessionStore {
     return this.parents.map;
   }
 
-  async listSessions(asked: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }> {
-    const filter = asked.customer === undefined ? asked : { ...asked, customer: canonicalHexId(asked.customer) };
+  async listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }> {
+    if (this.db.inTransaction) await this.writes;
     const { where, params, numberIds } = listConditions(filter, scope);
-    // The scope's customers first (a handful), so that the customer indexes can be searched for
-    // them; a customer filter narrows the scope to that customer, or to nothing outside it.
-    if (!scope.all) params['scope'] = JSON.stringify(await this.listScope(scope.resellerId, filter.customer));
+    // The scope's customers (a handful), so that the customer indexes can be searched for them.
+    if (!scope.all) params['scope'] = JSON.stringify(scope.customers);
     const visible = scope.all ? where : [inScope, ...where];
     const clause = visible.length ? `WHERE ${visible.join(' AND ')}` : '';
     const order = 'ORDER BY started_key DESC, call_id ASC';
@@ -220,13 +189,6 @@ export class SqliteSessionStore implements SessionStore {
     return { total, sessions: found.map((r) => JSON.parse(r.data) as Session) };
   }
 
-  /** The customers whose sessions a reseller's list reads: its tree, or the one customer asked for if it is in it. */
-  private async listScope(resellerId: string, customer: string | undefined): Promise<string[]> {
-    const tree = await this.customersInScope(resellerId);
-    if (customer === undefined) return tree;
-    return tree.includes(customer) ? [customer] : [];
-  }
-
   /**
    * Walking the list-order index finds `wanted` of `matches` rows after about
    * wanted × rows / matches index entries (cheap, in order); the planner's way fetches every
@@ -238,123 +200,28 @@ export class SqliteSessionStore implements SessionStore {
     return matches * matches * 30 > wanted * rows;
   }
 
-  async applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }> {
-    const apply = this.db.transaction(() => {
-      const outcomes: ReportOutcome[] = [];
-      const events: Event[] = [];
-      for (const { callId, report, reporter: own } of reports) {
-        const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
-        const existing = row ? (JSON.parse(row.data) as Session) : undefined;
-        const merged = mergeReport(existing, callId, report, { now, reporterSbc: (own ?? reporter).sbcServer });
-        if (!merged.ok) {
-          outcomes.push({ result: 'rejected', status: merged.status, field: merged.field, description: merged.description });
-          continue;
-        }
-        if (!merged.changed) {
-          outcomes.push({ result: 'unchanged', session: merged.session });
-          continue;
-        }
-        this.writeSession(merged.session, now, row);
-        for (const milestone of merged.reached) {
-          events.push(this.addSessionEvent(milestone, merged.session, merged.session[milestone]!, now));
-        }
-        if (merged.reached.includes('ended')) this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(callId);
-        else if (existing && merged.session.sbcServer !== existing.sbcServer) {
-          const command = this.followOwner(merged.session, now);
-          if (command) events.push(command);
-        }
-        outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
+  async transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(new SqliteTransaction(this.sql));
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
       }
-      return { outcomes, events };
     });
-    return this.write(apply);
-  }
-
-  /**
-   * Inserts a new session, or updates a stored one. An update sets only the columns that
-   * changed: SQLite rewrites the entries of every index over a column an UPDATE sets, changed
-   * or not, and most reports (answer, end) change one or two columns, if any.
-   */
-  private writeSession(session: Session, now: Date, stored?: StoredSession): void {
-    const columns = columnsOf(session);
-    const data = JSON.stringify(session);
-    if (stored === undefined) {
-      this.sql(
-        `INSERT INTO sessions (call_id, data, created_at, ${sessionColumns.join(', ')})
-         VALUES (@callId, @data, @now, ${sessionColumns.map((c) => `@${c}`).join(', ')})`,
-      ).run({ callId: session.callId, data, now: now.getTime(), ...columns });
-      return;
-    }
-    const changed = sessionColumns.filter((c) => columns[c] !== stored[c]);
-    const values: Record<string, unknown> = { id: stored.id, data };
-    for (const c of changed) values[c] = columns[c];
-    this.sql(`UPDATE sessions SET ${['data', ...changed].map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(values);
-  }
-
-  private addEvent(body: Omit<SessionEvent, 'id'> | Omit<TerminateCommand, 'id'>, now: Date): Event {
-    const json = JSON.stringify(body);
-    const { lastInsertRowid } = this.sql('INSERT INTO events (type, call_id, body, created_at) VALUES (?, ?, ?, ?)').run(
-      body.type,
-      body.callId,
-      json,
-      now.getTime(),
-    );
-    return { id: Number(lastInsertRowid), ...body } as Event;
-  }
-
-  private addSessionEvent(type: 'started' | 'answered' | 'ended' | 'terminationRequested', session: Session, time: string, now: Date): Event {
-    return this.addEvent({ type, callId: session.callId, time, session: summarize(session) }, now);
-  }
-
-  async requestEnd(callId: string, scope: Scope, now: Date): Promise<EndRequest> {
-    const request = this.db.transaction((): EndRequest => {
-      const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
-      if (!row || !this.rowInScope(row, scope)) return { found: false };
-      const stored = JSON.parse(row.data) as Session;
-      if (stored.ended !== undefined) return { found: true, outcome: 'alreadyEnded', session: stored, events: [] };
-      if (stored.terminationRequested !== undefined) return { found: true, outcome: 'alreadyRequested', session: stored, events: [] };
-      const time = now.toISOString();
-      const session = normalizeSession({ ...stored, terminationRequested: time });
-      this.writeSession(session, now, row);
-      const events = [this.addSessionEvent('terminationRequested', session, time, now)];
-      if (session.sbcServer !== undefined) events.push(this.issueTerminate(callId, session.sbcServer, now, now));
-      return { found: true, outcome: 'requested', session, events };
-    });
-    return this.write(request);
-  }
-
-  /**
-   * Stores the terminate command of a call for one SBC node, replacing any earlier one: a
-   * session has at most one pending command, and only its owner gets it.
-   */
-  private issueTerminate(callId: string, sbcServer: TerminateCommand['sbcServer'], requestedAt: Date, now: Date): Event {
-    const command = this.addEvent({ type: 'terminate', callId, sbcServer, time: requestedAt.toISOString() }, now);
-    this.sql(
-      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
-    ).run(callId, sbcServer, command.id, requestedAt.getTime());
-    return command;
-  }
-
-  /**
-   * A session moved to another SBC node (an administrator's report) takes its pending terminate
-   * command along: issued anew to the new owner, and no longer sent to the old one, whose end
-   * report would now be refused.
-   */
-  private followOwner(session: Session, now: Date): Event | undefined {
-    const pending = this.sql('SELECT requested_at FROM terminate_commands WHERE call_id = ?').get(session.callId) as
-      | { requested_at: number }
-      | undefined;
-    if (pending === undefined || session.sbcServer === undefined) return undefined;
-    return this.issueTerminate(session.callId, session.sbcServer, new Date(pending.requested_at), now);
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
+    if (this.db.inTransaction) await this.writes;
     const rows = this.sql('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Array<{ id: number; body: string }>;
     return rows.map((r) => ({ id: r.id, ...JSON.parse(r.body) }) as Event);
   }
 
   async pendingTerminates(sbcServer: string): Promise<Event[]> {
+    if (this.db.inTransaction) await this.writes;
     const rows = this.sql(
       'SELECT call_id, event_id, requested_at FROM terminate_commands WHERE sbc_server = ? ORDER BY event_id',
     ).all(sbcServer) as Array<{ call_id: string; event_id: number; requested_at: number }>;
@@ -368,6 +235,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]> {
+    if (this.db.inTransaction) await this.writes;
     const rows = this.sql(
       `SELECT sbc_server, COUNT(*) AS count, MIN(requested_at) AS oldest FROM terminate_commands
        WHERE requested_at < ? GROUP BY sbc_server ORDER BY sbc_server`,
@@ -375,45 +243,35 @@ export class SqliteSessionStore implements SessionStore {
     return rows.map((r) => ({ sbcServer: r.sbc_server, count: r.count, oldest: new Date(r.oldest) }));
   }
 
-  async maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance> {
-    const endedStale = this.endStaleCalls(now, new Date(now.getTime() - maxCallHours * 3_600_000), batchSize);
-    const retainedFrom = new Date(now.getTime() - retentionHours * 3_600_000);
-    const deletedSessions = this.sql(
-      `DELETE FROM sessions WHERE id IN (
-         SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)`,
-    ).run(retainedFrom.toISOString(), batchSize).changes;
-    const deletedEvents = this.sql(
-      'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY id LIMIT ?)',
-    ).run(retainedFrom.getTime(), batchSize).changes;
-    return { deletedSessions, deletedEvents, endedStale };
-  }
-
-  private endStaleCalls(now: Date, startedBefore: Date, batchSize: number): Event[] {
-    const end = this.db.transaction(() => {
-      const rows = this.sql(
-        `${storedSessionSql} WHERE live = 1
-           AND ((started_key <> '' AND started_key < @iso) OR (started_key = '' AND created_at < @ms)) LIMIT @limit`,
-      ).all({ iso: startedBefore.toISOString(), ms: startedBefore.getTime(), limit: batchSize }) as StoredSession[];
-      return rows.map((row) => {
-        const stale = JSON.parse(row.data) as Session;
-        const ended = latest(now.toISOString(), stale.started, stale.answered);
-        const session = { ...stale, ended, endedReason: stale.endedReason ?? 'TIMEOUT', endedBy: stale.endedBy ?? 'S' } as Session;
-        this.writeSession(session, now, row);
-        this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(session.callId);
-        return this.addSessionEvent('ended', session, ended, now);
-      });
-    });
-    return this.write(end);
+  async deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }> {
+    return this.exclusive(() => ({
+      deletedSessions: this.sql(
+        `DELETE FROM sessions WHERE id IN (
+           SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)`,
+      ).run(before.toISOString(), batchSize).changes,
+      deletedEvents: this.sql('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY id LIMIT ?)').run(
+        before.getTime(),
+        batchSize,
+      ).changes,
+    }));
   }
 
   async countLiveSessions(): Promise<number> {
+    if (this.db.inTransaction) await this.writes;
     return (this.sql('SELECT COUNT(*) AS n FROM sessions WHERE live = 1').get() as { n: number }).n;
   }
 
-  async putCustomer(input: Customer): Promise<{ created: boolean; customer: Customer }> {
-    this.parents = undefined;
-    const customer = canonicalCustomer(input);
-    return this.write(this.db.transaction(() => ({ created: this.upsertCustomer(customer), customer })));
+  async upsertCustomers(customers: Customer[]): Promise<boolean[]> {
+    return this.changeCustomers(() => this.db.transaction(() => customers.map((c) => this.upsertCustomer(c))).immediate());
+  }
+
+  /** This connection's own writes leave `data_version` as it was: the kept customer parents are read again. */
+  private async changeCustomers<T>(write: () => T): Promise<T> {
+    try {
+      return await this.exclusive(write);
+    } finally {
+      this.parents = undefined;
+    }
   }
 
   /** True when the customer is new. */
@@ -427,81 +285,53 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async getCustomer(id: string): Promise<Customer | undefined> {
-    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(canonicalHexId(id)) as CustomerRow | undefined;
+    if (this.db.inTransaction) await this.writes;
+    const row = this.sql('SELECT id, name, parent_reseller, features FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
     return row && toCustomer(row);
   }
 
   async listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }> {
+    if (this.db.inTransaction) await this.writes;
     const { total } = this.sql('SELECT COUNT(*) AS total FROM customers').get() as { total: number };
     const rows = this.sql('SELECT id, name, parent_reseller, features FROM customers ORDER BY id LIMIT ? OFFSET ?').all(limit, offset) as CustomerRow[];
     return { total, customers: rows.map(toCustomer) };
   }
 
   async deleteCustomer(id: string): Promise<boolean> {
-    this.parents = undefined;
-    return this.sql('DELETE FROM customers WHERE id = ?').run(id).changes > 0;
+    return this.changeCustomers(() => this.sql('DELETE FROM customers WHERE id = ?').run(id).changes > 0);
   }
 
   async customerTree(): Promise<CustomerParents> {
     return this.customerParents();
   }
 
-  async customersInScope(resellerId: string): Promise<string[]> {
-    const rows = this.sql(`${scopeCte} SELECT id FROM scope`).all({ reseller: canonicalHexId(resellerId) }) as Array<{ id: string }>;
-    return rows.map((r) => r.id);
+  async insertToken(token: NewTokenRow): Promise<void> {
+    await this.exclusive(() =>
+      this.sql(
+        `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null),
+    );
   }
 
-  async checkParent(childId: string, parentId: string | undefined): Promise<string | undefined> {
-    if (parentId === undefined) return undefined;
-    const id = canonicalHexId(childId);
-    const parentReseller = canonicalHexId(parentId);
-    if (this.sql('SELECT 1 FROM customers WHERE id = ?').get(parentReseller) === undefined) {
-      return `parentReseller ${parentReseller} is not a known customer`;
-    }
-    const cycle = this.sql(
-      `WITH RECURSIVE up(id) AS (SELECT @parent UNION SELECT c.parent_reseller FROM customers c JOIN up ON c.id = up.id
-         WHERE c.parent_reseller IS NOT NULL)
-       SELECT 1 FROM up WHERE id = @id LIMIT 1`,
-    ).get({ parent: parentReseller, id });
-    return cycle === undefined ? undefined : `parentReseller ${parentReseller} would make ${id} its own reseller`;
-  }
-
-  /** Imports customers in one transaction, in any order (a parent may come after its children). */
-  async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
-    this.parents = undefined;
-    const created = this.write(this.db.transaction(() => customers.filter((c) => this.upsertCustomer(canonicalCustomer(c))).length));
-    return { created, replaced: customers.length - created };
-  }
-
-  async createToken(input: TokenInput, now: Date = new Date()): Promise<{ token: string; id: string }> {
-    const token = `sbc_${randomBytes(32).toString('base64url')}`;
-    const id = `tok_${randomBytes(8).toString('hex')}`;
-    this.sql(
-      `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, hashToken(token), input.level, input.customerId === undefined ? null : canonicalHexId(input.customerId), input.name ?? null, input.sbcServer ?? null, now.getTime(), input.expiresAt?.getTime() ?? null);
-    return { token, id };
-  }
-
-  async findToken(secret: string): Promise<TokenRecord | undefined> {
-    const row = this.sql('SELECT * FROM tokens WHERE hash = ?').get(hashToken(secret)) as TokenRow | undefined;
+  async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    if (this.db.inTransaction) await this.writes;
+    const row = this.sql('SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined;
     return row && toToken(row);
   }
 
   async listTokens(): Promise<TokenRecord[]> {
+    if (this.db.inTransaction) await this.writes;
     return (this.sql('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toToken);
   }
 
-  async revokeToken(idOrSecret: string, now: Date = new Date()): Promise<boolean> {
-    const { changes } = this.sql('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR hash = ?').run(
-      now.getTime(),
-      idOrSecret,
-      hashToken(idOrSecret),
-    );
-    return changes > 0;
+  async revokeToken(id: string, hash: string, now: Date): Promise<boolean> {
+    const revoke = this.sql('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR hash = ?');
+    return this.exclusive(() => revoke.run(now.getTime(), id, hash).changes > 0);
   }
 
   async countTokens(): Promise<number> {
+    if (this.db.inTransaction) await this.writes;
     return (this.sql('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
   }
 
@@ -519,21 +349,31 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async checkWritable(): Promise<void> {
-    this.write(this.db.transaction(() => this.db.pragma(`user_version = ${Number(this.db.pragma('user_version', { simple: true }))}`)));
+    await this.exclusive(() =>
+      this.db.transaction(() => this.db.pragma(`user_version = ${Number(this.db.pragma('user_version', { simple: true }))}`)).immediate(),
+    );
   }
 
-  /** Runs a write transaction, and keeps track of whether the storage takes writes. */
-  private write<T>(transaction: Database.Transaction<() => T>): T {
-    try {
-      const result = transaction.immediate();
-      this.writeFailure = undefined;
-      return result;
-    } catch (error) {
-      if (error instanceof Database.SqliteError && storageFailure.test(error.code)) {
-        this.writeFailure = { since: this.writeFailure?.since ?? new Date(), reason: error.message };
+  /**
+   * Runs one write at a time: a transaction spans awaits of the domain's work, and on the one
+   * connection another write in between would join it. Keeps track of whether the storage takes
+   * writes.
+   */
+  private exclusive<T>(write: () => T | Promise<T>): Promise<T> {
+    const run = this.writes.then(async () => {
+      try {
+        const result = await write();
+        this.writeFailure = undefined;
+        return result;
+      } catch (error) {
+        if (error instanceof Database.SqliteError && storageFailure.test(error.code)) {
+          this.writeFailure = { since: this.writeFailure?.since ?? new Date(), reason: error.message };
+        }
+        throw error;
       }
-      throw error;
-    }
+    });
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {
@@ -546,11 +386,11 @@ export class SqliteSessionStore implements SessionStore {
  * searched through a number index (administrators: a reseller's search is a condition on its
  * own customers' index entries). A reseller's customer filter is part of its scope.
  */
-function listConditions(filter: SessionFilter, scope: Scope): { where: string[]; params: Record<string, unknown>; numberIds?: string } {
+function listConditions(filter: SessionFilter, scope: ListScope): { where: string[]; params: Record<string, unknown>; numberIds?: string } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   let numberIds: string | undefined;
-  const number = filter.number?.replace(/^ /, '+');
+  const number = filter.number;
   if (number !== undefined && !scope.all) {
     where.push('(instr(a_number, @number) > 0 OR instr(b_number, @number) > 0)');
     params['number'] = number;
@@ -616,10 +456,6 @@ function columnsOf(session: Session): SessionColumns {
   };
 }
 
-function latest(...times: Array<string | undefined>): string {
-  return times.filter((t): t is string => t !== undefined).sort().at(-1)!;
-}
-
 function toCustomer(row: CustomerRow): Customer {
   const features = JSON.parse(row.features) as Customer['features'];
   return row.parent_reseller === null
@@ -635,4 +471,88 @@ function toToken(row: TokenRow): TokenRecord {
   if (row.expires_at !== null) token.expiresAt = new Date(row.expires_at);
   if (row.revoked_at !== null) token.revokedAt = new Date(row.revoked_at);
   return token;
+}
+
+/**
+ * One write transaction's reads and writes. A session is read before it is written (the merge
+ * needs it): the row read is kept, so that the write can insert without asking again, or update
+ * only the columns that changed.
+ */
+class SqliteTransaction implements WriteTransaction {
+  /** Rows read in this transaction by Call-ID; null: not stored. */
+  private readonly read = new Map<string, StoredSession | null>();
+
+  constructor(private readonly sql: Sql) {}
+
+  async session(callId: string): Promise<Session | undefined> {
+    const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
+    this.read.set(callId, row ?? null);
+    return row && (JSON.parse(row.data) as Session);
+  }
+
+  async liveSessionsStartedBefore(startedBefore: Date, limit: number): Promise<Session[]> {
+    const rows = this.sql(
+      `${storedSessionSql} WHERE live = 1
+         AND ((started_key <> '' AND started_key < @iso) OR (started_key = '' AND created_at < @ms)) LIMIT @limit`,
+    ).all({ iso: startedBefore.toISOString(), ms: startedBefore.getTime(), limit }) as StoredSession[];
+    return rows.map((row) => {
+      const session = JSON.parse(row.data) as Session;
+      this.read.set(session.callId, row);
+      return session;
+    });
+  }
+
+  /**
+   * An update sets only the columns that changed: SQLite rewrites the entries of every index
+   * over a column an UPDATE sets, changed or not, and most reports (answer, end) change one or
+   * two columns, if any.
+   */
+  async putSession(session: Session, now: Date): Promise<void> {
+    const stored = this.read.has(session.callId) ? this.read.get(session.callId) : await this.storedRow(session.callId);
+    // Written now: a later write of this call in the transaction reads it again.
+    this.read.delete(session.callId);
+    const columns = columnsOf(session);
+    const data = JSON.stringify(session);
+    if (!stored) {
+      this.sql(
+        `INSERT INTO sessions (call_id, data, created_at, ${sessionColumns.join(', ')})
+         VALUES (@callId, @data, @now, ${sessionColumns.map((c) => `@${c}`).join(', ')})`,
+      ).run({ callId: session.callId, data, now: now.getTime(), ...columns });
+      return;
+    }
+    const changed = sessionColumns.filter((c) => columns[c] !== stored[c]);
+    const values: Record<string, unknown> = { id: stored.id, data };
+    for (const c of changed) values[c] = columns[c];
+    this.sql(`UPDATE sessions SET ${['data', ...changed].map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(values);
+  }
+
+  private async storedRow(callId: string): Promise<StoredSession | undefined> {
+    return this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
+  }
+
+  async addEvent(body: EventBody, now: Date): Promise<Event> {
+    const { lastInsertRowid } = this.sql('INSERT INTO events (type, call_id, body, created_at) VALUES (?, ?, ?, ?)').run(
+      body.type,
+      body.callId,
+      JSON.stringify(body),
+      now.getTime(),
+    );
+    return { id: Number(lastInsertRowid), ...body } as Event;
+  }
+
+  async terminateRequestedAt(callId: string): Promise<Date | undefined> {
+    const pending = this.sql('SELECT requested_at FROM terminate_commands WHERE call_id = ?').get(callId) as { requested_at: number } | undefined;
+    return pending && new Date(pending.requested_at);
+  }
+
+  async putTerminate(callId: string, sbcServer: string, eventId: number, requestedAt: Date): Promise<void> {
+    this.sql(
+      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
+    ).run(callId, sbcServer, eventId, requestedAt.getTime());
+  }
+
+  async deleteTerminate(callId: string): Promise<void> {
+    this.sql('DELETE FROM terminate_commands WHERE call_id = ?').run(callId);
+  }
 }

@@ -1,22 +1,7 @@
-import { openapiDocument, type Session, type SessionReport, type SessionSummary } from '@sbc/contract';
-import { canonicalHexId } from './hex-ids.js';
-
-// Property orders come from the contract, so a stored session reads back in the spec's order.
-const propertiesOf = (schema: string): Record<string, { $ref?: string }> =>
-  (openapiDocument.components.schemas[schema] as { properties: Record<string, { $ref?: string }> }).properties;
-const sessionKeys = Object.keys(propertiesOf('Session'));
-const summaryKeys = Object.keys(propertiesOf('SessionSummary'));
-/** The session's customer, voice account and rate plan ids: compared and kept in one case. */
-const hexIdKeys = new Set(Object.entries(propertiesOf('Session')).filter(([, p]) => p.$ref === '#/components/schemas/HexId').map(([key]) => key));
-
-function pick<T>(source: Record<string, unknown>, keys: readonly string[]): T {
-  const out: Record<string, unknown> = {};
-  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
-  return out as T;
-}
-
-export const normalizeSession = (session: Session): Session => pick<Session>(session, sessionKeys);
-export const summarize = (session: Session): SessionSummary => pick<SessionSummary>(session, summaryKeys);
+// The merge rules of `SessionReport`: how a report changes the stored session, or why it is refused.
+import type { Session, SessionReport } from '@sbc/contract';
+import { canonicalHexId } from '../hex-ids.js';
+import { hexIdKeys, normalizeSession } from './session-shape.js';
 
 export type Milestone = 'started' | 'answered' | 'ended';
 const milestones: readonly Milestone[] = ['started', 'answered', 'ended'];

@@ -1,0 +1,85 @@
+// What a database must do for the server: persistence only. Every rule (report merging, events,
+// scopes, stale calls, tokens) is the domain's (domain/session-service.ts); a backend stores and
+// reads what it is given, in one transaction when asked.
+import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
+import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from './session-store.js';
+
+/** A stored session as a lookup by Call-ID reads it: its JSON text as stored, and its customers. */
+export interface SessionRow {
+  json: string;
+  sourceCustomerId: string | null;
+  destinationCustomerId: string | null;
+}
+
+/** An event as the domain builds it; the backend gives it its id. */
+export type EventBody = Omit<SessionEvent, 'id'> | Omit<TerminateCommand, 'id'>;
+
+/** Which sessions a list reads: all, or those with a source or destination customer among these. */
+export type ListScope = { all: true } | { all: false; customers: string[] };
+
+/** A new token as stored: only the hash of its secret. */
+export interface NewTokenRow extends Omit<TokenRecord, 'revokedAt'> {
+  hash: string;
+}
+
+/**
+ * The reads and writes of one write transaction. What a write changes is seen by the reads after
+ * it in the same transaction (two reports of one call in one batch).
+ */
+export interface WriteTransaction {
+  session(callId: string): Promise<Session | undefined>;
+  /** Live sessions that started before `startedBefore` (or, without a start, were stored before it). */
+  liveSessionsStartedBefore(startedBefore: Date, limit: number): Promise<Session[]>;
+  /** Inserts a session, or replaces the stored one of its Call-ID. */
+  putSession(session: Session, now: Date): Promise<void>;
+  addEvent(body: EventBody, now: Date): Promise<Event>;
+  /** When the call's pending terminate command was requested, if it has one. */
+  terminateRequestedAt(callId: string): Promise<Date | undefined>;
+  /** Stores the call's terminate command (at most one a call: replaces an earlier one). */
+  putTerminate(callId: string, sbcServer: string, eventId: number, requestedAt: Date): Promise<void>;
+  deleteTerminate(callId: string): Promise<void>;
+}
+
+/** Reads answer what is committed: never the rows of a transaction still open. */
+export interface StoreBackend {
+  /**
+   * Runs `work` in one durable write transaction: all of it is committed, or none. `work` reads
+   * and writes through `tx` (and may read customerTree): a backend may run one write at a time
+   * and hold other reads until it commits, and would wait for itself.
+   */
+  transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T>;
+
+  sessionRow(callId: string): Promise<SessionRow | undefined>;
+  listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }>;
+  countLiveSessions(): Promise<number>;
+  /** Deletes a batch of sessions ended before `before`, and one of events stored before it. */
+  deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }>;
+
+  /** Events with an id above `afterId`, oldest first. */
+  eventsAfter(afterId: number, limit: number): Promise<Event[]>;
+  /** Terminate commands for this SBC whose session has not ended yet, oldest first. */
+  pendingTerminates(sbcServer: string): Promise<Event[]>;
+  /** Terminate commands requested before `requestedBefore`, by SBC node. */
+  unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]>;
+
+  /** Creates or replaces customers in one transaction; for each, whether it was new. */
+  upsertCustomers(customers: Customer[]): Promise<boolean[]>;
+  getCustomer(id: string): Promise<Customer | undefined>;
+  listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }>;
+  deleteCustomer(id: string): Promise<boolean>;
+  /** Each customer's parent as of now. */
+  customerTree(): Promise<CustomerParents>;
+
+  insertToken(token: NewTokenRow): Promise<void>;
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<TokenRecord[]>;
+  /** Revokes the token with this id or this hash (once: the first time is kept); false when none. */
+  revokeToken(id: string, hash: string, now: Date): Promise<boolean>;
+  countTokens(): Promise<number>;
+
+  /** Answers when the database answers and takes writes; rejects, saying why, while writes fail. */
+  ping(): Promise<void>;
+  /** Commits a write that changes nothing; rejects when the storage refuses writes. */
+  checkWritable(): Promise<void>;
+  close(): Promise<void>;
+}
