@@ -16,6 +16,7 @@ const root = resolve(import.meta.dirname, '..');
 // A relative directory is read from where `pnpm` was typed, like every path given to a command here.
 const target = resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2] ?? join(root, 'dist/deploy'));
 
+const deployTimeoutMs = 150_000;
 const parts = [
   { name: 'server', pkg: '@sbc/server', from: 'apps/server' },
   { name: 'sbc-agent', pkg: '@sbc/sbc-agent', from: 'apps/sbc-agent' },
@@ -28,13 +29,29 @@ mkdirSync(target, { recursive: true });
 for (const { name, pkg, from } of parts.filter((part) => named.length === 0 || named.includes(part.name))) {
   // pnpm copies whatever is there: without a build the directory would lack the code itself.
   if (!existsSync(join(root, from, 'dist/main.js'))) fail(`${from} is not built: run pnpm deploy:build, which builds first`);
-  const dir = join(target, name);
-  rmSync(dir, { recursive: true, force: true });
-  execFileSync('pnpm', ['--silent', '--filter', pkg, '--prod', 'deploy', '--legacy', dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  deploy(pkg, join(target, name));
 }
 rmSync(join(target, 'systemd'), { recursive: true, force: true });
 cpSync(join(root, 'deploy/systemd'), join(target, 'systemd'), { recursive: true });
 process.stdout.write(`${target}\n`);
+
+/**
+ * pnpm deploy takes seconds; once, on a loaded machine, it sat idle for good with nothing left to
+ * wait for (pnpm 10.34, Node 24). So a stuck attempt is stopped, and tried once more.
+ */
+function deploy(pkg, dir) {
+  for (let attempt = 1; ; attempt++) {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      execFileSync('pnpm', ['--silent', '--filter', pkg, '--prod', 'deploy', '--legacy', dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: deployTimeoutMs });
+      return;
+    } catch (error) {
+      if (error.code !== 'ETIMEDOUT') throw error;
+      if (attempt === 2) fail(`pnpm deploy of ${pkg} did not finish in ${deployTimeoutMs / 1000} s, twice`);
+      process.stderr.write(`pnpm deploy of ${pkg} did not finish in ${deployTimeoutMs / 1000} s: trying once more\n`);
+    }
+  }
+}
 
 function fail(message) {
   process.stderr.write(`${message}\n`);

@@ -15,9 +15,9 @@ let serverDir: string;
 beforeAll(() => {
   target = mkdtempSync(join(tmpdir(), 'sbc-deploy-'));
   // The server's part only: `pnpm test` may run this before the agent is built.
-  execFileSync(process.execPath, [join(root, 'scripts/deploy-build.mjs'), target, 'server'], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, [join(root, 'scripts/deploy-build.mjs'), target, 'server'], { cwd: root, stdio: 'pipe', timeout: 330_000 });
   serverDir = join(target, 'server');
-}, 180_000);
+}, 340_000);
 afterAll(() => rmSync(target, { recursive: true, force: true }));
 
 /** `Environment=` lines of a unit and the NAME=value lines of its example environment file. */
