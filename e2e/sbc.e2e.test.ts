@@ -1,122 +1,17 @@
 // End to end: real SIP calls from sipp through a real Kamailio SBC, the sbc-agent beside it, and
 // the real server. Run through run.sh (`pnpm e2e`), which installs the Debian packages and builds.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSbcClient, type SbcClient, type SbcEvent, type Session } from '../packages/client/dist/index.js';
-import { freeTcpPort, freeUdpPort, Processes, udpPortBound, waitFor, type Child } from './processes.js';
+import type { Session } from '../packages/client/dist/index.js';
+import { waitFor } from './processes.js';
+import { callee, caller, callCounts, Stack, type CallOptions, type CallRun } from './stack.js';
 
-const root = resolve(import.meta.dirname, '..');
-const scenario = (name: string) => join(import.meta.dirname, 'scenarios', name);
-const work = mkdtempSync(join(tmpdir(), 'sbc-e2e-'));
-const processes = new Processes(work, process.env['E2E_PID_FILE'] ?? join(work, 'pids'));
-const caller = '+4581808888';
-const callee = '+4580808080';
 const diverter = '+4570303030';
+const stack = new Stack();
 
-let api: SbcClient;
-let sipPort: number;
-let healthUrl: string;
-const events: SbcEvent[] = [];
-const watching = new AbortController();
+beforeAll(() => stack.start(), 60_000);
+afterAll(() => stack.stop());
 
-let agentEnv: Record<string, string>;
-let agent: Child;
-
-async function startAgent(): Promise<void> {
-  agent = processes.start('agent', 'node', [join(root, 'apps/sbc-agent/dist/main.js')], agentEnv);
-  await waitFor('the agent connected to Kamailio', async () => {
-    const health = (await (await fetch(healthUrl)).json()) as { kamailio: string };
-    return health.kamailio === 'connected' ? true : undefined;
-  });
-}
-
-function admin(...args: string[]): string {
-  const out = execFileSync('node', [join(root, 'apps/server/dist/admin.js'), ...args], {
-    env: { ...process.env, SBC_DB: join(work, 'sessions.db') },
-  });
-  return out.toString().trim().split('\n').at(-1)!;
-}
-
-async function ok(url: string, init?: RequestInit): Promise<true | undefined> {
-  return (await fetch(url, init)).ok ? true : undefined;
-}
-
-beforeAll(async () => {
-  const [apiPort, rpcPort, evapiPort, healthPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
-  sipPort = await freeUdpPort();
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const rpcUrl = `http://127.0.0.1:${rpcPort}/RPC`;
-  healthUrl = `http://127.0.0.1:${healthPort}/healthz`;
-
-  const sbcToken = admin('token', 'create', '--level', 'SBC', '--sbc-server', '127.0.0.1', '--name', 'e2e-sbc');
-  const adminToken = admin('token', 'create', '--level', 'ADMIN', '--name', 'e2e-admin');
-
-  processes.start('server', 'node', [join(root, 'apps/server/dist/main.js')], {
-    PORT: String(apiPort),
-    HOST: '127.0.0.1',
-    SBC_DB: join(work, 'sessions.db'),
-    LOG_LEVEL: 'warn',
-  });
-  await waitFor('the server', () => ok(`${apiUrl}/readyz`));
-
-  processes.start('kamailio', 'kamailio', [
-    '-f', join(root, 'deploy/kamailio/kamailio.cfg'),
-    '-DD', '-E', '-m', '64', '-M', '8', '-Y', work, '-w', work,
-    '-A', `SIP_PORT=${sipPort}`, '-A', `RPC_PORT=${rpcPort}`, '-A', `EVAPI_BIND="127.0.0.1:${evapiPort}"`,
-  ]);
-  const rpcBody = JSON.stringify({ jsonrpc: '2.0', method: 'core.version', id: 1 });
-  await waitFor('Kamailio JSON-RPC', () => ok(rpcUrl, { method: 'POST', body: rpcBody }));
-
-  agentEnv = {
-    SBC_API_URL: apiUrl,
-    SBC_API_TOKEN: sbcToken,
-    SBC_SERVER_IP: '127.0.0.1',
-    KAMAILIO_EVAPI_ADDRESS: `127.0.0.1:${evapiPort}`,
-    KAMAILIO_RPC_URL: rpcUrl,
-    KAMAILIO_SIP_ADDRESS: `127.0.0.1:${sipPort}`,
-    SBC_AGENT_BUFFER_DIR: join(work, 'agent-buffer'),
-    SBC_AGENT_HEALTH_ADDRESS: `127.0.0.1:${healthPort}`,
-    SBC_AGENT_BATCH_MAX_LATENCY_MS: '50',
-    LOG_LEVEL: 'info',
-  };
-  await startAgent();
-
-  api = createSbcClient({ baseUrl: apiUrl, token: adminToken });
-  void (async () => {
-    for await (const event of api.events({ signal: watching.signal, lastEventId: 0 })) events.push(event);
-  })().catch(() => undefined);
-}, 60_000);
-
-afterAll(async () => {
-  watching.abort();
-  await processes.stopAll();
-  console.log(`e2e logs: ${work}`);
-});
-
-interface CallRun {
-  uas: Child;
-  uac: Child;
-}
-
-/** One callee (sipp UAS) and one caller (sipp UAC) through Kamailio; Call-IDs are `<prefix>-<n>@127.0.0.1`. */
-async function calls(uasScenario: string, uacScenario: string, prefix: string, options: { count?: number; rate?: number; holdMs?: number } = {}): Promise<CallRun> {
-  const count = String(options.count ?? 1);
-  const hold = String(options.holdMs ?? 300);
-  const [uasPort, uacPort, uasMedia, uacMedia] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
-  const common = ['-i', '127.0.0.1', '-m', count, '-nostdin', '-timeout', '90s', '-timeout_error', '-d', hold, '-trace_err'];
-  const uas = processes.start(`${prefix}-uas`, 'sipp', ['-sf', scenario(uasScenario), '-p', String(uasPort), '-mp', String(uasMedia), ...common]);
-  await udpPortBound(uasPort);
-  const uac = processes.start(`${prefix}-uac`, 'sipp', [
-    `127.0.0.1:${uasPort}`, '-rsa', `127.0.0.1:${sipPort}`, '-sf', scenario(uacScenario), '-s', callee,
-    '-p', String(uacPort), '-mp', String(uacMedia), '-cid_str', `${prefix}-%u@127.0.0.1`,
-    ...(options.rate ? ['-r', String(options.rate), '-l', '500'] : []),
-    ...common,
-  ]);
-  return { uas, uac };
-}
+const calls = (uas: string, uac: string, prefix: string, options?: CallOptions) => stack.calls(uas, uac, prefix, options);
 
 async function finished(run: CallRun): Promise<void> {
   expect(await run.uac.exited, `caller sipp failed, see ${run.uac.logFile}`).toBe(0);
@@ -125,7 +20,7 @@ async function finished(run: CallRun): Promise<void> {
 
 async function sessionWhere(callId: string, done: (session: Session) => boolean): Promise<Session> {
   return waitFor(`session ${callId}`, async () => {
-    const session = await api.getSession(callId).catch(() => undefined);
+    const session = await stack.api.getSession(callId).catch(() => undefined);
     return session && done(session) ? session : undefined;
   });
 }
@@ -134,7 +29,7 @@ const ended = (callId: string) => sessionWhere(callId, (session) => session.ende
 
 async function eventTypes(callId: string): Promise<string[]> {
   return waitFor(`the ended event of ${callId}`, async () => {
-    const types = events.filter((event) => event.callId === callId).map((event) => event.type);
+    const types = stack.events.filter(({ event }) => event.callId === callId).map(({ event }) => event.type);
     return types.includes('ended') ? types : undefined;
   });
 }
@@ -207,7 +102,7 @@ describe('calls through Kamailio reach the store', () => {
     const run = await calls('uas-answers.xml', 'uac-caller-waits-for-bye.xml', 'api-end');
     const callId = 'api-end-1@127.0.0.1';
     await sessionWhere(callId, (session) => session.answered !== undefined);
-    expect(await api.endCall(callId)).toMatchObject({ success: true, outcome: 'requested' });
+    expect(await stack.api.endCall(callId)).toMatchObject({ success: true, outcome: 'requested' });
     // Both sipp ends exit 0 only after receiving the BYE and answering it.
     await finished(run);
     const session = await ended(callId);
@@ -221,7 +116,7 @@ describe('calls through Kamailio reach the store', () => {
     const run = await calls('uas-rings.xml', 'uac-caller-rings-until-ended.xml', 'api-end-ringing');
     const callId = 'api-end-ringing-1@127.0.0.1';
     await sessionWhere(callId, (session) => session.started !== undefined);
-    expect(await api.endCall(callId)).toMatchObject({ success: true, outcome: 'requested' });
+    expect(await stack.api.endCall(callId)).toMatchObject({ success: true, outcome: 'requested' });
     // The callee's sipp exits 0 only after the CANCEL, the caller's only after the 487.
     await finished(run);
     const session = await ended(callId);
@@ -232,11 +127,10 @@ describe('calls through Kamailio reach the store', () => {
   });
 
   it('an agent restart loses nothing: a call made while it is down reaches the store once it is back', async () => {
-    agent.process.kill('SIGTERM');
-    expect(await agent.exited).toBe(0);
+    expect(await stack.stopAgent()).toBe(0);
     const since = Date.now();
     await finished(await calls('uas-answers.xml', 'uac-caller-hangs-up.xml', 'agent-down'));
-    await startAgent();
+    await stack.startAgent();
     const session = await ended('agent-down-1@127.0.0.1');
     expect(session).toMatchObject({ ...sipFacts, endedReason: 'BYE', endedBy: 'A' });
     expectTimeline(session, since);
@@ -249,20 +143,100 @@ describe('load', () => {
     const total = 1000;
     const since = Date.now();
     await finished(await calls('uas-answers.xml', 'uac-caller-hangs-up.xml', 'load', { count: total, rate: 50, holdMs: 1000 }));
-    const stored = await waitFor('every load call ended in the store', async () => {
-      const sessions: Session[] = [];
-      for await (const session of api.listAllSessions({ full: true, number: caller })) {
-        if (session.callId.startsWith('load-') && (session as Session).ended) sessions.push(session as Session);
-      }
-      return sessions.length === total ? sessions : undefined;
-    }, 60_000, 1000);
+    const stored = await stack.waitForEnded('load', total);
     for (const session of stored) {
       expect(session).toMatchObject({ endedReason: 'BYE', endedBy: 'A', bNumber: callee });
       expect(session.answered).toBeDefined();
       expectTimeline(session, since);
     }
     expect(new Set(stored.map((session) => session.callId)).size).toBe(total);
-    const health = (await (await fetch(healthUrl)).json()) as { dropped: number; rejected: number };
-    expect(health).toMatchObject({ dropped: 0, rejected: 0 });
+    expect(await stack.health()).toMatchObject({ dropped: 0, rejected: 0, lostInKamailio: 0 });
+  }, 180_000);
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MB = 1024 * 1024;
+
+/** Every call of `prefix` reached the store exactly once: one session, one `started` event each. */
+function expectEachCallOnce(prefix: string, stored: Session[], total: number): void {
+  expect(new Set(stored.map((session) => session.callId)).size).toBe(total);
+  const starts = stack.events.filter(({ event }) => event.type === 'started' && event.callId.startsWith(`${prefix}-`));
+  expect(starts).toHaveLength(total);
+}
+
+/** Runs calls at `rate` for `seconds`, doing `during` meanwhile; no call may fail. */
+async function callsAtRate(prefix: string, rate: number, seconds: number, during: () => Promise<void> = async () => undefined): Promise<CallRun> {
+  const run = await calls('uas-answers.xml', 'uac-caller-hangs-up.xml', prefix, { count: rate * seconds, rate, holdMs: 1000 });
+  await during();
+  await finished(run);
+  expect(callCounts(run)).toMatchObject({ successful: rate * seconds, failed: 0 });
+  return run;
+}
+
+describe('at carrier rates, with the default configuration (Kamailio -m 64)', () => {
+  it('300 calls per second for 10 seconds: no call fails, every call is stored once, Kamailio holds only the recent copies', async () => {
+    const kamailio = stack.watchKamailio();
+    await callsAtRate('rate300', 300, 10);
+    const stored = await stack.waitForEnded('rate300', 3000);
+    const memory = await kamailio.stop();
+    console.log(`300/s for 10 s: Kamailio shm used ${(memory.startUsed / MB).toFixed(1)} → peak ${(memory.peakUsed / MB).toFixed(1)} → ${(memory.endUsed / MB).toFixed(1)} MB, at most ${memory.peakHeld} event copies held`);
+    expectEachCallOnce('rate300', stored, 3000);
+    expect(await stack.health()).toMatchObject({ dropped: 0, rejected: 0, lostInKamailio: 0 });
+    // A healthy agent acknowledges within a fraction of a second: far fewer than the 9,000 events of the run.
+    expect(memory.peakHeld).toBeLessThan(3000);
+  }, 180_000);
+
+  it('the agent stopped for 12 s during 200 calls per second: no call fails, every call of the gap reaches the store once', async () => {
+    const kamailio = stack.watchKamailio();
+    let agentDown = 0;
+    await callsAtRate('agent-gap', 200, 20, async () => {
+      await sleep(4000);
+      expect(await stack.stopAgent()).toBe(0);
+      agentDown = Date.now();
+      await sleep(12_000);
+      await stack.startAgent();
+    });
+    const stored = await stack.waitForEnded('agent-gap', 4000);
+    const memory = await kamailio.stop();
+    console.log(`agent gap: every call stored ${Date.now() - agentDown} ms after the agent stopped; Kamailio shm peak ${(memory.peakUsed / MB).toFixed(1)} MB, at most ${memory.peakHeld} event copies held`);
+    expectEachCallOnce('agent-gap', stored, 4000);
+    expect(await stack.health()).toMatchObject({ dropped: 0, lostInKamailio: 0 });
+    // The copies of the gap were held (about 3 events a call), within the bound, and let go once the agent had them.
+    expect(memory.peakHeld).toBeGreaterThan(12 * 200 * 2);
+    expect(memory.peakHeld).toBeLessThanOrEqual(50_000);
+    await waitFor('Kamailio to let go of the acknowledged copies', async () => ((await stack.heldCopies()) < 1000 ? true : undefined));
+  }, 180_000);
+
+  it('the API stopped for 10 s during 200 calls per second: the agent buffers on disk and delivers everything after', async () => {
+    let bufferedAtRestart = 0;
+    await callsAtRate('api-gap', 200, 15, async () => {
+      await sleep(3000);
+      await stack.stopServer();
+      await sleep(10_000);
+      bufferedAtRestart = (await stack.health()).buffered;
+      await stack.startServer();
+    });
+    const stored = await stack.waitForEnded('api-gap', 3000);
+    expect(bufferedAtRestart).toBeGreaterThan(10 * 200);
+    expectEachCallOnce('api-gap', stored, 3000);
+    expect(await stack.health()).toMatchObject({ buffered: 0, dropped: 0, lostInKamailio: 0 });
+  }, 180_000);
+
+  it("the agent's buffer at its bound while the API is down: reports beyond it are dropped, counted and reported (503), calls unaffected", async () => {
+    expect(await stack.stopAgent()).toBe(0);
+    await stack.startAgent({ SBC_AGENT_BUFFER_MAX_REPORTS: '500', SBC_AGENT_BUFFER_DIR: `${stack.work}/small-buffer` });
+    await stack.stopServer();
+    await callsAtRate('buffer-full', 100, 5);
+    // 500 calls make 1,500 reports: 500 fit in the buffer, the rest are counted as dropped.
+    const health = await waitFor('the agent to count every report beyond its bound', async () => {
+      const answer = await fetch(stack.healthUrl);
+      const body = (await answer.json()) as { buffered: number; dropped: number; problems: string[] };
+      return answer.status === 503 && body.dropped >= 1000 ? body : undefined;
+    });
+    expect(health).toMatchObject({ buffered: 500, problems: ['buffer full: reports are dropped'] });
+    await stack.startServer();
+    await waitFor('the buffer delivered', async () => ((await stack.health()).buffered === 0 ? true : undefined));
+    expect(await stack.stopAgent()).toBe(0);
+    await stack.startAgent();
   }, 180_000);
 });

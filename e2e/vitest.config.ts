@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: import.meta.dirname,
-    include: ['*.e2e.test.ts'],
+    // `pnpm e2e --load RATE SECONDS` runs the load stage instead of the suite.
+    include: process.env['E2E_LOAD_RATE'] ? ['capacity.load.ts'] : ['*.e2e.test.ts'],
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 90_000,

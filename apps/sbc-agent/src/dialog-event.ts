@@ -1,8 +1,14 @@
 // The dialog events that deploy/kamailio/kamailio.cfg relays over evapi: one JSON object per
 // netstring. Every value is a string, as Kamailio's pseudo-variables give them.
 
+/** What every event carries. */
+interface Numbered {
+  /** Kamailio's sequence number of the event (see route[EMIT]): what the agent acknowledges. */
+  seq?: string;
+}
+
 /** The initial INVITE reached the SBC. */
-export interface CallStarted {
+export interface CallStarted extends Numbered {
   event: 'start';
   callId: string;
   /** `$TV(Sn)`: seconds.microseconds since the epoch. */
@@ -24,14 +30,14 @@ export interface CallStarted {
 }
 
 /** The callee answered (the dialog was confirmed by a 2xx). */
-export interface CallAnswered {
+export interface CallAnswered extends Numbered {
   event: 'answer';
   callId: string;
   time: string;
 }
 
 /** A BYE or CANCEL arrived, or the INVITE failed with a final code. */
-export interface CallEnded {
+export interface CallEnded extends Numbered {
   event: 'end';
   callId: string;
   time: string;

@@ -4,11 +4,16 @@ import type { AddressInfo } from 'node:net';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
+  /** Why the agent cannot do its job right now (absent when it can). */
+  problems?: string[];
   kamailio: 'connected' | 'disconnected';
   /** Following `/sbc/events` (connected, or connecting with the client's own retries), or waiting to start again after it failed. */
   commands: 'following' | 'retrying';
   buffered: number;
+  /** Reports the agent dropped because its buffer was full, since it started. */
   dropped: number;
+  /** Event copies Kamailio dropped before the agent got them (its bound, or low memory), since Kamailio started. */
+  lostInKamailio: number;
   delivered: number;
   rejected: number;
   failedAttempts: number;
@@ -21,7 +26,7 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** 200 while the agent can do its job, 503 when it is losing reports (its buffer is full). */
+/** 200 while the agent can do its job, 503 (with the problems) when it cannot: Kamailio unreachable, or the buffer full. */
 export async function startHealthServer(host: string, port: number, report: () => HealthReport): Promise<HealthServer> {
   const server: Server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url?.split('?')[0] !== '/healthz') {

@@ -1,6 +1,4 @@
-// Kamailio's JSON-RPC over HTTP (jsonrpcs + xhttp): ending a call, and reading the events kept
-// for a reconnecting agent.
-import { parseDialogEvent, type DialogEvent } from './dialog-event.js';
+// Kamailio's JSON-RPC over HTTP (jsonrpcs + xhttp): ending a call.
 import { sendByes } from './sip-bye.js';
 
 export class KamailioRpcError extends Error {
@@ -107,21 +105,4 @@ export async function endCall(kamailio: KamailioControl, callId: string): Promis
 
 function routes(routeSet: string | undefined): string[] {
   return routeSet?.match(/<[^>]*>/g) ?? [];
-}
-
-/** The htable (see RECOVERY_TABLE in kamailio.cfg) where Kamailio keeps a copy of each recent event. */
-const recoveryTable = 'sbcev';
-const eventOrder = { start: 0, answer: 1, end: 2 } as const;
-
-/**
- * The dialog events Kamailio kept for a reconnecting agent, oldest first (a call's start before
- * its answer before its end when they share a timestamp).
- */
-export async function keptEvents(rpc: KamailioRpc): Promise<DialogEvent[]> {
-  const slots = (await rpc.call('htable.dump', [recoveryTable])) as { slot?: { value?: unknown }[] }[] | undefined;
-  const events = (slots ?? [])
-    .flatMap((slot) => slot.slot ?? [])
-    .map((entry) => (typeof entry.value === 'string' ? parseDialogEvent(entry.value) : undefined))
-    .filter((event): event is DialogEvent => event !== undefined);
-  return events.sort((a, b) => Number(a.time) - Number(b.time) || eventOrder[a.event] - eventOrder[b.event]);
 }

@@ -6,6 +6,9 @@ import { ConfigError, loadConfig } from './config.js';
 import { kamailioRpc } from './kamailio-rpc.js';
 import { createLogger } from './logger.js';
 
+/** A configuration error: EX_CONFIG of sysexits.h, as the server uses. */
+const exitBadConfig = 78;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -13,7 +16,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`sbc-agent: ${error.message}\n`);
-    process.exit(2);
+    process.exit(exitBadConfig);
   }
   const log = createLogger(config.logLevel);
   const api = createSbcClient({ baseUrl: config.apiUrl, token: config.apiToken });

@@ -1,10 +1,11 @@
 // Follows `/sbc/events` for this node's terminate commands, resuming after the last handled
 // event (kept in the buffer directory, so a restart resumes too), and carries each one out.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SbcEvent, TerminateCommand } from '@sbc/client';
 import type { Logger } from 'pino';
+import { writeFileDurably } from './durable-file.js';
 
 export interface EventSource {
   events(options: { lastEventId?: string | number; signal?: AbortSignal }): AsyncIterable<SbcEvent>;
@@ -70,14 +71,17 @@ export class TerminateCommands {
     }
   }
 
+  /** The resume point; a damaged one is logged and the stream starts from the server's default. */
   private readLastEventId(): string | undefined {
     const path = join(this.options.stateDir, stateFile);
-    return existsSync(path) ? readFileSync(path, 'utf8').trim() || undefined : undefined;
+    if (!existsSync(path)) return undefined;
+    const text = readFileSync(path, 'utf8').trim();
+    if (/^[0-9]{1,15}$/.test(text)) return text;
+    this.options.log.warn({ file: path, content: text.slice(0, 100) }, 'the event stream resume point is damaged; following the stream from now on');
+    return undefined;
   }
 
   private writeLastEventId(id: number): void {
-    const path = join(this.options.stateDir, stateFile);
-    writeFileSync(`${path}.tmp`, String(id));
-    renameSync(`${path}.tmp`, path);
+    writeFileDurably(join(this.options.stateDir, stateFile), String(id));
   }
 }

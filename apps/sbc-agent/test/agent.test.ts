@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,12 +9,35 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../src/agent.js';
 import { loadConfig } from '../src/config.js';
+import { TerminateCommands } from '../src/terminate-commands.js';
 
-/** Kamailio's evapi end: the agent connects to it, the test writes netstrings to the agent. */
+/**
+ * Kamailio's evapi end: the agent connects to it, the test writes netstrings to the agent. Like
+ * the reference config, it keeps the `held` events by sequence number, drops those acknowledged,
+ * and answers a replay request with the held events of the range.
+ */
 class FakeEvapi {
-  readonly server: Server = createServer((socket) => this.sockets.push(socket));
+  readonly server: Server = createServer((socket) => {
+    this.sockets.push(socket);
+    socket.on('data', (chunk: Buffer) => {
+      for (const message of chunk.toString().match(/[0-9]+:[^,]*,/g) ?? []) this.receive(message.slice(message.indexOf(':') + 1, -1));
+    });
+  });
   readonly sockets: Socket[] = [];
+  readonly received: string[] = [];
+  readonly held = new Map<number, object>();
+  onAck?: () => void;
   port = 0;
+  private receive(message: string) {
+    this.received.push(message);
+    const [op, from, to] = message.split(':');
+    for (let seq = Number(from); seq <= Number(to); seq++) {
+      if (op === 'ack') this.held.delete(seq);
+      else if (op === 'replay' && this.held.has(seq)) this.relay(this.held.get(seq)!);
+    }
+    if (op === 'replay') this.sockets[0]!.write(`${`replayed:${to}`.length}:replayed:${to},`);
+    if (op === 'ack') this.onAck?.();
+  }
   async listen() {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
     this.port = (this.server.address() as { port: number }).port;
@@ -66,14 +90,14 @@ class FakeApi {
 }
 
 class FakeRpc {
-  /** The calls that act on dialogs (reading the kept events is not one). */
+  /** The calls that act on dialogs (reading Kamailio's counters is not one). */
   readonly calls: { method: string; params: unknown[] }[] = [];
   constructor(
     private readonly dialogState: number | undefined,
-    private readonly kept: object[] = [],
+    readonly counters: { seq: number; lost: number; bound: number } = { seq: 0, lost: 0, bound: 1000 },
   ) {}
   async call(method: string, params: unknown[] = []) {
-    if (method === 'htable.dump') return this.kept.map((event, entry) => ({ entry, size: 1, slot: [{ name: `k${entry}`, value: JSON.stringify(event), type: 'str' }] }));
+    if (method === 'htable.dump') return [{ entry: 0, size: 3, slot: Object.entries(this.counters).map(([name, value]) => ({ name, value, type: 'int' })) }];
     this.calls.push({ method, params });
     if (method === 'dlg.dlg_list') {
       if (this.dialogState === undefined) return {};
@@ -113,22 +137,40 @@ class FakeSipProxy {
 }
 
 const log = pino({ level: 'silent' });
+
+function journalText(): string {
+  return readdirSync(bufferDir)
+    .filter((name) => name.startsWith('journal-'))
+    .map((name) => readFileSync(join(bufferDir, name), 'utf8'))
+    .join('');
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 let evapi: FakeEvapi;
 let sip: FakeSipProxy;
 let agent: Agent | undefined;
 
-async function start(api: FakeApi, rpc: FakeRpc): Promise<Agent> {
+let bufferDir: string;
+
+async function start(api: FakeApi, rpc: FakeRpc, logger = log): Promise<Agent> {
+  bufferDir = mkdtempSync(join(tmpdir(), 'sbc-agent-test-'));
   const config = loadConfig({
     SBC_API_URL: 'http://127.0.0.1:1',
     SBC_API_TOKEN: 'sbc-token',
     SBC_SERVER_IP: '10.0.0.5',
     KAMAILIO_EVAPI_ADDRESS: `127.0.0.1:${evapi.port}`,
     KAMAILIO_SIP_ADDRESS: `127.0.0.1:${sip.port}`,
-    SBC_AGENT_BUFFER_DIR: mkdtempSync(join(tmpdir(), 'sbc-agent-test-')),
+    SBC_AGENT_BUFFER_DIR: bufferDir,
     SBC_AGENT_HEALTH_ADDRESS: '127.0.0.1:0',
     SBC_AGENT_BATCH_MAX_LATENCY_MS: '10',
   });
-  agent = await startAgent(config, { api, rpc, log });
+  agent = await startAgent(config, { api, rpc, log: logger });
   while (evapi.sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   return agent;
 }
@@ -158,20 +200,66 @@ describe('the agent', () => {
     expect(api.reports.map((report) => Object.keys(report).find((key) => ['started', 'answered', 'ended'].includes(key)))).toEqual(['started', 'answered', 'ended']);
   });
 
-  it('on connecting, delivers the recent events Kamailio kept, so calls made while the agent was away are not lost', async () => {
+  it('on connecting, fetches the events Kamailio still holds, so calls made while the agent was away are not lost', async () => {
     const api = new FakeApi();
-    const kept = [
-      { event: 'end', callId: 'missed', time: '1700000009.0', reason: 'BYE', by: 'B' },
-      { event: 'start', callId: 'missed', time: '1700000000.0', to: 'sip:+4580808080@h' },
-      { event: 'answer', callId: 'missed', time: '1700000000.0' },
-    ];
-    await start(api, new FakeRpc(4, kept));
+    evapi.held.set(1, { event: 'start', callId: 'missed', time: '1700000000.0', to: 'sip:+4580808080@h', seq: '1' });
+    evapi.held.set(2, { event: 'answer', callId: 'missed', time: '1700000000.0', seq: '2' });
+    evapi.held.set(3, { event: 'end', callId: 'missed', time: '1700000009.0', reason: 'BYE', by: 'B', seq: '3' });
+    await start(api, new FakeRpc(4, { seq: 3, lost: 0, bound: 1000 }));
     await api.delivered((report) => report.ended !== undefined);
+    expect(evapi.received[0]).toBe('replay:1:3');
     expect(api.reports).toEqual([
       expect.objectContaining({ callId: 'missed', started: '2023-11-14T22:13:20.000Z', bNumber: '+4580808080' }),
       expect.objectContaining({ callId: 'missed', answered: '2023-11-14T22:13:20.000Z' }),
       expect.objectContaining({ callId: 'missed', ended: '2023-11-14T22:13:29.000Z', endedBy: 'B' }),
     ]);
+  });
+
+  it('acknowledges events to Kamailio only once their reports are on disk, so Kamailio can drop its copies', async () => {
+    const api = new FakeApi();
+    await start(api, new FakeRpc(4));
+    const onDiskAtAck = new Promise<string>((resolve) => (evapi.onAck = () => resolve(journalText())));
+    evapi.relay({ event: 'start', callId: 'c7', time: '1700000000.0', seq: '1' });
+    expect(await onDiskAtAck).toMatch(/"callId":"c7"/);
+    expect(evapi.received).toContain('ack:1:1');
+  });
+
+  it('fetches the events Kamailio held back instead of pushing (the agent was behind) at its next check', async () => {
+    const api = new FakeApi();
+    const rpc = new FakeRpc(4);
+    await start(api, rpc);
+    // Event 2 was kept but not pushed: Kamailio pushes only while the agent keeps up.
+    evapi.held.set(2, { event: 'answer', callId: 'behind', time: '1700000001.0', seq: '2' });
+    evapi.relay({ event: 'start', callId: 'behind', time: '1700000000.0', seq: '1' });
+    evapi.relay({ event: 'end', callId: 'behind', time: '1700000002.0', reason: 'BYE', by: 'A', seq: '3' });
+    rpc.counters.seq = 3;
+    expect(await api.delivered((report) => report.answered !== undefined)).toMatchObject({ callId: 'behind' });
+    expect(evapi.received).toContain('replay:1:3');
+  });
+
+  it('takes an event it already has only once, when Kamailio pushes it and also replays it', async () => {
+    const api = new FakeApi();
+    const start1 = { event: 'start', callId: 'twice', time: '1700000000.0', seq: '1' };
+    evapi.held.set(1, start1);
+    const rpc = new FakeRpc(4, { seq: 1, lost: 0, bound: 1000 });
+    await start(api, rpc);
+    evapi.relay(start1);
+    evapi.relay({ event: 'end', callId: 'twice', time: '1700000001.0', reason: 'BYE', by: 'A', seq: '2' });
+    await api.delivered((report) => report.ended !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.reports.filter((report) => report.started)).toHaveLength(1);
+  });
+
+  it('reports the events Kamailio had to drop before the agent got them, in /healthz and the log', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const started = await start(new FakeApi(), new FakeRpc(4, { seq: 10, lost: 7, bound: 1000 }), logger);
+    const health = await waitFor(async () => {
+      const body = (await (await fetch(`${started.healthUrl}/healthz`)).json()) as { lostInKamailio: number };
+      return body.lostInKamailio === 7 ? body : undefined;
+    });
+    expect(health.lostInKamailio).toBe(7);
+    expect(lines.filter((line) => line.includes('"lostInKamailio":7') && line.includes('Kamailio is dropping event copies'))).toHaveLength(1);
   });
 
   it('ends an answered call on a terminate command with a BYE to each side through the SBC, and reports endedBy S', async () => {
@@ -227,7 +315,29 @@ describe('the agent', () => {
     const started = await start(new FakeApi(), new FakeRpc(4));
     const response = await fetch(`${started.healthUrl}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', kamailio: 'connected', buffered: 0, dropped: 0 });
+    expect(await response.json()).toMatchObject({ status: 'ok', kamailio: 'connected', buffered: 0, dropped: 0, lostInKamailio: 0 });
+  });
+
+  it('answers /healthz 503 while Kamailio is unreachable, and logs that once, not once per retry', async () => {
+    await evapi.close();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const config = loadConfig({
+      SBC_API_URL: 'http://127.0.0.1:1',
+      SBC_API_TOKEN: 'sbc-token',
+      SBC_SERVER_IP: '10.0.0.5',
+      KAMAILIO_EVAPI_ADDRESS: `127.0.0.1:${evapi.port}`,
+      SBC_AGENT_BUFFER_DIR: mkdtempSync(join(tmpdir(), 'sbc-agent-test-')),
+      SBC_AGENT_HEALTH_ADDRESS: '127.0.0.1:0',
+    });
+    agent = await startAgent(config, { api: new FakeApi(), rpc: new FakeRpc(4), log: logger });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const response = await fetch(`${agent.healthUrl}/healthz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ status: 'degraded', kamailio: 'disconnected', problems: ['Kamailio evapi unreachable: no events arrive'] });
+    expect(lines.filter((line) => line.includes('Kamailio evapi is unreachable'))).toHaveLength(1);
+    evapi = new FakeEvapi();
+    await evapi.listen();
   });
 });
 
@@ -254,5 +364,39 @@ describe('configuration', () => {
       health: { host: '127.0.0.1', port: 9464 },
       homeCountryCode: '45',
     });
+  });
+});
+
+describe('the event stream resume point', () => {
+  it('a damaged resume point is logged and the stream followed without it, instead of sending it to the server', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'sbc-agent-test-'));
+    writeFileSync(join(stateDir, 'last-event-id'), '12\u0000\u0000garbage');
+    const asked: (string | number | undefined)[] = [];
+    const lines: string[] = [];
+    const commands = new TerminateCommands({
+      source: {
+        async *events(options: { lastEventId?: string | number; signal?: AbortSignal }) {
+          asked.push(options.lastEventId);
+          await new Promise((resolve) => options.signal?.addEventListener('abort', resolve, { once: true }));
+        },
+      },
+      sbcServer: '10.0.0.5',
+      stateDir,
+      handle: async () => undefined,
+      log: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+    });
+    commands.start();
+    await waitFor(async () => (asked.length > 0 ? true : undefined));
+    await commands.stop();
+    expect(asked).toEqual([undefined]);
+    expect(lines.some((line) => line.includes('resume point is damaged'))).toBe(true);
+  });
+});
+
+describe('configuration errors', () => {
+  it('exit with 78 (EX_CONFIG), like the server, after naming the bad variables', () => {
+    const result = spawnSync(process.execPath, [join(import.meta.dirname, '../dist/main.js')], { env: { PATH: process.env['PATH'] }, encoding: 'utf8' });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toMatch(/SBC_API_URL is required/);
   });
 });

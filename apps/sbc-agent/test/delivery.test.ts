@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSbcClient, type IngestReport } from '@sbc/client';
@@ -115,6 +115,33 @@ describe('the on-disk buffer', () => {
     expect(Outbox.open(dir, 1000).peek(10).map((entry) => entry.report)).toEqual([report(1)]);
   });
 
+  it('keeps every readable report of a journal damaged in the middle, and logs the damage', () => {
+    const outbox = Outbox.open(dir, 1000);
+    for (let n = 0; n < 3; n++) outbox.push(report(n));
+    outbox.close();
+    const journal = join(dir, readdirSync(dir).find((name) => name.startsWith('journal-'))!);
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    writeFileSync(journal, [lines[0], lines[1]!.slice(0, 12), lines[2], '{"callId":"cut'].join('\n'));
+    const damage: string[] = [];
+    const reopened = Outbox.open(dir, 1000, (_details, message) => damage.push(message));
+    expect(reopened.peek(10).map((entry) => entry.report)).toEqual([report(0), report(2)]);
+    expect(damage).toEqual(['the buffer journal ends in a line cut short; it is not a report', 'skipped unreadable lines of the buffer journal']);
+  });
+
+  it('recovers from a damaged cursor by reading the newest journal from its start', () => {
+    const outbox = Outbox.open(dir, 1000);
+    for (let n = 0; n < 3; n++) outbox.push(report(n));
+    outbox.acknowledge(1);
+    outbox.close();
+    writeFileSync(join(dir, 'cursor.json'), '{"journal":"jour');
+    const damage: string[] = [];
+    const reopened = Outbox.open(dir, 1000, (_details, message) => damage.push(message));
+    // Delivered twice rather than lost: the store ignores a report it already has.
+    expect(reopened.peek(10).map((entry) => entry.report)).toEqual([report(0), report(1), report(2)]);
+    expect(damage).toHaveLength(1);
+    expect(damage[0]).toMatch(/cursor is damaged/);
+  });
+
   it('refuses, and counts, reports beyond its bound instead of growing without limit', () => {
     const outbox = Outbox.open(dir, 3);
     const accepted = [1, 2, 3, 4, 5].map((n) => outbox.push(report(n)));
@@ -125,7 +152,7 @@ describe('the on-disk buffer', () => {
 
   it('keeps one journal file however many reports went through it', () => {
     const outbox = Outbox.open(dir, 100_000);
-    for (let n = 0; n < 12_000; n++) outbox.push(report(n));
+    for (let n = 0; n < 12_000; n += 1000) outbox.append(Array.from({ length: 1000 }, (_, k) => report(n + k)));
     for (let n = 0; n < 12_000; n += 1000) outbox.acknowledge(1000);
     expect(readdirSync(dir).filter((name) => name.startsWith('journal-'))).toHaveLength(1);
     expect(Outbox.open(dir, 100_000).size).toBe(0);

@@ -130,7 +130,7 @@ function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
 
 /** One route per operation of the contract; `/docs` is the only path outside it. */
 function contractRouter(options: AppOptions): Router {
-  const authenticator = new Authenticator(options.store, options.now);
+  const authenticator = new Authenticator(options.store, options.now, options.metrics);
   const handlers: Handlers = {
     ...sessionRoutes(options),
     ...ingestRoutes(options),
@@ -152,7 +152,7 @@ function contractRouter(options: AppOptions): Router {
         await next();
       },
       authentication(op, authenticator),
-      rateLimit(op, rateLimiter),
+      rateLimit(op, rateLimiter, options.metrics),
       operationMiddleware(op, handler, { bodyLimit: options.bodyLimit }),
     ];
     router.register(template, [op.method], steps);

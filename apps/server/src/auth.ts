@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { ApiError, accessDenied } from './errors.js';
+import type { Metrics } from './metrics.js';
 import type { AccessLevel, CustomerParents, Scope, SessionStore, TokenRecord } from './store/session-store.js';
 
 /** Who is calling, as far as authorisation needs it. */
@@ -48,6 +49,7 @@ export class Authenticator {
   constructor(
     private readonly store: SessionStore,
     private readonly now: () => Date,
+    private readonly metrics: Metrics,
   ) {}
 
   async authenticate(secret: string | undefined): Promise<Principal> {
@@ -92,7 +94,9 @@ export class Authenticator {
   private async lookUp(secret: string): Promise<Known | undefined> {
     const key = hashToken(secret);
     const kept = this.known.get(key);
-    if (kept && kept.until > performance.now()) return kept;
+    const hit = kept !== undefined && kept.until > performance.now();
+    this.metrics.tokenLookup(hit);
+    if (hit) return kept;
     const token = await this.store.findToken(secret);
     if (!token) return undefined;
     const customer = token.customerId === undefined ? undefined : await this.store.getCustomer(token.customerId);

@@ -1,5 +1,6 @@
 import type { Event } from '@sbc/contract';
 import type { EventHub } from './events/hub.js';
+import type { Metrics } from './metrics.js';
 import type { ReportInput, ReportOutcome, Reporter, SessionStore } from './store/session-store.js';
 
 const maxReportsPerCommit = 2000;
@@ -23,6 +24,7 @@ export class IngestQueue {
     private readonly store: SessionStore,
     private readonly hub: EventHub,
     private readonly now: () => Date,
+    private readonly metrics: Metrics,
   ) {}
 
   submit(reports: ReportInput[], reporter: Reporter): Promise<ReportOutcome[]> {
@@ -43,12 +45,15 @@ export class IngestQueue {
     this.scheduled = this.waiting.length > 0;
     if (this.scheduled) setImmediate(() => void this.flush());
     let result: { outcomes: ReportOutcome[]; events: Event[] };
+    const start = performance.now();
     try {
       result = await this.store.applyReports(group.flatMap((w) => w.reports), {}, this.now());
     } catch (error) {
       for (const w of group) w.reject(error);
       return;
     }
+    this.metrics.groupCommitted(result.outcomes.length, (performance.now() - start) / 1000);
+    this.metrics.reportsApplied(result.outcomes, result.events);
     this.hub.publish(result.events);
     let offset = 0;
     for (const w of group) {

@@ -2,6 +2,7 @@ import type { OperationContract } from '@sbc/contract';
 import type { Middleware } from 'koa';
 import type { Principal } from './auth.js';
 import { tooManyRequests } from './errors.js';
+import type { Metrics } from './metrics.js';
 
 export interface RateLimitSettings {
   /** Requests a token may make per second, sustained. */
@@ -68,12 +69,15 @@ export class RateLimiter {
  * says which operations are limited: those that document a 429. The SBC reports (ingest) do not:
  * throttling them would only delay calls or, for a reporter with no buffer, lose them.
  */
-export function rateLimit(op: OperationContract, limiter: RateLimiter | undefined): Middleware {
+export function rateLimit(op: OperationContract, limiter: RateLimiter | undefined, metrics: Metrics): Middleware {
   const limited = limiter !== undefined && op.requiresToken && op.responseStatuses.includes('429');
   return async (ctx, next) => {
     const principal = ctx.state['principal'] as Principal | undefined;
     const waitSeconds = limited && principal ? limiter.take(principal.tokenId) : undefined;
-    if (waitSeconds !== undefined) throw tooManyRequests(waitSeconds);
+    if (waitSeconds !== undefined) {
+      metrics.rateLimited();
+      throw tooManyRequests(waitSeconds);
+    }
     await next();
   };
 }

@@ -67,7 +67,10 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
   const now = options.now ?? (() => new Date());
-  const { store, lock } = await openDatabase(options.dbPath ?? './data/sessions.db');
+  const metrics = new Metrics();
+  const opened = await openDatabase(options.dbPath ?? './data/sessions.db');
+  const { lock } = opened;
+  const store = metrics.timedStore(opened.store);
   const hub = new EventHub(
     {
       perToken: options.maxStreamsPerToken ?? 20,
@@ -75,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       bufferTotal: options.streamBufferTotal ?? 64 * 1024 * 1024,
     },
     () => store.customerTree(),
+    metrics,
   );
   let shuttingDown = false;
   const maintenance = {
@@ -89,10 +93,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const app = createApp({
     store,
     hub,
-    ingestQueue: new IngestQueue(store, hub, now),
+    ingestQueue: new IngestQueue(store, hub, now, metrics),
     logger,
     now,
-    metrics: new Metrics(),
+    metrics,
     contract: loadContract(),
     homeCountryCode: options.homeCountryCode ?? '45',
     heartbeatMs: (options.heartbeatSeconds ?? 15) * 1000,

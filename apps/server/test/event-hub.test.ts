@@ -1,9 +1,10 @@
 import type { Event } from '@sbc/contract';
 import { describe, expect, it } from 'vitest';
 import { EventHub, type StreamLimits, type Subscriber } from '../src/events/hub.js';
+import { Metrics } from '../src/metrics.js';
 
 const roomy: StreamLimits = { perToken: 100, total: 100, bufferTotal: 1024 * 1024 };
-const hubWith = (limits: Partial<StreamLimits> = {}) => new EventHub({ ...roomy, ...limits }, async () => new Map());
+const hubWith = (limits: Partial<StreamLimits> = {}) => new EventHub({ ...roomy, ...limits }, async () => new Map(), new Metrics());
 
 /** A subscriber that takes everything and records it. */
 class FakeSubscriber implements Subscriber {

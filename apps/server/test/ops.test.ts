@@ -49,7 +49,7 @@ describe('probes and descriptions', () => {
     await call(server, 'getSession', sessionPath('ops@x'), { headers: bearer(admin) });
     const res = await call<string>(server, 'getMetrics', '/metrics');
     expect(res.body).toContain('sbc_http_requests_total{method="GET",route="/sbc/session/{id}",status="200"} 1');
-    expect(res.body).toContain('sbc_http_request_duration_seconds_bucket{method="GET",route="/sbc/session/{id}",status="200",le="+Inf"} 1');
+    expect(res.body).toContain('sbc_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/sbc/session/{id}",status="200"} 1');
     expect(res.body).toContain('sbc_live_sessions 1');
     expect(res.body).toContain('sbc_event_subscribers 0');
   });

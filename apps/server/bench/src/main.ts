@@ -98,7 +98,7 @@ async function withServer<T>(name: ServerName, path: string, body: (server: Awai
 /** How much of the memory is V8's heap, from the server's own /metrics. */
 async function heapNote(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const heap = /^nodejs_heap_used_bytes (\d+)/m.exec(text);
+  const heap = /^nodejs_heap_size_used_bytes (\d+)/m.exec(text);
   return heap ? `V8 heap in use ${(Number(heap[1]) / MB).toFixed(0)} MB` : '';
 }
 

@@ -1,5 +1,6 @@
 import type { Event } from '@sbc/contract';
 import { tooManyStreams } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 import type { CustomerParents } from '../store/session-store.js';
 import { frameOf } from './frame.js';
 
@@ -57,6 +58,7 @@ export class EventHub {
   constructor(
     private readonly limits: StreamLimits,
     private readonly customerTree: () => Promise<CustomerParents>,
+    private readonly metrics: Metrics,
   ) {}
 
   get size(): number {
@@ -67,9 +69,11 @@ export class EventHub {
   add(subscriber: Subscriber): () => void {
     const ofToken = this.perToken.get(subscriber.tokenId) ?? 0;
     if (ofToken >= this.limits.perToken) {
+      this.metrics.streamRefused('per_token');
       throw tooManyStreams(streamRetryAfterSeconds, `This token already has ${ofToken} open event streams, the most allowed (MAX_STREAMS_PER_TOKEN); close one first`);
     }
     if (this.subscribers.size >= this.limits.total) {
+      this.metrics.streamRefused('total');
       throw tooManyStreams(streamRetryAfterSeconds, `The server already serves ${this.subscribers.size} event streams, the most it allows (MAX_STREAMS)`);
     }
     this.subscribers.add(subscriber);
@@ -84,6 +88,7 @@ export class EventHub {
 
   /** Queues committed events for the streams open now; they are delivered from the next turn on. */
   publish(events: readonly Event[]): void {
+    this.metrics.eventsPublished(events);
     if (events.length === 0 || this.subscribers.size === 0) return;
     const bytes = events.reduce((sum, event) => sum + frameOf(event).length, 0);
     this.queue.push({ events, to: [...this.subscribers], next: 0, bytes });

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import type { Authenticator, Principal } from '../auth.js';
 import type { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { CustomerParents, SessionStore } from '../store/session-store.js';
 import type { EventFilter } from './filter.js';
 import { frameOf } from './frame.js';
@@ -15,6 +16,7 @@ export interface EventStreamDeps {
   store: SessionStore;
   hub: EventHub;
   logger: Logger;
+  metrics: Metrics;
   authenticator: Authenticator;
   /** The access levels of `GET /sbc/events`, which the token must keep. */
   accessLevels: readonly string[];
@@ -156,6 +158,7 @@ export class EventStream implements Subscriber {
     }
     if (!refusal || this.closed) return;
     this.deps.logger.info({ reqId: this.ctx.state['requestId'], tokenId: this.tokenId, reason: refusal.token }, 'event stream closed: token no longer valid');
+    this.deps.metrics.streamDisconnected('token_no_longer_valid');
     this.write(`: closed ${JSON.stringify(refusal.toBody(this.ctx.state['requestId'] as string))}\n\n`);
     this.close();
   }
@@ -164,6 +167,7 @@ export class EventStream implements Subscriber {
   disconnect(reason: string): void {
     if (this.closed) return;
     this.deps.logger.warn({ reqId: this.ctx.state['requestId'], queued: this.queuedBytes(), reason }, 'event subscriber too slow: disconnected');
+    this.deps.metrics.streamDisconnected('slow_subscriber');
     this.ctx.req.socket.destroy();
     this.close();
   }

@@ -21,7 +21,7 @@ export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown
     },
 
     async getMetrics(ctx: Context) {
-      ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+      ctx.type = metrics.contentType;
       ctx.body = await metrics.render({ liveSessions: () => store.countLiveSessions(), eventSubscribers: () => hub.size });
     },
 

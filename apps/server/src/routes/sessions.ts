@@ -6,7 +6,7 @@ import type { OperationInput, WithDefaults } from '../operation.js';
 import { summarize } from '../sessions.js';
 import type { RouteDeps } from './deps.js';
 
-export function sessionRoutes({ store, hub, now, homeCountryCode }: RouteDeps) {
+export function sessionRoutes({ store, hub, metrics, now, homeCountryCode }: RouteDeps) {
   return {
     async getSession(ctx: Context, { path, principal }: OperationInput<'getSession'>) {
       // The stored JSON is already the response body: no parse and stringify on the hot path.
@@ -38,6 +38,7 @@ export function sessionRoutes({ store, hub, now, homeCountryCode }: RouteDeps) {
     async endCall(ctx: Context, { path, principal }: OperationInput<'endCall'>) {
       const request = await store.requestEnd(path.id, scopeOf(principal!), now());
       if (!request.found) throw sessionNotFound();
+      metrics.terminateRequested(request.outcome);
       hub.publish(request.events);
       const body: EndCallResult = { success: true, outcome: request.outcome, session: summarize(request.session) };
       ctx.body = body;
