@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// `pnpm deploy:build [dir [part...]]` (after its build step): the server and the agent (or the parts
-// named: server, sbc-agent) as two self-contained
-// directories, each with its compiled code and its production dependencies only (no workspace
-// links: the workspace packages they use are copied in), plus the systemd units:
+// `pnpm deploy:build [dir [part...]]` (after its build step): the server and the agent (or only the
+// parts named: server, sbc-agent) as self-contained directories, each with its compiled code and
+// its production dependencies only (the workspace packages they use copied in, not linked), plus
+// the systemd units:
 //   <dir>/server      install as /opt/sbc-server
 //   <dir>/sbc-agent   install as /opt/sbc-agent
 //   <dir>/systemd     deploy/systemd/
-// `--legacy`: pnpm 10's default deploy needs `inject-workspace-packages=true`, which would make
-// every development install copy the workspace packages instead of linking them.
+// The versions are the lockfile's, taken from the pnpm store without asking the registry
+// (`--offline`): the same checkout gives the same tree. pnpm 10 deploys from the lockfile only with
+// `inject-workspace-packages`, set here for this command alone, so that development installs keep
+// linking the workspace packages (`--legacy` would resolve every version anew from the registry).
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +18,6 @@ const root = resolve(import.meta.dirname, '..');
 // A relative directory is read from where `pnpm` was typed, like every path given to a command here.
 const target = resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2] ?? join(root, 'dist/deploy'));
 
-const deployTimeoutMs = 150_000;
 const parts = [
   { name: 'server', pkg: '@sbc/server', from: 'apps/server' },
   { name: 'sbc-agent', pkg: '@sbc/sbc-agent', from: 'apps/sbc-agent' },
@@ -35,22 +36,10 @@ rmSync(join(target, 'systemd'), { recursive: true, force: true });
 cpSync(join(root, 'deploy/systemd'), join(target, 'systemd'), { recursive: true });
 process.stdout.write(`${target}\n`);
 
-/**
- * pnpm deploy takes seconds; once, on a loaded machine, it sat idle for good with nothing left to
- * wait for (pnpm 10.34, Node 24). So a stuck attempt is stopped, and tried once more.
- */
 function deploy(pkg, dir) {
-  for (let attempt = 1; ; attempt++) {
-    rmSync(dir, { recursive: true, force: true });
-    try {
-      execFileSync('pnpm', ['--silent', '--filter', pkg, '--prod', 'deploy', '--legacy', dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: deployTimeoutMs });
-      return;
-    } catch (error) {
-      if (error.code !== 'ETIMEDOUT') throw error;
-      if (attempt === 2) fail(`pnpm deploy of ${pkg} did not finish in ${deployTimeoutMs / 1000} s, twice`);
-      process.stderr.write(`pnpm deploy of ${pkg} did not finish in ${deployTimeoutMs / 1000} s: trying once more\n`);
-    }
-  }
+  rmSync(dir, { recursive: true, force: true });
+  const args = ['--silent', '--offline', '--config.inject-workspace-packages=true', '--filter', pkg, '--prod', 'deploy', dir];
+  execFileSync('pnpm', args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 function fail(message) {

@@ -15,9 +15,9 @@ let serverDir: string;
 beforeAll(() => {
   target = mkdtempSync(join(tmpdir(), 'sbc-deploy-'));
   // The server's part only: `pnpm test` may run this before the agent is built.
-  execFileSync(process.execPath, [join(root, 'scripts/deploy-build.mjs'), target, 'server'], { cwd: root, stdio: 'pipe', timeout: 330_000 });
+  execFileSync(process.execPath, [join(root, 'scripts/deploy-build.mjs'), target, 'server'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
   serverDir = join(target, 'server');
-}, 340_000);
+}, 130_000);
 afterAll(() => rmSync(target, { recursive: true, force: true }));
 
 /** `Environment=` lines of a unit and the NAME=value lines of its example environment file. */
@@ -44,6 +44,12 @@ describe('pnpm deploy:build', () => {
     expect(existsSync(join(serverDir, 'src'))).toBe(false);
     expect(existsSync(join(serverDir, 'node_modules/vitest'))).toBe(false);
     expect(existsSync(join(serverDir, 'node_modules/@sbc/docs/dist/index.html'))).toBe(true);
+  });
+
+  it('installs the versions the workspace runs with (the lockfile\'s)', () => {
+    const { dependencies } = JSON.parse(readFileSync(join(root, 'apps/server/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const version = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+    for (const name of Object.keys(dependencies)) expect(`${name}@${version(serverDir, name)}`).toBe(`${name}@${version(join(root, 'apps/server'), name)}`);
   });
 
   it('starts the server from its directory with the unit environment, and it becomes ready', async () => {
