@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
-import { Authenticator } from './auth.js';
+import { Authenticator, presentedToken } from './auth.js';
 import { ApiError, badRequest, internalError, methodNotAllowed, notReady } from './errors.js';
 import { redactUrl } from './logger.js';
 import { authentication, operationMiddleware, type Handler, type Handlers, type OperationId } from './operation.js';
@@ -25,6 +25,7 @@ export function createApp(options: AppOptions): Koa {
   const router = contractRouter(options);
   app.use(requestId);
   app.use(accessLog(options));
+  app.use(notStoredWithToken);
   app.use(errorBody(options));
   app.use(servedHttp);
   app.use(refuseWhileShuttingDown(options));
@@ -59,6 +60,16 @@ function accessLog({ logger, metrics }: AppOptions): Middleware {
       );
     }
   };
+}
+
+/**
+ * An answer to a request that presented a token is that caller's data, or its refusal: no cache,
+ * shared or the browser's, may keep it. Set after the answer is made, so that it is on every one
+ * (errors and event streams too) and no handler can weaken it.
+ */
+async function notStoredWithToken(ctx: Context, next: Next): Promise<void> {
+  await next();
+  if (presentedToken(ctx) !== undefined) ctx.set('Cache-Control', 'no-store');
 }
 
 /** Every failure leaves as the contract's `Error` body; a bug is logged and hidden behind 500. */

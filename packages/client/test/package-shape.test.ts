@@ -51,9 +51,9 @@ describe('the packed package, installed outside the workspace', () => {
     if (project) rmSync(project, { recursive: true, force: true });
   });
 
-  it('ships only dist, bin, README and package.json', () => {
+  it('ships only dist, bin, README, CHANGELOG, LICENSE and package.json', () => {
     const installed = join(project, 'node_modules', '@sbc', 'client');
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'bin', 'dist', 'package.json']);
+    expect(readdirSync(installed).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
   });
 
   it('has declarations that do not refer to the private @sbc/contract package', () => {
