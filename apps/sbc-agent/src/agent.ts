@@ -8,6 +8,7 @@ import { parseDialogEvent } from './dialog-event.js';
 import { EvapiLink } from './evapi-link.js';
 import { startHealthServer, type HealthReport, type HealthServer } from './health.js';
 import { Intake } from './intake.js';
+import { AgentMetrics } from './metrics.js';
 import { KamailioBacklog } from './kamailio-backlog.js';
 import { endCall, type KamailioRpc } from './kamailio-rpc.js';
 import { Outbox } from './outbox.js';
@@ -40,6 +41,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const shipper = new Shipper(outbox, deps.api, log.child({ part: 'shipper' }), {
     batchSize: config.batchSize,
     maxLatencyMs: config.batchMaxLatencyMs,
+    onDelivered: (waitedSeconds) => metrics.delivered(waitedSeconds),
   });
 
   const intake = new Intake(outbox, (seqs) => backlog.acknowledge(seqs), log);
@@ -105,7 +107,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     };
   }
 
-  const healthServer: HealthServer = await startHealthServer(config.health.host, config.health.port, health);
+  const metrics = new AgentMetrics({
+    buffered: () => outbox.size,
+    dropped: () => outbox.droppedCount,
+    delivered: () => shipper.state.delivered,
+    rejected: () => shipper.state.rejected,
+    lostInKamailio: () => backlog.lostSeen,
+    kamailioConnected: () => evapi.connected,
+    commandStreamFollowing: () => commands.following,
+  });
+  const healthServer: HealthServer = await startHealthServer(config.health.host, config.health.port, health, metrics);
   shipper.start();
   evapi.start();
   commands.start();

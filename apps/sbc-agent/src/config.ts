@@ -83,7 +83,7 @@ const settings = {
   batchMaxLatencyMs: { name: 'SBC_AGENT_BATCH_MAX_LATENCY_MS', fallback: '200', describe: 'an integer number of ms from 0 to 60000', parse: integer(0, 60_000) },
   bufferDir: { name: 'SBC_AGENT_BUFFER_DIR', fallback: './data/sbc-agent', describe: 'a directory path', parse: (t: string) => (t.trim() ? resolve(t) : undefined) },
   bufferMaxReports: { name: 'SBC_AGENT_BUFFER_MAX_REPORTS', fallback: '100000', describe: 'an integer from 1 to 10000000', parse: integer(1, 10_000_000) },
-  health: { name: 'SBC_AGENT_HEALTH_ADDRESS', fallback: '127.0.0.1:9464', describe: 'host:port for /healthz (port 0 picks a free one)', parse: hostPort(0) },
+  health: { name: 'SBC_AGENT_HEALTH_ADDRESS', fallback: '127.0.0.1:9464', describe: 'host:port for /healthz and /metrics (port 0 picks a free one)', parse: hostPort(0) },
   shutdownFlushMs: { name: 'SBC_AGENT_SHUTDOWN_FLUSH_MS', fallback: '5000', describe: 'an integer number of ms from 0 to 600000', parse: integer(0, 600_000) },
   homeCountryCode: { name: 'HOME_COUNTRY_CODE', fallback: '45', describe: 'a country calling code of 1 to 3 digits, without +', parse: (t: string) => (/^[1-9][0-9]{0,2}$/.test(t) ? t : undefined) },
   logLevel: { name: 'LOG_LEVEL', fallback: 'info', describe: `one of ${logLevels.join(', ')}`, parse: (t: string) => ((logLevels as readonly string[]).includes(t) ? (t as LogLevel) : undefined) },

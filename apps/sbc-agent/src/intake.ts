@@ -18,7 +18,7 @@ export interface IntakeEntry {
 const flushEveryMs = 50;
 
 export class Intake {
-  private entries: IntakeEntry[] = [];
+  private entries: (IntakeEntry & { receivedAt: number })[] = [];
   private timer?: NodeJS.Timeout;
   private wasFull = false;
 
@@ -30,7 +30,7 @@ export class Intake {
   ) {}
 
   take(entry: IntakeEntry): void {
-    this.entries.push(entry);
+    this.entries.push({ ...entry, receivedAt: Date.now() });
     this.timer ??= setTimeout(() => this.flush(), flushEveryMs);
   }
 
@@ -39,7 +39,7 @@ export class Intake {
     this.timer = undefined;
     const batch = this.entries;
     this.entries = [];
-    const reports = batch.flatMap((entry) => (entry.report ? [entry.report] : []));
+    const reports = batch.flatMap((entry) => (entry.report ? [{ report: entry.report, queuedAt: entry.receivedAt }] : []));
     const full = this.outbox.append(reports) < reports.length;
     if (reports.length > 0 && full !== this.wasFull) {
       const counts = { buffered: this.outbox.size, dropped: this.outbox.droppedCount };

@@ -49,6 +49,8 @@ export class KamailioBacklog {
   private readonly seen = new Set<number>();
   /** Kamailio's count of lost events at the last check (undefined before the first). */
   lostInKamailio?: number;
+  /** Losses found by this agent's checks, added up: it goes on growing when Kamailio restarts and counts from 0. */
+  lostSeen = 0;
   /** Whether the last check found new losses. */
   private losing = false;
 
@@ -121,6 +123,7 @@ export class KamailioBacklog {
       // A restarted Kamailio counts from 0 again.
       const fresh = counters.lost >= previous ? counters.lost - previous : counters.lost;
       this.lostInKamailio = counters.lost;
+      this.lostSeen += fresh;
       // Logged once when the losses start and once when they stop, not at every check.
       if (fresh > 0 && !this.losing) {
         this.options.log.error(

@@ -22,7 +22,7 @@ interface Cursor {
 
 export interface QueuedReport {
   report: IngestReport;
-  /** When it was queued (ms); 0 for reports read back from disk at start. */
+  /** When it reached the agent (ms): its batch and its delivery latency count from here; 0 for reports read back from disk at start. */
   queuedAt: number;
 }
 
@@ -71,22 +71,22 @@ export class Outbox {
 
   /** Queues a report durably. False (and counted) when the buffer is full. */
   push(report: IngestReport, now = Date.now()): boolean {
-    return this.append([report], now) === 1;
+    return this.append([{ report, queuedAt: now }]) === 1;
   }
 
   /**
    * Queues reports durably, with one write and one flush to the disk for all of them, and returns
    * how many were accepted: those beyond the bound are refused and counted.
    */
-  append(reports: IngestReport[], now = Date.now()): number {
+  append(entries: QueuedReport[]): number {
     const room = Math.max(0, this.maxReports - this.size);
-    const accepted = reports.slice(0, room);
-    this.dropped += reports.length - accepted.length;
+    const accepted = entries.slice(0, room);
+    this.dropped += entries.length - accepted.length;
     if (accepted.length === 0) return 0;
     const fd = this.openJournal();
-    writeSync(fd, accepted.map((report) => `${JSON.stringify(report)}\n`).join(''));
+    writeSync(fd, accepted.map((entry) => `${JSON.stringify(entry.report)}\n`).join(''));
     fsyncSync(fd);
-    for (const report of accepted) this.queue.push({ report, queuedAt: now });
+    for (const entry of accepted) this.queue.push(entry);
     for (const listener of this.listeners) listener();
     return accepted.length;
   }

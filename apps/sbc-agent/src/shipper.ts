@@ -4,7 +4,7 @@
 // only delays them; Kamailio never waits for any of this.
 import type { IngestReport, IngestResponse } from '@sbc/client';
 import type { Logger } from 'pino';
-import type { Outbox } from './outbox.js';
+import type { Outbox, QueuedReport } from './outbox.js';
 
 /** What the shipper needs from the API client (`@sbc/client`'s `reportBatch`). */
 export interface BatchReporter {
@@ -17,6 +17,8 @@ export interface ShipperOptions {
   /** First retry delay after a failed delivery; doubles up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Called for each batch the API accepted, with how long each of its reports took from its arrival (reports read back from disk at start excepted). */
+  onDelivered?: (waitedSeconds: number[]) => void;
 }
 
 export interface DeliveryState {
@@ -75,7 +77,7 @@ export class Shipper {
       if (this.draining && this.outbox.size === 0) return;
       const batch = await this.nextBatch();
       if (batch.length === 0) continue;
-      if (await this.deliver(batch.map((entry) => entry.report))) {
+      if (await this.deliver(batch)) {
         failures = 0;
         continue;
       }
@@ -104,13 +106,16 @@ export class Shipper {
   }
 
   /** One attempt; true when the batch left the outbox (accepted, or refused for good). */
-  private async deliver(reports: IngestReport[]): Promise<boolean> {
+  private async deliver(batch: QueuedReport[]): Promise<boolean> {
+    const reports = batch.map((entry) => entry.report);
     try {
       const response = await this.reporter.reportBatch(reports);
+      const now = Date.now();
       this.outbox.acknowledge(reports.length);
+      this.options.onDelivered?.(batch.filter((entry) => entry.queuedAt > 0).map((entry) => (now - entry.queuedAt) / 1000));
       this.state.delivered += reports.length - response.rejected;
       this.state.rejected += response.rejected;
-      this.state.lastDeliveryAt = new Date().toISOString();
+      this.state.lastDeliveryAt = new Date(now).toISOString();
       for (const result of response.results) {
         if (result.result === 'rejected') this.log.warn({ callId: result.callId, error: result.error }, 'the API rejected a report');
       }

@@ -4,12 +4,13 @@ import { createSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IngestReport, SbcEvent, TerminateCommand } from '@sbc/client';
+import { createSbcClient, type IngestReport, type SbcEvent, type TerminateCommand } from '@sbc/client';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../src/agent.js';
+import { startAgent, type Agent, type AgentDeps } from '../src/agent.js';
 import { loadConfig } from '../src/config.js';
 import { TerminateCommands } from '../src/terminate-commands.js';
+import { startFakeApi, type FakeApi as FakeHttpApi } from './fake-api.js';
 
 /**
  * Kamailio's evapi end: the agent connects to it, the test writes netstrings to the agent. Like
@@ -158,7 +159,7 @@ let agent: Agent | undefined;
 
 let bufferDir: string;
 
-async function start(api: FakeApi, rpc: FakeRpc, logger = log): Promise<Agent> {
+async function start(api: AgentDeps['api'], rpc: FakeRpc, logger = log, settings: Record<string, string> = {}): Promise<Agent> {
   bufferDir = mkdtempSync(join(tmpdir(), 'sbc-agent-test-'));
   const config = loadConfig({
     SBC_API_URL: 'http://127.0.0.1:1',
@@ -169,6 +170,7 @@ async function start(api: FakeApi, rpc: FakeRpc, logger = log): Promise<Agent> {
     SBC_AGENT_BUFFER_DIR: bufferDir,
     SBC_AGENT_HEALTH_ADDRESS: '127.0.0.1:0',
     SBC_AGENT_BATCH_MAX_LATENCY_MS: '10',
+    ...settings,
   });
   agent = await startAgent(config, { api, rpc, log: logger });
   while (evapi.sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -217,7 +219,8 @@ describe('the agent', () => {
 
   it('acknowledges events to Kamailio only once their reports are on disk, so Kamailio can drop its copies', async () => {
     const api = new FakeApi();
-    await start(api, new FakeRpc(4));
+    // Held back from delivery, so the report is still in the journal when the ack reaches Kamailio.
+    await start(api, new FakeRpc(4), log, { SBC_AGENT_BATCH_MAX_LATENCY_MS: '60000' });
     const onDiskAtAck = new Promise<string>((resolve) => (evapi.onAck = () => resolve(journalText())));
     evapi.relay({ event: 'start', callId: 'c7', time: '1700000000.0', seq: '1' });
     expect(await onDiskAtAck).toMatch(/"callId":"c7"/);
@@ -338,6 +341,99 @@ describe('the agent', () => {
     expect(lines.filter((line) => line.includes('Kamailio evapi is unreachable'))).toHaveLength(1);
     evapi = new FakeEvapi();
     await evapi.listen();
+  });
+});
+
+describe('/metrics on the health address', () => {
+  /** The value of a sample (a metric name with its labels, as exposed), undefined when absent. */
+  async function sample(name: string): Promise<number | undefined> {
+    const text = await (await fetch(`${agent!.healthUrl}/metrics`)).text();
+    const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+    return line === undefined ? undefined : Number(line.slice(name.length + 1));
+  }
+  const until = (name: string, value: number) => waitFor(async () => ((await sample(name)) === value ? value : undefined));
+
+  /** The agent's deliveries go to the HTTP fake of test/fake-api.ts, without the client's own retries. */
+  function overHttp(http: FakeHttpApi, events = new FakeApi()): AgentDeps['api'] {
+    const client = createSbcClient({ baseUrl: http.url, token: 'sbc-token', retries: 0 });
+    return { reportBatch: (reports) => client.reportBatch(reports), events: (options) => events.events(options) };
+  }
+
+  it('declares every sbc_agent_ metric the Grafana dashboard queries, beside the process and Node.js collectors', async () => {
+    const dashboard = readFileSync(new URL('../../../deploy/grafana/sbc-session-api.json', import.meta.url), 'utf8');
+    const queried = new Set([...dashboard.matchAll(/\bsbc_agent_\w+/g)].map(([name]) => name.replace(/_(bucket|sum|count)$/, '')));
+    await start(new FakeApi(), new FakeRpc(4));
+    const response = await fetch(`${agent!.healthUrl}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const declared = new Set([...(await response.text()).matchAll(/^# TYPE (\S+) \S+$/gm)].map((match) => match[1]!));
+    expect(queried.size).toBeGreaterThan(5);
+    expect([...queried].filter((name) => !declared.has(name))).toEqual([]);
+    expect(declared).toContain('process_start_time_seconds');
+    expect(declared).toContain('nodejs_eventloop_lag_seconds');
+  });
+
+  it('counts reports buffered while the API is down, dropped when the buffer is full, then delivered, with their time since arrival', async () => {
+    const http = await startFakeApi();
+    try {
+      http.down = true;
+      await start(overHttp(http), new FakeRpc(4), log, { SBC_AGENT_BUFFER_MAX_REPORTS: '2' });
+      for (const callId of ['m1', 'm2', 'm3']) evapi.relay({ event: 'start', callId, time: '1700000000.0' });
+      await until('sbc_agent_reports_buffered', 2);
+      expect(await sample('sbc_agent_reports_dropped_total')).toBe(1);
+      expect(await sample('sbc_agent_reports_delivered_total')).toBe(0);
+      const waitedAtLeast = 0.3;
+      await new Promise((resolve) => setTimeout(resolve, waitedAtLeast * 1000));
+      http.down = false;
+      await until('sbc_agent_reports_delivered_total', 2);
+      expect(await sample('sbc_agent_reports_buffered')).toBe(0);
+      expect(await sample('sbc_agent_delivery_seconds_count')).toBe(2);
+      expect(await sample('sbc_agent_delivery_seconds_sum')).toBeGreaterThanOrEqual(2 * waitedAtLeast);
+    } finally {
+      await agent?.stop();
+      agent = undefined;
+      await http.close();
+    }
+  });
+
+  it('counts the reports of a batch the API refuses as invalid as rejected, not delivered', async () => {
+    const api = new FakeApi();
+    api.reportBatch = async () => Promise.reject(Object.assign(new Error('invalid'), { status: 422 }));
+    await start(api, new FakeRpc(4));
+    evapi.relay({ event: 'start', callId: 'bad', time: '1700000000.0' });
+    await until('sbc_agent_reports_rejected_total', 1);
+    expect(await sample('sbc_agent_reports_delivered_total')).toBe(0);
+  });
+
+  it('counts the events Kamailio lost before the agent got them, and keeps counting when Kamailio restarts from 0', async () => {
+    const rpc = new FakeRpc(4, { seq: 10, lost: 7, bound: 1000 });
+    await start(new FakeApi(), rpc);
+    await until('sbc_agent_events_lost_in_kamailio_total', 7);
+    rpc.counters.lost = 9;
+    await until('sbc_agent_events_lost_in_kamailio_total', 9);
+    rpc.counters.lost = 2;
+    await until('sbc_agent_events_lost_in_kamailio_total', 11);
+  });
+
+  it('shows the Kamailio link as 1 while connected and 0 once Kamailio is gone', async () => {
+    await start(new FakeApi(), new FakeRpc(4));
+    await until('sbc_agent_kamailio_connected', 1);
+    await evapi.close();
+    await until('sbc_agent_kamailio_connected', 0);
+    evapi = new FakeEvapi();
+    await evapi.listen();
+  });
+
+  it('shows the command stream as 0 while the agent waits to subscribe again after it failed, and 1 once it follows again', async () => {
+    const api = new FakeApi();
+    let failing = true;
+    const refused = async function* (): AsyncGenerator<SbcEvent> {
+      yield* [];
+      throw new Error('401 unauthorized');
+    };
+    await start({ reportBatch: (reports) => api.reportBatch(reports), events: (options) => (failing ? refused() : api.events(options)) }, new FakeRpc(4));
+    await until('sbc_agent_command_stream_connected', 0);
+    failing = false;
+    await until('sbc_agent_command_stream_connected', 1);
   });
 });
 

@@ -152,7 +152,7 @@ describe('the on-disk buffer', () => {
 
   it('keeps one journal file however many reports went through it', () => {
     const outbox = Outbox.open(dir, 100_000);
-    for (let n = 0; n < 12_000; n += 1000) outbox.append(Array.from({ length: 1000 }, (_, k) => report(n + k)));
+    for (let n = 0; n < 12_000; n += 1000) outbox.append(Array.from({ length: 1000 }, (_, k) => ({ report: report(n + k), queuedAt: Date.now() })));
     for (let n = 0; n < 12_000; n += 1000) outbox.acknowledge(1000);
     expect(readdirSync(dir).filter((name) => name.startsWith('journal-'))).toHaveLength(1);
     expect(Outbox.open(dir, 100_000).size).toBe(0);

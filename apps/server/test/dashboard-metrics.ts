@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 export const dashboardFile = new URL('../../../deploy/grafana/sbc-session-api.json', import.meta.url);
 
 /**
- * What the SBC agent is to serve on its health address. Its panels are checked against a
- * running agent in the agent's own suite; here only that the dashboard asks for these and no others.
+ * What the SBC agent serves on its health address. The agent's own suite checks every
+ * `sbc_agent_` name of the dashboard against a running agent's `/metrics`; here only that the
+ * dashboard asks for these and no others.
  */
 export const expectedFromAgent = [
   'sbc_agent_reports_buffered',
