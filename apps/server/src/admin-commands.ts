@@ -7,7 +7,7 @@ import { table } from './admin-table.js';
 import { parseCommandLine, UsageError, type Options, type Values } from './admin-usage.js';
 import { loadDemo } from './demo.js';
 import { parentProblem } from './domain/customer-tree.js';
-import { accessLevels, type AccessLevel, type SessionStore, type TokenRecord } from './store/session-store.js';
+import { accessLevels, type AccessLevel, type SessionStore, type TokenRecord } from './domain/session-store.js';
 
 export { UsageError } from './admin-usage.js';
 

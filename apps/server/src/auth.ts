@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { ApiError, accessDenied } from './errors.js';
 import type { Metrics } from './metrics.js';
-import type { AccessLevel, Scope, SessionStore, TokenRecord } from './store/session-store.js';
+import type { AccessLevel, Scope, SessionStore, TokenRecord } from './domain/session-store.js';
 
 /** Who is calling, as far as authorisation needs it. */
 export interface Principal {

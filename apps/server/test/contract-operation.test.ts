@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Authenticator } from '../src/auth.js';
-import { authentication, takesToken } from '../src/operation.js';
+import { authentication, takesToken } from '../src/contract-operation.js';
 import { contract } from './helpers.js';
 
 const noAuthenticator = {} as Authenticator;

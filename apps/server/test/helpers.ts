@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { loadContract, type Session, type SessionReport } from '@sbc/contract';
 import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
-import type { AccessLevel, SessionStore } from '../src/store/session-store.js';
+import type { AccessLevel, SessionStore } from '../src/domain/session-store.js';
 
 export const contract = loadContract();
 

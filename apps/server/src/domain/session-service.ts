@@ -17,7 +17,7 @@ import type {
   TokenInput,
   TokenRecord,
   UnansweredEndRequests,
-} from '../store/session-store.js';
+} from './session-store.js';
 import { customersBelow, parentProblem, scopeIncludes } from './customer-tree.js';
 import { mergeReport } from './report-merge.js';
 import { normalizeSession, summarize } from './session-shape.js';

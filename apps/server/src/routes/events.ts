@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { presentedToken, type Authenticator } from '../auth.js';
 import { eventFilter } from '../events/filter.js';
 import { EventStream } from '../events/stream.js';
-import type { OperationInput } from '../operation.js';
+import type { OperationInput } from '../contract-operation.js';
 import type { RouteDeps } from './deps.js';
 
 export function eventRoutes(deps: RouteDeps, authenticator: Authenticator) {

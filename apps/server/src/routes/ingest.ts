@@ -2,8 +2,8 @@ import type { IngestResponse, IngestResult } from '@sbc/contract';
 import type { Context } from 'koa';
 import type { Principal } from '../auth.js';
 import { ApiError, accessDenied, unprocessable } from '../errors.js';
-import type { OperationInput } from '../operation.js';
-import type { Reporter } from '../store/session-store.js';
+import type { OperationInput } from '../contract-operation.js';
+import type { Reporter } from '../domain/session-store.js';
 import type { RouteDeps } from './deps.js';
 
 /** An SBC token reports for its own node only; an administrator names the node in the report. */

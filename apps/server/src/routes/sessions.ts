@@ -2,7 +2,7 @@ import type { EndCallResult, SessionList } from '@sbc/contract';
 import type { Context } from 'koa';
 import { scopeOf } from '../auth.js';
 import { sessionNotFound } from '../errors.js';
-import type { OperationInput, WithDefaults } from '../operation.js';
+import type { OperationInput, WithDefaults } from '../contract-operation.js';
 import { summarize } from '../domain/session-shape.js';
 import type { RouteDeps } from './deps.js';
 

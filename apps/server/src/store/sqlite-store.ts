@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Customer, Event, Session } from '@sbc/contract';
 import type { EventBody, ListScope, NewTokenRow, SessionRow, StoreBackend, WriteTransaction } from './backend.js';
 import { migrate } from './migrations.js';
-import type { AccessLevel, CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from './session-store.js';
+import type { AccessLevel, CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
 /** The columns that lists filter and sort on, derived from the session JSON held in `data`. */
 interface SessionColumns {

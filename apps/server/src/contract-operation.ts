@@ -1,3 +1,5 @@
+// The request pipeline of a contract operation: authentication, then parameters and body parsed
+// and checked against the contract, then the operation's handler.
 import type { OperationContract, operations } from '@sbc/contract';
 import type { Context, Middleware } from 'koa';
 import { authorize, presentedToken, type Authenticator, type Principal } from './auth.js';
