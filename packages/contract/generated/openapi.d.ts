@@ -306,6 +306,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccessLevel
+         * @description The access level of a token, lowest to highest, and `SBC` for the machine tokens of SBC nodes.
+         *     Operations name the levels they admit in `x-access-level`, each entry a level or
+         *     `LEVEL+FEATURE` (that level, for a customer with that `Feature`).
+         * @enum {string}
+         */
+        AccessLevel: "NO_LOGIN" | "PERSONAL" | "VIEWER" | "MANAGER" | "OWNER" | "RESELLER" | "RESELLER_ADMIN" | "ADMIN" | "SBC";
         /** @description When the remote end answered (200 OK received), UTC. */
         answered: components["schemas"]["Timestamp"];
         /** @description E.164 number of the caller, or `anonymous`. */
@@ -1124,6 +1132,7 @@ export interface components {
     };
     pathItems: never;
 }
+export type AccessLevel = components['schemas']['AccessLevel'];
 export type Answered = components['schemas']['answered'];
 export type ANumber = components['schemas']['aNumber'];
 export type ANumberPrivacy = components['schemas']['aNumberPrivacy'];

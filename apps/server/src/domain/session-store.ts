@@ -1,21 +1,7 @@
 // The domain's API: what routes, jobs and the admin command line ask of the server's data (SessionStore)
 // and the types they exchange. domain/session-service.ts implements it over a store/ backend.
-import type { Customer, EndCallResult, Event, operations, Session, SessionReport } from '@sbc/contract';
+import type { AccessLevel, Customer, EndCallResult, Event, operations, Session, SessionReport } from '@sbc/contract';
 import type { ReportRefusal } from './report-merge.js';
-
-/** The operator's access levels, lowest to highest, and SBC for the machine tokens of SBC nodes. */
-export const accessLevels = [
-  'NO_LOGIN',
-  'PERSONAL',
-  'VIEWER',
-  'MANAGER',
-  'OWNER',
-  'RESELLER',
-  'RESELLER_ADMIN',
-  'ADMIN',
-  'SBC',
-] as const;
-export type AccessLevel = (typeof accessLevels)[number];
 
 export interface TokenInput {
   level: AccessLevel;
