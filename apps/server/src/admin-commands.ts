@@ -1,13 +1,13 @@
 // The admin command line's commands: tokens, customers and demo data, straight on the database.
 // Each command declares its options (read with node:util parseArgs) and its help text.
 import { isIP } from 'node:net';
-import { loadContract } from '@sbc/contract';
+import { accessLevels, loadContract, type AccessLevel } from '@sbc/contract';
 import { readCustomers, validCustomer } from './admin-customers-file.js';
 import { table } from './admin-table.js';
 import { parseCommandLine, UsageError, type Options, type Values } from './admin-usage.js';
 import { loadDemo } from './demo.js';
 import { parentProblem } from './domain/customer-tree.js';
-import { accessLevels, type AccessLevel, type SessionStore, type TokenRecord } from './store/session-store.js';
+import type { SessionStore, TokenRecord } from './domain/session-store.js';
 
 export { UsageError } from './admin-usage.js';
 

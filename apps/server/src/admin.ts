@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { CommandUsageError, parseAdmin, usage, UsageError, type ParsedAdmin } from './admin-commands.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openStore } from './store/open-store.js';
-import type { SessionStore } from './store/session-store.js';
+import type { SessionStore } from './domain/session-store.js';
 
 const exitUsage = 2;
 const exitBadConfig = 78;

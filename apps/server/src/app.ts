@@ -4,13 +4,13 @@ import Koa, { type Context, type Middleware, type Next } from 'koa';
 import { Authenticator, presentedToken } from './auth.js';
 import { ApiError, badRequest, internalError, methodNotAllowed, notReady } from './errors.js';
 import { redactUrl } from './logger.js';
-import { authentication, operationMiddleware, type Handler, type Handlers, type OperationId } from './operation.js';
+import { authentication, operationMiddleware, type Handler, type Handlers, type OperationId } from './contract-operation.js';
 import { RateLimiter, rateLimit, type RateLimitSettings } from './rate-limit.js';
 import { customerRoutes } from './routes/customers.js';
 import type { RouteDeps } from './routes/deps.js';
 import { eventRoutes } from './routes/events.js';
 import { ingestRoutes } from './routes/ingest.js';
-import { operationsRoutes, serveDocs } from './routes/operations.js';
+import { probeRoutes, serveDocs } from './routes/probes.js';
 import { sessionRoutes } from './routes/sessions.js';
 
 export interface AppOptions extends RouteDeps {
@@ -136,7 +136,7 @@ function contractRouter(options: AppOptions): Router {
     ...ingestRoutes(options),
     ...eventRoutes(options, authenticator),
     ...customerRoutes(options),
-    ...operationsRoutes(options),
+    ...probeRoutes(options),
   };
   const rateLimiter = options.rateLimit && new RateLimiter(options.rateLimit);
   const router = new Router({ strict: true, sensitive: true });

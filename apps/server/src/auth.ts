@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { AccessLevel } from '@sbc/contract';
 import type { Context } from 'koa';
 import { ApiError, accessDenied } from './errors.js';
 import type { Metrics } from './metrics.js';
-import type { AccessLevel, Scope, SessionStore, TokenRecord } from './store/session-store.js';
+import type { Scope, SessionStore, TokenRecord } from './domain/session-store.js';
 
 /** Who is calling, as far as authorisation needs it. */
 export interface Principal {

@@ -1,5 +1,5 @@
 import { seedSessionExample, type Customer, type Session, type SessionReport } from '@sbc/contract';
-import type { SessionStore } from './store/session-store.js';
+import type { SessionStore } from './domain/session-store.js';
 
 /** A small deterministic random source, so that `demo` loads the same data every time. */
 function random(seed: number): () => number {

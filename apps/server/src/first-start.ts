@@ -1,4 +1,4 @@
-import type { SessionStore } from './store/session-store.js';
+import type { SessionStore } from './domain/session-store.js';
 
 /**
  * On an empty database, creates the first ADMIN token and returns the lines that show it,

@@ -1,6 +1,6 @@
 import type { Event } from '@sbc/contract';
 import type { Metrics } from './metrics.js';
-import type { ReportInput, ReportOutcome, Reporter, SessionStore } from './store/session-store.js';
+import type { ReportInput, ReportOutcome, Reporter, SessionStore } from './domain/session-store.js';
 
 const maxReportsPerCommit = 2000;
 

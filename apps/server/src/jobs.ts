@@ -1,5 +1,5 @@
 import type { Logger } from './logger.js';
-import type { SessionStore } from './store/session-store.js';
+import type { SessionStore } from './domain/session-store.js';
 
 export interface MaintenanceOptions {
   store: SessionStore;

@@ -1,6 +1,6 @@
 import type { EndCallResult, Event } from '@sbc/contract';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ReportOutcome, SessionStore } from './store/session-store.js';
+import type { ReportOutcome, SessionStore } from './domain/session-store.js';
 
 /**
  * The process and Node.js collectors (memory, CPU, event-loop lag, GC) describe the process, not

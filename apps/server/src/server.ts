@@ -15,7 +15,7 @@ import { Metrics } from './metrics.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import { databaseFailure, listenFailure, StartError } from './start-failure.js';
 import { openStore } from './store/open-store.js';
-import type { SessionStore } from './store/session-store.js';
+import type { SessionStore } from './domain/session-store.js';
 
 export interface ServerOptions {
   dbPath?: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAdmin, UsageError } from '../src/admin-commands.js';
 import { openStore } from '../src/store/open-store.js';
-import type { SessionStore } from '../src/store/session-store.js';
+import type { SessionStore } from '../src/domain/session-store.js';
 
 let dir: string;
 let store: SessionStore;

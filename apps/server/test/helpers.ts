@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { loadContract, type Session, type SessionReport } from '@sbc/contract';
+import { loadContract, type AccessLevel, type Session, type SessionReport } from '@sbc/contract';
 import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
-import type { AccessLevel, SessionStore } from '../src/store/session-store.js';
+import type { SessionStore } from '../src/domain/session-store.js';
 
 export const contract = loadContract();
 

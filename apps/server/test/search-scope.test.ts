@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
 import { openStore } from '../src/store/open-store.js';
-import type { Scope, SessionFilter, SessionStore } from '../src/store/session-store.js';
+import type { Scope, SessionFilter, SessionStore } from '../src/domain/session-store.js';
 import { bearer, call, ids, resellerTrees, seed, startTestServer, tokenFor } from './helpers.js';
 
 // Reseller A's customers call +4570301234 often; B's calls share none of A's numbers but "70".

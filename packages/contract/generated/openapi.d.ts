@@ -306,16 +306,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description When the remote end answered (200 OK received), UTC. */
-        answered: components["schemas"]["Timestamp"];
-        /** @description E.164 number of the caller, or `anonymous`. */
-        aNumber: components["schemas"]["PhoneNumber"];
-        /** @description 1 if the caller's number should be hidden, 0 if not. */
-        aNumberPrivacy: components["schemas"]["Flag"];
-        /** @description E.164 number being called. */
-        bNumber: components["schemas"]["E164Number"];
-        /** @description Call-ID from the SIP request. */
-        callId: components["schemas"]["CallId"];
+        /**
+         * AccessLevel
+         * @description The access level of a token, lowest to highest, and `SBC` for the machine tokens of SBC nodes.
+         *     Operations name the levels they admit in `x-access-level`, each entry a level or
+         *     `LEVEL+FEATURE` (that level, for a customer with that `Feature`).
+         * @enum {string}
+         */
+        AccessLevel: "NO_LOGIN" | "PERSONAL" | "VIEWER" | "MANAGER" | "OWNER" | "RESELLER" | "RESELLER_ADMIN" | "ADMIN" | "SBC";
         /**
          * CallId
          * @description A SIP Call-ID (RFC 3261 `word [ "@" word ]`). It routinely contains `@` and may contain
@@ -328,21 +326,20 @@ export interface components {
         CallId: string;
         /**
          * Customer
-         * @description A customer of the operator, as far as session scoping needs it.
+         * @description A customer of the operator, as far as session scoping needs it; `name`, `parentReseller` and `features` are as in `CustomerInput`.
          */
         Customer: {
-            features: components["schemas"]["features"];
+            features: components["schemas"]["FeatureSet"];
             id: components["schemas"]["HexId"];
-            name: components["schemas"]["name"];
-            parentReseller?: components["schemas"]["parentReseller"];
+            name: components["schemas"]["ShortText"];
+            parentReseller?: components["schemas"]["HexId"];
         };
         /**
          * CustomerInput
          * @description A customer as created or replaced with `PUT /sbc/customer/{id}`.
          */
         CustomerInput: {
-            /** @description Features enabled for the customer; none when absent. */
-            features?: components["schemas"]["Feature"][];
+            features?: components["schemas"]["FeatureSet"];
             /** @description The customer's name. */
             name: components["schemas"]["ShortText"];
             /** @description The reseller customer this customer belongs to; a RESELLER_ADMIN of that reseller, or of any reseller above it, may act on this customer's sessions. */
@@ -361,20 +358,12 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
-        /** @description Id of the customer the request was sent to, if the destination is internal. */
-        destinationCustomerId: components["schemas"]["HexId"];
-        /** @description IP address the request was sent to. */
-        destinationIP: components["schemas"]["IpAddress"];
-        /** @description Id of the peer the request was sent to, if the destination was a peer. */
-        destinationPeer: components["schemas"]["PeerId"];
         /**
          * Direction
          * @description `I` for a call received from a peer, `O` for a call received from a trusted host.
          * @enum {string}
          */
         Direction: "I" | "O";
-        /** @description E.164 number that diverted the call. */
-        divertedBy: components["schemas"]["E164Number"];
         /**
          * E164Number
          * @description An E.164 number - `+`, a country code and the national number, 15 digits at most.
@@ -399,8 +388,6 @@ export interface components {
             /** @constant */
             success: true;
         };
-        /** @description When the call ended (BYE, CANCEL or terminating error code received), UTC. Absent while the call is live. */
-        ended: components["schemas"]["Timestamp"];
         /**
          * EndedBy
          * @description Who ended the call: `A` the caller, `B` the callee (whoever sent the CANCEL or BYE), `F` fraud
@@ -459,13 +446,21 @@ export interface components {
          */
         EventType: "started" | "answered" | "ended" | "terminationRequested" | "terminate";
         /**
+         * Extension
+         * @description An extension number of a user or device.
+         */
+        Extension: string;
+        /**
          * Feature
          * @description A product feature enabled for a customer. `TELE` opens the SBC session API to the customer's RESELLER_ADMIN users.
          * @example TELE
          */
         Feature: string;
-        /** @description Features enabled for the customer; none when absent. */
-        features: components["schemas"]["Feature"][];
+        /**
+         * FeatureSet
+         * @description Features enabled for a customer; none when absent.
+         */
+        FeatureSet: components["schemas"]["Feature"][];
         /**
          * Flag
          * Format: int32
@@ -536,16 +531,6 @@ export interface components {
          * @example 80.198.52.50
          */
         IpAddress: string | unknown | unknown;
-        /** @description 1 if the call originated from a mobile device (SIP header `X-MO: 1`), 0 if not. */
-        mobileOriginated: components["schemas"]["Flag"];
-        /** @description Name of the MVNO provider the call comes from or goes to; omitted for non-MVNO calls. */
-        mvno: components["schemas"]["ShortText"];
-        /** @description Additional data from the MVNO (for TDC the prefix, for Telenor the account code). */
-        mvnoData: components["schemas"]["ShortText"];
-        /** @description The customer's name. */
-        name: components["schemas"]["ShortText"];
-        /** @description The reseller customer this customer belongs to; a RESELLER_ADMIN of that reseller, or of any reseller above it, may act on this customer's sessions. */
-        parentReseller: components["schemas"]["HexId"];
         /**
          * PeerId
          * @description The id of an interconnect peer.
@@ -558,26 +543,24 @@ export interface components {
          * @example +4581808888
          */
         PhoneNumber: string;
-        /** @description Related-Call-ID from the SIP request, as set by the VPBX when this call is to be bound to another inbound call. */
-        relatedCallId: components["schemas"]["CallId"];
         /**
-         * @description Flags given to the RTP proxy.
+         * RtpProxyFlags
+         * @description Flags given to an RTP proxy.
          * @example rip
          */
-        rtpProxyFlags: string;
+        RtpProxyFlags: string;
         /**
+         * RtpProxyId
          * Format: int32
-         * @description Id of the RTP proxy used.
+         * @description Id of an RTP proxy.
          */
-        rtpProxyId: number;
+        RtpProxyId: number;
         /**
          * RtpStat
          * @description RTP statistics - five comma-separated non-negative integers as reported by the RTP proxy.
          * @example 2534,4634,23,7,2
          */
         RtpStat: string;
-        /** @description IP address of the SBC server that created and handles the session. Ending a call sends the terminate command to this SBC. */
-        sbcServer: components["schemas"]["IpAddress"];
         /**
          * Session
          * @description The real-time data held about one call, keyed by its SIP Call-ID. A session is live while it
@@ -618,16 +601,10 @@ export interface components {
             mvnoData?: components["schemas"]["ShortText"];
             /** @description Related-Call-ID from the SIP request, as set by the VPBX when this call is to be bound to another inbound call. */
             relatedCallId?: components["schemas"]["CallId"];
-            /**
-             * @description Flags given to the RTP proxy.
-             * @example rip
-             */
-            rtpProxyFlags?: string;
-            /**
-             * Format: int32
-             * @description Id of the RTP proxy used.
-             */
-            rtpProxyId?: number;
+            /** @description Flags given to the RTP proxy. */
+            rtpProxyFlags?: components["schemas"]["RtpProxyFlags"];
+            /** @description Id of the RTP proxy used. */
+            rtpProxyId?: components["schemas"]["RtpProxyId"];
             rtpStat?: components["schemas"]["RtpStat"];
             /** @description IP address of the SBC server that created and handles the session. Ending a call sends the terminate command to this SBC. */
             sbcServer?: components["schemas"]["IpAddress"];
@@ -651,9 +628,9 @@ export interface components {
              */
             terminationRequested?: components["schemas"]["Timestamp"];
             /** @description User-Agent of the host that initiated the call. */
-            userAgent?: string;
+            userAgent?: components["schemas"]["UserAgent"];
             /** @description Extension number of the user or device that made the call. */
-            userExtension?: string;
+            userExtension?: components["schemas"]["Extension"];
             /** @description Name of the user's location. */
             userLocation?: components["schemas"]["ShortText"];
             /** @description Name of the person who made the call or owns the number or phone. */
@@ -706,9 +683,10 @@ export interface components {
         };
         /**
          * SessionReport
-         * @description What an SBC node reports about one call: any subset of the session's properties, merged into
-         *     the stored session. `callId` may be given; in `PATCH /sbc/session/{id}` it must then equal the
-         *     path's id. `null` is not accepted: a report never removes data.
+         * @description What an SBC node reports about one call: any subset of the session's properties (each as
+         *     described in `Session`), merged into the stored session. `callId` may be given; in
+         *     `PATCH /sbc/session/{id}` it must then equal the path's id. `null` is not accepted: a report
+         *     never removes data.
          *
          *     Merge rules:
          *     - A replayed report changes nothing and emits no event.
@@ -728,79 +706,67 @@ export interface components {
          *       session owned by another node, is refused with 409 `sbcServer`.
          */
         SessionReport: {
-            answered?: components["schemas"]["answered"];
-            aNumber?: components["schemas"]["aNumber"];
-            aNumberPrivacy?: components["schemas"]["aNumberPrivacy"];
-            bNumber?: components["schemas"]["bNumber"];
-            callId?: components["schemas"]["callId"];
-            destinationCustomerId?: components["schemas"]["destinationCustomerId"];
-            destinationIP?: components["schemas"]["destinationIP"];
-            destinationPeer?: components["schemas"]["destinationPeer"];
+            answered?: components["schemas"]["Timestamp"];
+            aNumber?: components["schemas"]["PhoneNumber"];
+            aNumberPrivacy?: components["schemas"]["Flag"];
+            bNumber?: components["schemas"]["E164Number"];
+            callId?: components["schemas"]["CallId"];
+            destinationCustomerId?: components["schemas"]["HexId"];
+            destinationIP?: components["schemas"]["IpAddress"];
+            destinationPeer?: components["schemas"]["PeerId"];
             direction?: components["schemas"]["Direction"];
-            divertedBy?: components["schemas"]["divertedBy"];
-            ended?: components["schemas"]["ended"];
+            divertedBy?: components["schemas"]["E164Number"];
+            ended?: components["schemas"]["Timestamp"];
             endedBy?: components["schemas"]["EndedBy"];
             endedReason?: components["schemas"]["EndedReason"];
-            mobileOriginated?: components["schemas"]["mobileOriginated"];
-            mvno?: components["schemas"]["mvno"];
-            mvnoData?: components["schemas"]["mvnoData"];
-            relatedCallId?: components["schemas"]["relatedCallId"];
-            rtpProxyFlags?: components["schemas"]["rtpProxyFlags"];
-            rtpProxyId?: components["schemas"]["rtpProxyId"];
+            mobileOriginated?: components["schemas"]["Flag"];
+            mvno?: components["schemas"]["ShortText"];
+            mvnoData?: components["schemas"]["ShortText"];
+            relatedCallId?: components["schemas"]["CallId"];
+            rtpProxyFlags?: components["schemas"]["RtpProxyFlags"];
+            rtpProxyId?: components["schemas"]["RtpProxyId"];
             rtpStat?: components["schemas"]["RtpStat"];
-            sbcServer?: components["schemas"]["sbcServer"];
-            sourceCustomerId?: components["schemas"]["sourceCustomerId"];
-            sourceIP?: components["schemas"]["sourceIP"];
-            sourcePeer?: components["schemas"]["sourcePeer"];
-            sourceRatePlanId?: components["schemas"]["sourceRatePlanId"];
-            sourceVoiceAccountId?: components["schemas"]["sourceVoiceAccountId"];
-            started?: components["schemas"]["started"];
-            userAgent?: components["schemas"]["userAgent"];
-            userExtension?: components["schemas"]["userExtension"];
-            userLocation?: components["schemas"]["userLocation"];
-            userName?: components["schemas"]["userName"];
+            sbcServer?: components["schemas"]["IpAddress"];
+            sourceCustomerId?: components["schemas"]["HexId"];
+            sourceIP?: components["schemas"]["IpAddress"];
+            sourcePeer?: components["schemas"]["PeerId"];
+            sourceRatePlanId?: components["schemas"]["HexId"];
+            sourceVoiceAccountId?: components["schemas"]["HexId"];
+            started?: components["schemas"]["Timestamp"];
+            userAgent?: components["schemas"]["UserAgent"];
+            userExtension?: components["schemas"]["Extension"];
+            userLocation?: components["schemas"]["ShortText"];
+            userName?: components["schemas"]["ShortText"];
         };
         /**
          * SessionSummary
          * @description The subset of a session that lists return unless `full=true` is asked for: enough to tell
          *     who calls whom, through which SBC, for which customer, whether its end was requested, and
          *     whether and how the call ended.
-         *     Empty properties are omitted, as in `Session`.
+         *     Each property is as described in `Session`, and empty ones are omitted as there.
          */
         SessionSummary: {
-            answered?: components["schemas"]["answered"];
-            aNumber?: components["schemas"]["aNumber"];
-            aNumberPrivacy?: components["schemas"]["aNumberPrivacy"];
-            bNumber?: components["schemas"]["bNumber"];
-            callId: components["schemas"]["callId"];
-            destinationCustomerId?: components["schemas"]["destinationCustomerId"];
+            answered?: components["schemas"]["Timestamp"];
+            aNumber?: components["schemas"]["PhoneNumber"];
+            aNumberPrivacy?: components["schemas"]["Flag"];
+            bNumber?: components["schemas"]["E164Number"];
+            callId: components["schemas"]["CallId"];
+            destinationCustomerId?: components["schemas"]["HexId"];
             direction?: components["schemas"]["Direction"];
-            divertedBy?: components["schemas"]["divertedBy"];
-            ended?: components["schemas"]["ended"];
+            divertedBy?: components["schemas"]["E164Number"];
+            ended?: components["schemas"]["Timestamp"];
             endedBy?: components["schemas"]["EndedBy"];
             endedReason?: components["schemas"]["EndedReason"];
-            sbcServer?: components["schemas"]["sbcServer"];
-            sourceCustomerId?: components["schemas"]["sourceCustomerId"];
-            started?: components["schemas"]["started"];
-            terminationRequested?: components["schemas"]["terminationRequested"];
+            sbcServer?: components["schemas"]["IpAddress"];
+            sourceCustomerId?: components["schemas"]["HexId"];
+            started?: components["schemas"]["Timestamp"];
+            terminationRequested?: components["schemas"]["Timestamp"];
         };
         /**
          * ShortText
          * @description Free text of at most 255 characters.
          */
         ShortText: string;
-        /** @description Id of the customer that made the call. */
-        sourceCustomerId: components["schemas"]["HexId"];
-        /** @description IP address that initiated the call (sent the INVITE). */
-        sourceIP: components["schemas"]["IpAddress"];
-        /** @description Id of the peer the request was received from, if it came from a peer. */
-        sourcePeer: components["schemas"]["PeerId"];
-        /** @description Id of the rate plan used for the call. */
-        sourceRatePlanId: components["schemas"]["HexId"];
-        /** @description Id of the voice account that made the call (outbound calls). */
-        sourceVoiceAccountId: components["schemas"]["HexId"];
-        /** @description When the call started (INVITE received), UTC. */
-        started: components["schemas"]["Timestamp"];
         /**
          * TerminateCommand
          * @description The command to the SBC that owns a session to end its call. It is repeated, at least once
@@ -826,27 +792,17 @@ export interface components {
             type: "terminate";
         };
         /**
-         * @description When an end of the call was first requested through `DELETE /sbc/session/{id}`, UTC. Set
-         *     by this API, never by a report. While the call is live it means the owning SBC has been
-         *     told to hang up and has not yet reported the end: the call is still up until `ended` is
-         *     set (the `terminate` command waits for an SBC whose agent is not connected).
-         */
-        terminationRequested: components["schemas"]["Timestamp"];
-        /**
          * Timestamp
          * Format: date-time
          * @description A date-time in UTC, ISO 8601 with milliseconds and `Z`.
          * @example 2014-01-01T12:00:00.000Z
          */
         Timestamp: string;
-        /** @description User-Agent of the host that initiated the call. */
-        userAgent: string;
-        /** @description Extension number of the user or device that made the call. */
-        userExtension: string;
-        /** @description Name of the user's location. */
-        userLocation: components["schemas"]["ShortText"];
-        /** @description Name of the person who made the call or owns the number or phone. */
-        userName: components["schemas"]["ShortText"];
+        /**
+         * UserAgent
+         * @description A SIP User-Agent header value.
+         */
+        UserAgent: string;
     };
     responses: {
         /** @description The request is malformed: `bad_request` (session id missing from the URI, invalid JSON), or the name of the offending parameter or header. */
@@ -1124,29 +1080,22 @@ export interface components {
     };
     pathItems: never;
 }
-export type Answered = components['schemas']['answered'];
-export type ANumber = components['schemas']['aNumber'];
-export type ANumberPrivacy = components['schemas']['aNumberPrivacy'];
-export type BNumber = components['schemas']['bNumber'];
+export type AccessLevel = components['schemas']['AccessLevel'];
 export type CallId = components['schemas']['CallId'];
 export type Customer = components['schemas']['Customer'];
 export type CustomerInput = components['schemas']['CustomerInput'];
 export type CustomerList = components['schemas']['CustomerList'];
-export type DestinationCustomerId = components['schemas']['destinationCustomerId'];
-export type DestinationIp = components['schemas']['destinationIP'];
-export type DestinationPeer = components['schemas']['destinationPeer'];
 export type Direction = components['schemas']['Direction'];
-export type DivertedBy = components['schemas']['divertedBy'];
 export type E164Number = components['schemas']['E164Number'];
 export type EndCallResult = components['schemas']['EndCallResult'];
-export type Ended = components['schemas']['ended'];
 export type EndedBy = components['schemas']['EndedBy'];
 export type EndedReason = components['schemas']['EndedReason'];
 export type Error = components['schemas']['Error'];
 export type Event = components['schemas']['Event'];
 export type EventType = components['schemas']['EventType'];
+export type Extension = components['schemas']['Extension'];
 export type Feature = components['schemas']['Feature'];
-export type Features = components['schemas']['features'];
+export type FeatureSet = components['schemas']['FeatureSet'];
 export type Flag = components['schemas']['Flag'];
 export type Health = components['schemas']['Health'];
 export type HexId = components['schemas']['HexId'];
@@ -1155,37 +1104,20 @@ export type IngestRequest = components['schemas']['IngestRequest'];
 export type IngestResponse = components['schemas']['IngestResponse'];
 export type IngestResult = components['schemas']['IngestResult'];
 export type IpAddress = components['schemas']['IpAddress'];
-export type MobileOriginated = components['schemas']['mobileOriginated'];
-export type Mvno = components['schemas']['mvno'];
-export type MvnoData = components['schemas']['mvnoData'];
-export type Name = components['schemas']['name'];
-export type ParentReseller = components['schemas']['parentReseller'];
 export type PeerId = components['schemas']['PeerId'];
 export type PhoneNumber = components['schemas']['PhoneNumber'];
-export type RelatedCallId = components['schemas']['relatedCallId'];
-export type RtpProxyFlags = components['schemas']['rtpProxyFlags'];
-export type RtpProxyId = components['schemas']['rtpProxyId'];
+export type RtpProxyFlags = components['schemas']['RtpProxyFlags'];
+export type RtpProxyId = components['schemas']['RtpProxyId'];
 export type RtpStat = components['schemas']['RtpStat'];
-export type SbcServer = components['schemas']['sbcServer'];
 export type Session = components['schemas']['Session'];
 export type SessionEvent = components['schemas']['SessionEvent'];
 export type SessionList = components['schemas']['SessionList'];
 export type SessionReport = components['schemas']['SessionReport'];
 export type SessionSummary = components['schemas']['SessionSummary'];
 export type ShortText = components['schemas']['ShortText'];
-export type SourceCustomerId = components['schemas']['sourceCustomerId'];
-export type SourceIp = components['schemas']['sourceIP'];
-export type SourcePeer = components['schemas']['sourcePeer'];
-export type SourceRatePlanId = components['schemas']['sourceRatePlanId'];
-export type SourceVoiceAccountId = components['schemas']['sourceVoiceAccountId'];
-export type Started = components['schemas']['started'];
 export type TerminateCommand = components['schemas']['TerminateCommand'];
-export type TerminationRequested = components['schemas']['terminationRequested'];
 export type Timestamp = components['schemas']['Timestamp'];
-export type UserAgent = components['schemas']['userAgent'];
-export type UserExtension = components['schemas']['userExtension'];
-export type UserLocation = components['schemas']['userLocation'];
-export type UserName = components['schemas']['userName'];
+export type UserAgent = components['schemas']['UserAgent'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseConflict = components['responses']['Conflict'];
 export type ResponseCustomerNotFound = components['responses']['CustomerNotFound'];

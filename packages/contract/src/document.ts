@@ -1,4 +1,4 @@
-import type { Session } from '../generated/openapi.js';
+import type { AccessLevel, Session } from '../generated/openapi.js';
 import { readFileSync } from 'node:fs';
 
 /** The bundled OpenAPI document, as generated from openapi/ by `pnpm generate`. */
@@ -54,3 +54,6 @@ export type PathItem = { parameters?: ParameterObject[] } & Partial<Record<HttpM
 export const seedSessionExample = (
   openapiDocument.paths['/sbc/session/{id}']?.get?.responses['200']?.content?.['application/json'] as { example: Session }
 ).example;
+
+/** The access levels of tokens, lowest to highest, as the contract's `AccessLevel` schema lists them. */
+export const accessLevels = (openapiDocument.components.schemas['AccessLevel'] as { enum: readonly AccessLevel[] }).enum;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadContract } from '../src/index.js';
+import { accessLevels, loadContract } from '../src/index.js';
 
 const contract = loadContract();
 
@@ -23,6 +23,16 @@ describe('the operations of the contract', () => {
       ].sort(),
     );
     for (const op of contract.operations.values()) expect(op.accessLevels.length).toBeGreaterThan(0);
+  });
+
+  it('names in x-access-level only levels of the AccessLevel schema, each bare or with a Feature', () => {
+    const isFeature = contract.schema('Feature');
+    for (const op of contract.operations.values()) {
+      for (const entry of op.accessLevels) {
+        const [level, feature, ...rest] = entry.split('+');
+        expect({ op: op.operationId, entry, known: accessLevels.includes(level as never) && (feature === undefined || isFeature(feature) === null) && rest.length === 0 }).toMatchObject({ known: true });
+      }
+    }
   });
 
   it('reproduces the seed error table on get, list and end', () => {

@@ -1,6 +1,6 @@
 // The customer tree: each customer names its parent reseller. Who may see a session, which
 // customers a reseller's lists read, and which parents a customer may have are all walks of it.
-import type { CustomerParents, Scope } from '../store/session-store.js';
+import type { CustomerParents, Scope } from './session-store.js';
 
 /** Whether one of these customers is in the scope: walks up from each through the customer parents. */
 export function scopeIncludes(scope: Scope, parents: CustomerParents, ...customerIds: Array<string | null | undefined>): boolean {

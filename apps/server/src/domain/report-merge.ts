@@ -1,14 +1,20 @@
 // The merge rules of `SessionReport`: how a report changes the stored session, or why it is refused.
-import type { Session, SessionReport } from '@sbc/contract';
+import type { Session, SessionEvent, SessionReport } from '@sbc/contract';
 import { canonicalHexId } from '../hex-ids.js';
 import { hexIdKeys, normalizeSession } from './session-shape.js';
 
-export type Milestone = 'started' | 'answered' | 'ended';
-const milestones: readonly Milestone[] = ['started', 'answered', 'ended'];
+/** The set-once timestamps of a call, each of which is also the type of the event it emits. */
+const milestones = ['started', 'answered', 'ended'] as const satisfies ReadonlyArray<keyof Session & SessionEvent['type']>;
+export type Milestone = (typeof milestones)[number];
 
-export type MergeResult =
-  | { ok: true; session: Session; changed: boolean; reached: Milestone[] }
-  | { ok: false; status: 409 | 422; field: string; description: string };
+/** Why a report is refused: 409 when it is another SBC node's session, 422 when it contradicts the stored one. */
+export interface ReportRefusal {
+  status: 409 | 422;
+  field: string;
+  description: string;
+}
+
+export type MergeResult = { ok: true; session: Session; changed: boolean; reached: Milestone[] } | ({ ok: false } & ReportRefusal);
 
 /** How far ahead of the server's clock a reported time may be: SBC clocks drift a little, never by this much. */
 const maxClockAheadMinutes = 10;

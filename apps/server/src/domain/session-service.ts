@@ -1,6 +1,6 @@
 // The domain layer: every rule of what the server keeps, over a backend that only stores and
 // reads (store/backend.ts). Routes, jobs and the admin command line work with this.
-import type { Customer, Event, Session, TerminateCommand } from '@sbc/contract';
+import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
 import { hashToken } from '../auth.js';
 import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
 import type { EventBody, StoreBackend, WriteTransaction } from '../store/backend.js';
@@ -17,7 +17,7 @@ import type {
   TokenInput,
   TokenRecord,
   UnansweredEndRequests,
-} from '../store/session-store.js';
+} from './session-store.js';
 import { customersBelow, parentProblem, scopeIncludes } from './customer-tree.js';
 import { mergeReport } from './report-merge.js';
 import { normalizeSession, summarize } from './session-shape.js';
@@ -251,7 +251,7 @@ function storedTerms(filter: SessionFilter): SessionFilter {
   return terms;
 }
 
-function sessionEvent(type: 'started' | 'answered' | 'ended' | 'terminationRequested', session: Session, time: string): EventBody {
+function sessionEvent(type: SessionEvent['type'], session: Session, time: string): EventBody {
   return { type, callId: session.callId, time, session: summarize(session) };
 }
 

@@ -2,8 +2,8 @@ import type { Event } from '@sbc/contract';
 import { scopeOf, type Principal } from '../auth.js';
 import { scopeIncludes } from '../domain/customer-tree.js';
 import { canonicalHexId } from '../hex-ids.js';
-import type { OperationInput } from '../operation.js';
-import type { CustomerParents } from '../store/session-store.js';
+import type { OperationInput } from '../contract-operation.js';
+import type { CustomerParents } from '../domain/session-store.js';
 
 type StreamQuery = OperationInput<'streamEvents'>['query'];
 

@@ -1,7 +1,7 @@
 import type { Event } from '@sbc/contract';
 import { tooManyStreams } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { CustomerParents } from '../store/session-store.js';
+import type { CustomerParents } from '../domain/session-store.js';
 import { frameOf } from './frame.js';
 
 /** One open event stream. */

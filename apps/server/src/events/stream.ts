@@ -7,7 +7,7 @@ import type { Authenticator, Principal } from '../auth.js';
 import type { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { CustomerParents, SessionStore } from '../store/session-store.js';
+import type { CustomerParents, SessionStore } from '../domain/session-store.js';
 import type { EventFilter } from './filter.js';
 import { frameOf } from './frame.js';
 import type { EventHub, Subscriber } from './hub.js';

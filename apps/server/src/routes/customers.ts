@@ -1,7 +1,7 @@
 import type { Customer, CustomerList } from '@sbc/contract';
 import type { Context } from 'koa';
 import { customerNotFound, unprocessable } from '../errors.js';
-import type { OperationInput, WithDefaults } from '../operation.js';
+import type { OperationInput, WithDefaults } from '../contract-operation.js';
 import type { RouteDeps } from './deps.js';
 
 export function customerRoutes({ store }: RouteDeps) {

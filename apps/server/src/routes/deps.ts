@@ -3,7 +3,7 @@ import type { EventHub } from '../events/hub.js';
 import type { IngestQueue } from '../ingest-queue.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { SessionStore } from '../store/session-store.js';
+import type { SessionStore } from '../domain/session-store.js';
 
 /** What route handlers work with. */
 export interface RouteDeps {

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { presentedToken, type Authenticator } from '../auth.js';
 import { eventFilter } from '../events/filter.js';
 import { EventStream } from '../events/stream.js';
-import type { OperationInput } from '../operation.js';
+import type { OperationInput } from '../contract-operation.js';
 import type { RouteDeps } from './deps.js';
 
 export function eventRoutes(deps: RouteDeps, authenticator: Authenticator) {
@@ -10,7 +10,7 @@ export function eventRoutes(deps: RouteDeps, authenticator: Authenticator) {
   return {
     async streamEvents(ctx: Context, { query, header, principal }: OperationInput<'streamEvents'>) {
       const lastEventId = header['Last-Event-ID'] === undefined ? undefined : Number(header['Last-Event-ID']);
-      const stream = new EventStream(streamDeps, ctx, { principal: principal!, secret: presentedToken(ctx)!, accepts: eventFilter(principal!, query) });
+      const stream = new EventStream(streamDeps, ctx, { principal, secret: presentedToken(ctx)!, accepts: eventFilter(principal, query) });
       stream.subscribe();
       ctx.status = 200;
       ctx.type = 'text/event-stream';

@@ -2,7 +2,7 @@ import type { EndCallResult, SessionList } from '@sbc/contract';
 import type { Context } from 'koa';
 import { scopeOf } from '../auth.js';
 import { sessionNotFound } from '../errors.js';
-import type { OperationInput, WithDefaults } from '../operation.js';
+import type { OperationInput, WithDefaults } from '../contract-operation.js';
 import { summarize } from '../domain/session-shape.js';
 import type { RouteDeps } from './deps.js';
 
@@ -10,7 +10,7 @@ export function sessionRoutes({ store, metrics, now, homeCountryCode }: RouteDep
   return {
     async getSession(ctx: Context, { path, principal }: OperationInput<'getSession'>) {
       // The stored JSON is already the response body: no parse and stringify on the hot path.
-      const session = await store.getSessionJson(path.id, scopeOf(principal!));
+      const session = await store.getSessionJson(path.id, scopeOf(principal));
       if (session === undefined) throw sessionNotFound();
       ctx.type = 'application/json';
       ctx.body = session;
@@ -29,14 +29,14 @@ export function sessionRoutes({ store, metrics, now, homeCountryCode }: RouteDep
           ...(q.direction !== undefined ? { direction: q.direction } : {}),
           ...(q.international !== undefined ? { international: q.international } : {}),
         },
-        scopeOf(principal!),
+        scopeOf(principal),
       );
       const body: SessionList = { offset: q.offset, limit: q.limit, total, sessions: q.full ? sessions : sessions.map(summarize) };
       ctx.body = body;
     },
 
     async endCall(ctx: Context, { path, principal }: OperationInput<'endCall'>) {
-      const request = await store.requestEnd(path.id, scopeOf(principal!), now());
+      const request = await store.requestEnd(path.id, scopeOf(principal), now());
       if (!request.found) throw sessionNotFound();
       metrics.terminateRequested(request.outcome);
       const body: EndCallResult = { success: true, outcome: request.outcome, session: summarize(request.session) };

@@ -2,7 +2,7 @@
 // scopes, stale calls, tokens) is the domain's (domain/session-service.ts); a backend stores and
 // reads what it is given, in one transaction when asked.
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
-import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from './session-store.js';
+import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
 /** A stored session as a lookup by Call-ID reads it: its JSON text as stored, and its customers. */
 export interface SessionRow {

@@ -1,5 +1,5 @@
 import { SessionService, type EventSink } from '../domain/session-service.js';
-import type { SessionStore } from './session-store.js';
+import type { SessionStore } from '../domain/session-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 /**

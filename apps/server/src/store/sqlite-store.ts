@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Customer, Event, Session } from '@sbc/contract';
+import type { AccessLevel, Customer, Event, Session } from '@sbc/contract';
 import type { EventBody, ListScope, NewTokenRow, SessionRow, StoreBackend, WriteTransaction } from './backend.js';
 import { migrate } from './migrations.js';
-import type { AccessLevel, CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from './session-store.js';
+import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
 /** The columns that lists filter and sort on, derived from the session JSON held in `data`. */
 interface SessionColumns {

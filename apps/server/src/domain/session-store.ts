@@ -1,18 +1,7 @@
-import type { Customer, EndCallResult, Event, Session, SessionReport } from '@sbc/contract';
-
-/** The operator's access levels, lowest to highest, and SBC for the machine tokens of SBC nodes. */
-export const accessLevels = [
-  'NO_LOGIN',
-  'PERSONAL',
-  'VIEWER',
-  'MANAGER',
-  'OWNER',
-  'RESELLER',
-  'RESELLER_ADMIN',
-  'ADMIN',
-  'SBC',
-] as const;
-export type AccessLevel = (typeof accessLevels)[number];
+// The domain's API: what routes, jobs and the admin command line ask of the server's data (SessionStore)
+// and the types they exchange. domain/session-service.ts implements it over a store/ backend.
+import type { AccessLevel, Customer, EndCallResult, Event, operations, Session, SessionReport } from '@sbc/contract';
+import type { ReportRefusal } from './report-merge.js';
 
 export interface TokenInput {
   level: AccessLevel;
@@ -40,18 +29,14 @@ export type Scope = { all: true } | { all: false; resellerId: string };
 /** Each customer's parent reseller: a snapshot that scope checks of many events walk up. */
 export type CustomerParents = ReadonlyMap<string, string | undefined>;
 
-export interface SessionFilter {
-  offset: number;
-  limit: number;
-  /** Digits, optionally with a leading `+`, found anywhere in the A- or B-number. */
-  number?: string;
-  customer?: string;
-  live?: boolean;
-  direction?: 'I' | 'O';
-  /** True: bNumber outside `+homeCountryCode`; false: inside it. */
-  international?: boolean;
-  homeCountryCode: string;
-}
+type ListSessionsQuery = NonNullable<operations['listSessions']['parameters']['query']>;
+
+/**
+ * The list operation's filters, as the contract's query parameters type them (paging filled in
+ * from its defaults), and the server's home country code that `international` is judged against.
+ */
+export type SessionFilter = Pick<ListSessionsQuery, 'number' | 'customer' | 'live' | 'direction' | 'international'> &
+  Required<Pick<ListSessionsQuery, 'offset' | 'limit'>> & { homeCountryCode: string };
 
 export interface ReportInput {
   callId: string;
@@ -67,7 +52,7 @@ export interface Reporter {
 
 export type ReportOutcome =
   | { result: 'created' | 'updated' | 'unchanged'; session: Session }
-  | { result: 'rejected'; status: 409 | 422; field: string; description: string };
+  | ({ result: 'rejected' } & ReportRefusal);
 
 /** What a request to end a call did; not found when the session does not exist or is outside the scope. */
 export type EndRequest =

@@ -4,7 +4,8 @@ import type { Context } from 'koa';
 import { notReady } from '../errors.js';
 import type { RouteDeps } from './deps.js';
 
-export function operationsRoutes({ store, hub, metrics, contract, isShuttingDown }: RouteDeps) {
+/** The operations that tell about the server rather than its data: health, readiness, metrics, the contract itself. */
+export function probeRoutes({ store, hub, metrics, contract, isShuttingDown }: RouteDeps) {
   return {
     getHealth(ctx: Context) {
       answerHealth(ctx, { status: 'ok' });

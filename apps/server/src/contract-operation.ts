@@ -1,3 +1,5 @@
+// The request pipeline of a contract operation: authentication, then parameters and body parsed
+// and checked against the contract, then the operation's handler.
 import type { OperationContract, operations } from '@sbc/contract';
 import type { Context, Middleware } from 'koa';
 import { authorize, presentedToken, type Authenticator, type Principal } from './auth.js';
@@ -7,13 +9,22 @@ export type OperationId = keyof operations;
 type Parameters<Op extends OperationId, In extends 'path' | 'query' | 'header'> = NonNullable<operations[Op]['parameters'][In]>;
 type RequestBody<Op extends OperationId> = operations[Op] extends { requestBody: { content: infer C } } ? C[keyof C] : undefined;
 
+/**
+ * The caller of an operation: an operation that takes a token documents 401, and its handler runs
+ * only once `authentication` has found the caller; the probes take none (see `takesToken`).
+ */
+type Caller<Op extends OperationId> = operations[Op]['responses'] extends { 401: unknown } ? Principal : undefined;
+
+/** Whether an operation takes a token, in the terms `Caller` reads the generated types in. */
+export const takesToken = (op: OperationContract): boolean => op.responseStatuses.includes('401');
+
 /** A request as the contract parsed it: parameters and body typed from the generated types, and the caller. */
 export interface OperationInput<Op extends OperationId> {
   path: Parameters<Op, 'path'>;
   query: Parameters<Op, 'query'>;
   header: Parameters<Op, 'header'>;
   body: RequestBody<Op>;
-  principal: Principal | undefined;
+  principal: Caller<Op>;
 }
 
 /** Query parameters that have a default in the contract, which parsing fills in. */
@@ -30,6 +41,8 @@ export interface OperationOptions {
 
 /** Who is calling, and may they call this: the caller is kept as `ctx.state.principal` for the steps after. */
 export function authentication(op: OperationContract, authenticator: Authenticator): Middleware {
+  // The handlers' types promise a caller exactly where the contract documents 401.
+  if (op.requiresToken !== takesToken(op)) throw new Error(`Operation ${op.operationId} takes a token but does not document 401, or the other way round`);
   return async (ctx, next) => {
     if (op.requiresToken) {
       const principal = await authenticator.authenticate(presentedToken(ctx));
