@@ -6,10 +6,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
+    // Generated or produced by builds and tests (as in .gitignore): the server's tests compile into .test-dist while lint may run.
     ignores: [
       '**/node_modules/**',
       '**/dist/**',
+      '**/.test-dist/**',
+      '**/.turbo/**',
       '**/.cache/**',
+      '**/data/**',
+      '**/coverage/**',
       'packages/contract/generated/**',
       'packages/client/src/generated/**',
     ],
