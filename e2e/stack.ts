@@ -214,7 +214,7 @@ export class Stack {
   async endedSessions(prefix: string): Promise<Session[]> {
     const sessions: Session[] = [];
     for await (const session of this.api.listAllSessions({ full: true, number: caller })) {
-      if (session.callId.startsWith(`${prefix}-`) && (session as Session).ended) sessions.push(session as Session);
+      if (session.callId.startsWith(`${prefix}-`) && (session as Session).ended) sessions.push(session);
     }
     return sessions;
   }

@@ -2,6 +2,7 @@
 // CI reads: "tests: N passed, M failed". Cached turbo tasks replay their logs, so they count too.
 import { readFileSync } from 'node:fs';
 
+// eslint-disable-next-line no-control-regex -- stripping the terminal's colour codes (ESC [ ... m) is the point
 const log = readFileSync(process.argv[2] ?? 0, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
 let passed = 0;
 let failed = 0;

@@ -76,7 +76,7 @@ export interface KamailioControl {
 export async function endCall(kamailio: KamailioControl, callId: string): Promise<{ outcome: EndCallOutcome; answers?: number[] }> {
   let dialog: DialogInfo;
   try {
-    dialog = ((await kamailio.rpc.call('dlg.dlg_list', [callId])) ?? {}) as DialogInfo;
+    dialog = (await kamailio.rpc.call('dlg.dlg_list', [callId])) ?? {};
   } catch (error) {
     if (error instanceof KamailioRpcError) return { outcome: 'not-found' };
     throw error;

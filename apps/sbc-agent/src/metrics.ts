@@ -5,14 +5,14 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** Where the metrics read the agent's state at each scrape. */
 export interface AgentState {
-  buffered(): number;
+  buffered: () => number;
   /** Each count only grows while the agent runs. */
-  dropped(): number;
-  delivered(): number;
-  rejected(): number;
-  lostInKamailio(): number;
-  kamailioConnected(): boolean;
-  commandStreamFollowing(): boolean;
+  dropped: () => number;
+  delivered: () => number;
+  rejected: () => number;
+  lostInKamailio: () => number;
+  kamailioConnected: () => boolean;
+  commandStreamFollowing: () => boolean;
 }
 
 /**

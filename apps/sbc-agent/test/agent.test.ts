@@ -471,6 +471,7 @@ describe('the event stream resume point', () => {
     const lines: string[] = [];
     const commands = new TerminateCommands({
       source: {
+        // eslint-disable-next-line require-yield -- a stream that stays open and never sends a command
         async *events(options: { lastEventId?: string | number; signal?: AbortSignal }) {
           asked.push(options.lastEventId);
           await new Promise((resolve) => options.signal?.addEventListener('abort', resolve, { once: true }));

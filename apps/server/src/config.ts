@@ -68,7 +68,7 @@ export const variables = [
   { name: 'MAX_CALL_HOURS', key: 'maxCallHours', fallback: '12', describe: 'a number of hours above 0 and at most 720', parse: positiveNumber(720) },
   { name: 'END_REQUEST_TIMEOUT_SECONDS', key: 'endRequestTimeoutSeconds', fallback: '60', describe: 'an integer number of seconds from 1 to 86400', parse: integer(1, 86400) },
   { name: 'BODY_LIMIT', key: 'bodyLimit', fallback: '2mb', describe: 'a size from 1kb to 64mb, such as 2097152, 512kb or 2mb', parse: byteSize },
-  { name: 'LOG_LEVEL', key: 'logLevel', fallback: 'info', describe: `one of ${logLevels.join(', ')}`, parse: (t: string) => (logLevels as readonly string[]).includes(t) ? (t as LogLevel) : undefined },
+  { name: 'LOG_LEVEL', key: 'logLevel', fallback: 'info', describe: `one of ${logLevels.join(', ')}`, parse: (t: string) => (logLevels as readonly string[]).includes(t) ? t : undefined },
   { name: 'HEARTBEAT_SECONDS', key: 'heartbeatSeconds', fallback: '15', describe: 'an integer number of seconds from 1 to 300', parse: integer(1, 300) },
   { name: 'JOB_INTERVAL_SECONDS', key: 'jobIntervalSeconds', fallback: '60', describe: 'an integer number of seconds from 1 to 3600', parse: integer(1, 3600) },
   { name: 'SHUTDOWN_TIMEOUT_SECONDS', key: 'shutdownTimeoutSeconds', fallback: '10', describe: 'an integer number of seconds from 1 to 600', parse: integer(1, 600) },

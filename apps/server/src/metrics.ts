@@ -171,7 +171,7 @@ export class Metrics {
    */
   timedStore(store: SessionStore): SessionStore {
     const timed = Object.create(store) as Record<string, unknown>;
-    for (let proto: object | null = Object.getPrototypeOf(store); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (let proto = Object.getPrototypeOf(store) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
       for (const name of Object.getOwnPropertyNames(proto)) {
         const method = (store as unknown as Record<string, unknown>)[name];
         if (name === 'constructor' || Object.hasOwn(timed, name) || typeof method !== 'function') continue;

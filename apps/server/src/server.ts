@@ -109,6 +109,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));
 
   const requestTimeoutMs = (options.requestTimeoutSeconds ?? 30) * 1000;
+  const handleRequest = app.callback();
   const server = createServer(
     {
       // Answered by the app, with an Error body (Node's own 400 has none).
@@ -118,7 +119,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       requestTimeout: requestTimeoutMs,
       connectionsCheckingInterval: 1000,
     },
-    app.callback(),
+    // Koa answers its own failures (ctx.onerror), so the request's promise never rejects.
+    (request, response) => void handleRequest(request, response),
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnparsableRequest(error, socket, requestTimeoutMs));
   const host = options.host ?? '127.0.0.1';

@@ -1,4 +1,3 @@
-import type { SessionReport } from '@sbc/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer, ServerOptions } from '../src/index.js';
 import { bearer, call, ids, json, resellerTrees, startTestServer, tokenFor } from './helpers.js';
@@ -80,7 +79,7 @@ describe('a replay that finds little for its scope', () => {
   it('reads the event log a page per turn of the event loop: /healthz answers while it runs', async () => {
     await setUp({ replayPageSize: 10 });
     // 2,000 events of reseller B; reseller A's replay reads them all and sends none.
-    const reports = Array.from({ length: 2000 }, (_, i) => ({ callId: `b-${i}@x`, report: { started, sourceCustomerId: ids.customerB1 } as SessionReport }));
+    const reports = Array.from({ length: 2000 }, (_, i) => ({ callId: `b-${i}@x`, report: { started, sourceCustomerId: ids.customerB1 } }));
     await server.store.applyReports(reports, { sbcServer: '10.0.0.1' }, new Date());
     const pagesInAll = 2000 / 10 + 1;
     const eventsAfter = server.store.eventsAfter.bind(server.store);

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { loadContract, type AccessLevel, type Session, type SessionReport } from '@sbc/contract';
+import { loadContract, type AccessLevel, type Session } from '@sbc/contract';
 import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
 import type { SessionStore } from '../src/domain/session-store.js';
 
@@ -49,7 +49,7 @@ export async function tokenFor(server: RunningServer, level: AccessLevel, extra:
 
 /** Stores sessions as an administrator would report them. */
 export async function seed(server: RunningServer, ...sessions: Array<Partial<Session> & { callId: string }>): Promise<void> {
-  const reports = sessions.map(({ callId, ...rest }) => ({ callId, report: { sbcServer: '10.0.0.1', ...rest } as SessionReport }));
+  const reports = sessions.map(({ callId, ...rest }) => ({ callId, report: { sbcServer: '10.0.0.1', ...rest } }));
   const { outcomes } = await server.store.applyReports(reports, {}, new Date());
   const rejected = outcomes.find((o) => o.result === 'rejected');
   if (rejected) throw new Error(`seed rejected: ${JSON.stringify(rejected)}`);

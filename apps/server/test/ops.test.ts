@@ -178,7 +178,7 @@ describe('graceful shutdown', () => {
     const { connect } = await import('node:net');
     const socket = connect(own.port, '127.0.0.1');
     let received = '';
-    socket.on('data', (d) => (received += d));
+    socket.on('data', (d) => (received += String(d)));
     const ended = new Promise((resolve) => socket.once('close', resolve));
     socket.write(`GET /sbc/session/slow%40x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
     await new Promise((resolve) => setTimeout(resolve, 50));

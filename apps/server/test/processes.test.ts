@@ -31,8 +31,8 @@ async function startMain(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, [join(outDir, 'main.js')], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
   for (let i = 0; i < 200 && !/"msg":"listening"/.test(stdout) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
   const url = /"url":"([^"]+)"/.exec(stdout)?.[1] ?? '';
   return { child, stdout: () => stdout, stderr: () => stderr, url };

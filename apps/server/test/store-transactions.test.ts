@@ -1,4 +1,3 @@
-import type { Session } from '@sbc/contract';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 
@@ -7,7 +6,7 @@ describe('the SQLite store while a write transaction is open', () => {
     const store = new SqliteStore(':memory:');
     let rollBack!: () => void;
     const failing = store.transaction(async (tx) => {
-      await tx.putSession({ callId: 'open@x', sbcServer: '10.0.0.1' } as Session, new Date());
+      await tx.putSession({ callId: 'open@x', sbcServer: '10.0.0.1' }, new Date());
       await new Promise<void>((resolve) => (rollBack = resolve));
       throw new Error('rolled back');
     });

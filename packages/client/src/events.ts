@@ -42,7 +42,7 @@ export async function* eventStream(deps: EventStreamDeps, options: EventsOptions
     const stop = () => connection.abort();
     signal?.addEventListener('abort', stop, { once: true });
     let delivered = false;
-    let failure: unknown;
+    let failure: SbcApiError | SbcNetworkError | undefined;
     try {
       const body = await open(deps, query, lastId, connection.signal);
       const parser = new SseParser();

@@ -51,7 +51,7 @@ describe('errors', () => {
 
   it('no answer within timeoutMs becomes an SbcTimeoutError', async () => {
     const client = clientOn(
-      ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+      ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })),
       20,
     );
     await expect(client.getSession('slow@host')).rejects.toBeInstanceOf(SbcTimeoutError);

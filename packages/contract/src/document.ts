@@ -2,9 +2,9 @@ import type { AccessLevel, Session } from '../generated/openapi.js';
 import { readFileSync } from 'node:fs';
 
 /** The bundled OpenAPI document, as generated from openapi/ by `pnpm generate`. */
-export const openapiDocument: OpenApiDocument = JSON.parse(
+export const openapiDocument = JSON.parse(
   readFileSync(new URL('../generated/openapi.json', import.meta.url), 'utf8'),
-);
+) as OpenApiDocument;
 
 export interface OpenApiDocument {
   openapi: string;

@@ -154,7 +154,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
   const coercingAjv = new Ajv2020({ ...options, coerceTypes: true, useDefaults: true });
   for (const ajv of [strictAjv, coercingAjv]) {
     addFormats(ajv);
-    ajv.addSchema(document as object, DOC_ID);
+    ajv.addSchema(document, DOC_ID);
   }
   // Schemas are taken out of the document (following $refs of responses and parameters, which
   // JSON Schema cannot) and compiled with their own refs pointed back into it.
@@ -220,7 +220,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
       answersWithEventStream: [...responseMedia.keys()].some((key) => key.endsWith(' text/event-stream')),
       parseParameters(location, raw, ignore = []) {
         // No prototype: `?__proto__=1` becomes a parameter like any other (and an unknown one).
-        const value: Record<string, unknown> = Object.create(null);
+        const value = Object.create(null) as Record<string, unknown>;
         for (const [name, v] of Object.entries(raw)) {
           if (v === undefined || ignore.includes(name)) continue;
           if (Array.isArray(v) && location !== 'header') {
@@ -269,7 +269,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
   function resolve<T>(node: unknown): T {
     let current = node;
     while (isRecord(current) && typeof current['$ref'] === 'string') {
-      const ref = current['$ref'] as string;
+      const ref = current['$ref'];
       current = ref
         .slice(2)
         .split('/')
@@ -280,7 +280,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
   }
 
   function rebase(schema: unknown): Record<string, unknown> {
-    return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#/g, `"$ref":"${DOC_ID}#`));
+    return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#/g, `"$ref":"${DOC_ID}#`)) as Record<string, unknown>;
   }
 
   const schemaValidators = new Map<string, (value: unknown) => ValidationIssue | null>();

@@ -162,7 +162,7 @@ async function build(path: string, count: number, seed: number): Promise<Omit<Be
   }
   const [reseller] = customers();
   const admin = await store.createToken({ level: 'ADMIN', name: 'bench admin' }, now);
-  const resellerAdmin = await store.createToken({ level: 'RESELLER_ADMIN', customerId: reseller?.id as string, name: 'bench reseller admin' }, now);
+  const resellerAdmin = await store.createToken({ level: 'RESELLER_ADMIN', customerId: reseller?.id, name: 'bench reseller admin' }, now);
   const sbc: Record<string, string> = {};
   for (const node of SBC_NODES) sbc[node] = (await store.createToken({ level: 'SBC', sbcServer: node, name: `bench ${node}` }, now)).token;
   await server.close();

@@ -65,10 +65,10 @@ function checkOwnership(existing: Session | undefined, report: SessionReport, re
     return undefined;
   }
   if (report.sbcServer !== undefined && report.sbcServer !== reporterSbc) {
-    return { ok: false, status: 409, field: 'sbcServer', description: `This token reports for SBC ${reporterSbc}, not ${report.sbcServer}` };
+    return { ok: false, status: 409, field: 'sbcServer', description: `This token reports for SBC ${reporterSbc}, not ${String(report.sbcServer)}` };
   }
   if (existing?.sbcServer !== undefined && existing.sbcServer !== reporterSbc) {
-    return { ok: false, status: 409, field: 'sbcServer', description: `Session belongs to SBC ${existing.sbcServer}` };
+    return { ok: false, status: 409, field: 'sbcServer', description: `Session belongs to SBC ${String(existing.sbcServer)}` };
   }
   return undefined;
 }

@@ -537,7 +537,7 @@ class SqliteTransaction implements WriteTransaction {
       JSON.stringify(body),
       now.getTime(),
     );
-    return { id: Number(lastInsertRowid), ...body } as Event;
+    return { id: Number(lastInsertRowid), ...body };
   }
 
   async terminateRequestedAt(callId: string): Promise<Date | undefined> {

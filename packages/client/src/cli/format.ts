@@ -150,7 +150,7 @@ export function sessionDetails(session: Session, now: Date): string {
 /** One event as one line: when (date, time and zone offset), what, which call, who calls whom, and for an end why and who ended it. */
 export function eventLine(event: SbcEvent, time: LocalTime = localTime(undefined)): string {
   const when = time.precise(event.time);
-  if (event.type === 'terminate') return `${when}  #${event.id}  terminate  ${event.callId}  sbc ${event.sbcServer}\n`;
+  if (event.type === 'terminate') return `${when}  #${event.id}  terminate  ${event.callId}  sbc ${String(event.sbcServer)}\n`;
   const { session } = event;
   const who = [session.aNumber ?? '?', '->', session.bNumber ?? '?', session.direction ?? ''].join(' ').trimEnd();
   const why =

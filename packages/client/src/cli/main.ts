@@ -112,11 +112,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       case 'list':
         noPositionals(positionals, 'sbc list');
-        await list(client, listQuery(values as ListValues), values.all === true, json, io, now(), time);
+        await list(client, listQuery(values), values.all === true, json, io, now(), time);
         break;
       case 'watch':
         noPositionals(positionals, 'sbc watch');
-        await watch(client, values as WatchValues, json, io, time);
+        await watch(client, values, json, io, time);
         break;
     }
     return exitCodes.ok;

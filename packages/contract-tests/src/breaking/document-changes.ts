@@ -21,7 +21,7 @@ export function findBreakingChanges(baseline: Json, current: Json): BreakingChan
   const currentOperations = new Map(operationsOf(current).map((op) => [signature(op), op]));
   return operationsOf(baseline).flatMap((old) => {
     const now = currentOperations.get(signature(old));
-    if (!now) return [{ kind: 'operation-removed', where: old.label, message: `${old.label} is gone` } as BreakingChange];
+    if (!now) return [{ kind: 'operation-removed', where: old.label, message: `${old.label} is gone` }];
     return [
       ...pathParameterChanges(old, now),
       ...securityChanges(baseline, current, old, now),
@@ -37,12 +37,12 @@ function operationsOf(document: Json): Operation[] {
   return Object.entries(paths).flatMap(([path, rawItem]) => {
     const item = resolve(document, rawItem);
     if (!isRecord(item)) return [];
-    const shared = Array.isArray(item['parameters']) ? item['parameters'] : [];
+    const shared: unknown[] = Array.isArray(item['parameters']) ? item['parameters'] : [];
     return methods
       .filter((method) => isRecord(item[method]))
       .map((method) => {
         const node = item[method] as Json;
-        const own = Array.isArray(node['parameters']) ? node['parameters'] : [];
+        const own: unknown[] = Array.isArray(node['parameters']) ? node['parameters'] : [];
         // An operation's own parameter replaces the path item's one of the same name and place.
         const byKey = new Map<string, Json>();
         for (const raw of [...shared, ...own]) {
@@ -65,7 +65,7 @@ function pathParameterChanges(old: Operation, now: Operation): BreakingChange[] 
   return names(old.path).flatMap((name, i) =>
     name === after[i]
       ? []
-      : [{ kind: 'path-parameter-renamed', where: old.label, message: `path parameter {${name}} is now {${after[i]}}` } as BreakingChange],
+      : [{ kind: 'path-parameter-renamed', where: old.label, message: `path parameter {${name}} is now {${after[i]}}` }],
   );
 }
 

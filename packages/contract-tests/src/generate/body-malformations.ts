@@ -46,7 +46,7 @@ function spoilBodyField(
 function replaceAt(node: unknown, at: Array<string | number>, value: unknown): unknown {
   if (at.length === 0) return value;
   const [key, ...rest] = at;
-  if (Array.isArray(node)) return node.map((item, i) => (i === key ? replaceAt(item, rest, value) : item));
+  if (Array.isArray(node)) return (node as unknown[]).map((item, i) => (i === key ? replaceAt(item, rest, value) : item));
   return { ...(node as Json), [key!]: replaceAt((node as Json)[key as string], rest, value) };
 }
 
@@ -115,7 +115,7 @@ export const bodyMalformations: readonly Malformation[] = [
     appliesTo: hasBody,
     spoil: (_c, _op, valid) =>
       fc.constantFrom('gzip', 'deflate', 'br').map((encoding) => {
-        const compress = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync }[encoding]!;
+        const compress = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync }[encoding];
         const compressed = withBody(valid, compress(valid.body!));
         return { ...compressed, headers: { ...compressed.headers, 'content-encoding': encoding } };
       }),

@@ -13,7 +13,7 @@ export interface RequestContext {
 }
 
 export function documentOf(context: RequestContext): Json {
-  return context.contract.document as unknown as Json;
+  return context.contract.document;
 }
 
 /** The request body schema of an operation for one media type. */

@@ -6,7 +6,6 @@ import {
   hasPathParameter,
   hasQueryParameter,
   textQueryParameters,
-  withoutQuery,
   withPathSegment,
   withQuery,
   withQueryValue,

@@ -29,7 +29,7 @@ function buildArbitrary(document: Json, node: unknown, depth: number): fc.Arbitr
   }
   if ('const' in schema) return fc.constant(schema['const']);
   if (Array.isArray(schema['enum'])) return fc.constantFrom(...(schema['enum'] as unknown[]));
-  const type = Array.isArray(schema['type']) ? schema['type'][0] : schema['type'];
+  const type: unknown = Array.isArray(schema['type']) ? schema['type'][0] : schema['type'];
   switch (type) {
     case 'string':
       return stringArbitrary(schema);

@@ -10,7 +10,7 @@ export function resolve(document: Json, node: unknown): unknown {
   let current = node;
   for (let hops = 0; isRecord(current) && typeof current['$ref'] === 'string'; hops++) {
     if (hops > 32) throw new Error(`$ref cycle at ${String(current['$ref'])}`);
-    current = (current['$ref'] as string)
+    current = current['$ref']
       .replace(/^#\/?/, '')
       .split('/')
       .filter((segment) => segment !== '')

@@ -25,7 +25,7 @@ export function responseProblem(contract: Contract, verdict: RequestVerdict, res
   const mediaType = header(response, 'content-type')?.split(';')[0]?.trim();
   const parsed = parseBody(mediaType, response.body);
   if (typeof parsed === 'object' && parsed !== null && 'problem' in parsed) return parsed.problem;
-  const body = (parsed as { value: unknown }).value;
+  const body = parsed.value;
 
   if (verdict.kind === 'no-such-path' || verdict.kind === 'method-not-allowed') {
     const expected = globalAnswers[verdict.kind];

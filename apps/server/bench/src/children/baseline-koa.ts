@@ -6,7 +6,7 @@ import Koa from 'koa';
  * Baseline 2: the same lookup as baseline 1 in a bare Koa app with one @koa/router route:
  * what the framework itself costs, before any of the product's middleware.
  */
-const db = new Database(process.env.SBC_DB as string, { fileMustExist: true });
+const db = new Database(process.env.SBC_DB, { fileMustExist: true });
 const lookup = db.prepare('SELECT data FROM sessions WHERE call_id = ?').pluck();
 
 const router = new Router();

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
  * SQLite lookup by Call-ID on the same file, and the stored JSON sent as it is. No token, no
  * validation, no logging: the ceiling the product is compared with.
  */
-const db = new Database(process.env.SBC_DB as string, { fileMustExist: true });
+const db = new Database(process.env.SBC_DB, { fileMustExist: true });
 const lookup = db.prepare('SELECT data FROM sessions WHERE call_id = ?').pluck();
 const PREFIX = '/sbc/session/';
 
