@@ -8,7 +8,7 @@ import { ApiError, badRequest, requestTimeout } from './errors.js';
 import type { LogLevel } from './config.js';
 import { EventHub } from './events/hub.js';
 import { IngestQueue } from './ingest-queue.js';
-import { lockDatabase, type InstanceLock } from './instance-lock.js';
+import { lockDatabase, type InstanceLock } from './store/instance-lock.js';
 import { runMaintenance, type MaintenanceTotals } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { StartError } from './start-failure.js';
+import { StartError } from '../start-failure.js';
 
 export interface InstanceLock {
   release(): void;
