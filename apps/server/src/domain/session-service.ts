@@ -74,6 +74,7 @@ export class SessionService implements SessionStore {
     return this.publishing(async (tx) => {
       const outcomes: ReportOutcome[] = [];
       const events: Event[] = [];
+      await tx.readAhead(reports.map((r) => r.callId));
       for (const { callId, report, reporter: own } of reports) {
         const existing = await tx.session(callId);
         const merged = mergeReport(existing, callId, report, { now, reporterSbc: (own ?? reporter).sbcServer });

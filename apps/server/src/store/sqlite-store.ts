@@ -410,6 +410,9 @@ class SqliteTransaction implements WriteTransaction {
 
   constructor(private readonly sql: Sql) {}
 
+  /** Each read is a lookup in this process's own page cache: nothing to gain from reading ahead. */
+  async readAhead(): Promise<void> {}
+
   async session(callId: string): Promise<Session | undefined> {
     const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
     this.read.set(callId, row ?? null);
