@@ -128,7 +128,7 @@ export async function resellerTrees(server: RunningServer): Promise<void> {
 }
 
 /** Holds every call of a store method until the returned release() is called: a request caught in flight. */
-export function holdStore(store: SessionStore, method: 'getSessionJson' | 'eventsAfter'): () => void {
+export function holdStore(store: SessionStore, method: 'getSessionJson' | 'eventsAfter' | 'pendingTerminates'): () => void {
   const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));

@@ -23,7 +23,10 @@ import { mergeReport } from './report-merge.js';
 import { normalizeSession, summarize } from './session-shape.js';
 import { newToken } from './tokens.js';
 
-/** Where committed events go: the server's event hub. */
+/**
+ * Where committed events go: the server's event hub. Given on SQLite only: on PostgreSQL the
+ * node's event feed publishes every node's events, this one's included (store/open-store.ts).
+ */
 export interface EventSink {
   publish(events: readonly Event[]): void;
 }

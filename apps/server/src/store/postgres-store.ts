@@ -53,7 +53,7 @@ function isUnavailable(error: unknown): boolean {
   return (
     /^(08|57P0[1-3]|53300)/.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout/i.test(error.message)
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout|Query read timeout/i.test(error.message)
   );
 }
 
@@ -78,6 +78,9 @@ export function connectionConfig(url: string, max: number): PoolConfig {
     max,
     connectionTimeoutMillis: connectTimeoutMs,
     statement_timeout: statementTimeoutMs,
+    // The same bound on the client's side: a database that stopped answering without closing
+    // the connection (a host gone from the network) does not hold a request either.
+    query_timeout: statementTimeoutMs + 5000,
     // A transaction left open by a node that froze does not hold its locks (the event lock) for ever.
     idle_in_transaction_session_timeout: statementTimeoutMs,
     // A 2xx means committed: a commit waits for its WAL flush whatever the server's default.
