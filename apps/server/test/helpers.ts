@@ -16,7 +16,7 @@ export const contract = loadContract();
 export const testPostgresUrl = process.env['SBC_TEST_STORE'] === 'postgres' ? process.env['SBC_TEST_POSTGRES_URL'] : undefined;
 
 /** Every test schema's name starts with this; each server's own is dropped when it closes. */
-export const testSchemaPrefix = 'pgstore_';
+export const testSchemaPrefix = 'sbc_test_';
 
 /**
  * A server on a database of its own: in memory on SQLite, or a new schema on PostgreSQL in the

@@ -39,7 +39,7 @@ export async function startServerUnderTest(rateLimit: RateLimit = { rateLimitPer
 async function temporaryDatabase(): Promise<{ location: string; remove(): Promise<void> }> {
   const postgres = process.env['SBC_TEST_STORE'] === 'postgres' ? process.env['SBC_TEST_POSTGRES_URL'] : undefined;
   if (postgres !== undefined) {
-    const schema = await temporarySchema(postgres, 'pgstore_');
+    const schema = await temporarySchema(postgres, 'sbc_test_');
     return { location: schema.url, remove: () => schema.drop() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'sbc-contract-'));
