@@ -13,9 +13,7 @@ export interface StoreProjectsOptions {
 
 export function storeProjects({ include, sqliteOnly = [], postgresOnly = [] }: StoreProjectsOptions): TestProjectInlineConfiguration[] {
   const sqlite: TestProjectInlineConfiguration = { extends: true, test: { name: 'sqlite', include, exclude: postgresOnly } };
-  if (!process.env['SBC_TEST_POSTGRES_URL']) {
-    console.log('PostgreSQL runs skipped: SBC_TEST_POSTGRES_URL is not set');
-    return [sqlite];
-  }
+  // `pnpm test` says in one line whether the PostgreSQL runs happen (scripts/postgres-test-runs.mjs).
+  if (!process.env['SBC_TEST_POSTGRES_URL']) return [sqlite];
   return [sqlite, { extends: true, test: { name: 'postgres', include, exclude: sqliteOnly, env: { SBC_TEST_STORE: 'postgres' } } }];
 }
