@@ -6,7 +6,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { temporarySchema, type RunningServer } from '../../src/index.js';
-import { bearer, call, json, sessionPath, startTestServer, testPostgresUrl, testSchemaPrefix, tokenFor } from '../helpers.js';
+import { bearer, call, json, sessionPath, startTestServer, testPostgresUrl, testSchemaPrefix, tokenFor, type Answer } from '../helpers.js';
 import { EventStreamClient } from '../sse.js';
 
 const baseUrl = new URL(testPostgresUrl!);
@@ -56,18 +56,40 @@ async function serverBehind(proxy: CuttableProxy): Promise<{ server: RunningServ
 
 const report = (token: string, body: Record<string, unknown>) => json(token, { sbcServer: '10.0.0.1', ...body });
 
-/** Asks until the server is ready again (at most 15 s: the feed's backoff tops out at 5 s). */
-async function readyAgain(server: RunningServer): Promise<number> {
-  let status = 0;
-  for (let waited = 0; waited < 15_000; waited += 100) {
-    status = (await call(server, 'getReadiness', '/readyz')).status;
-    if (status === 200) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** Asks readiness until it answers `status` (at most 15 s: the feed's backoff tops out at 5 s); the last answer. */
+async function readinessUntil(server: RunningServer, status: number): Promise<Answer<{ message?: string; description?: string; status?: string }>> {
+  let answer = await call(server, 'getReadiness', '/readyz');
+  for (let waited = 0; answer.status !== status && waited < 15_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    answer = await call(server, 'getReadiness', '/readyz');
   }
-  return status;
+  return answer;
 }
 
-describe('PostgreSQL unreachable under a running server', () => {
+/** A server whose connections carry an application_name of their own, so that the test can end them. */
+async function namedServer(): Promise<{ server: RunningServer; name: string }> {
+  const schema = await temporarySchema(baseUrl.toString(), testSchemaPrefix);
+  cleanup.push(() => schema.drop());
+  const url = new URL(schema.url);
+  url.searchParams.set('application_name', schema.schema);
+  const server = await startTestServer({ dbPath: url.toString() });
+  cleanup.push(() => server.close());
+  return { server, name: schema.schema };
+}
+
+/** Ends the server's connections (those matching `where` too, if given), as a restart of PostgreSQL does; how many. */
+async function terminate(name: string, where = 'true'): Promise<number> {
+  const killer = new pg.Client({ connectionString: baseUrl.toString() });
+  await killer.connect();
+  try {
+    const { rows } = await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND ${where}`, [name]);
+    return rows.length;
+  } finally {
+    await killer.end();
+  }
+}
+
+describe('PostgreSQL unreachable under a running server', { timeout: 20_000 }, () => {
   it('answers 503 database_unavailable with Retry-After while the database cannot be reached, and readiness 503', async () => {
     const proxy = new CuttableProxy();
     await proxy.open();
@@ -97,35 +119,35 @@ describe('PostgreSQL unreachable under a running server', () => {
     expect((await call(server, 'getReadiness', '/readyz')).status).toBe(503);
     await proxy.open();
 
-    expect(await readyAgain(server)).toBe(200);
+    expect((await readinessUntil(server, 200)).status).toBe(200);
     expect((await call(server, 'reportSession', sessionPath('after'), report(admin, { started: '2026-01-01T10:00:00.000Z' }))).status).toBe(201);
     expect((await stream.waitFor(1)).map((e) => [e.type, e.callId])).toEqual([['started', 'after']]);
   });
 
+  it("answers readiness 503 while the node's event feed has lost its LISTEN connection, and 200 once it listens again", async () => {
+    const { server, name } = await namedServer();
+    await terminate(name, "query = 'LISTEN sbc_events'");
+    const problem = await readinessUntil(server, 503);
+    expect(problem.body).toMatchObject({ message: 'not_ready' });
+    expect(problem.body.description).toMatch(/event feed lost its LISTEN connection/);
+    expect((await readinessUntil(server, 200)).status).toBe(200);
+  });
+
   it('recovers when every connection of the server is terminated, as a restart of PostgreSQL ends them', async () => {
-    const schema = await temporarySchema(baseUrl.toString(), testSchemaPrefix);
-    cleanup.push(() => schema.drop());
-    const url = new URL(schema.url);
-    url.searchParams.set('application_name', schema.schema);
-    const server = await startTestServer({ dbPath: url.toString() });
-    cleanup.push(() => server.close());
+    const { server, name } = await namedServer();
     const admin = await tokenFor(server, 'ADMIN');
     const stream = await EventStreamClient.open(server, admin);
     cleanup.push(async () => stream.close());
     await call(server, 'reportSession', sessionPath('before'), report(admin, { started: '2026-01-01T10:00:00.000Z' }));
     await stream.waitFor(1);
 
-    const killer = new pg.Client({ connectionString: baseUrl.toString() });
-    await killer.connect();
-    const { rows } = await killer.query<{ pid: number }>('SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity WHERE application_name = $1', [schema.schema]);
-    await killer.end();
     // The pools' connections and the feed's LISTEN connection.
-    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(await terminate(name)).toBeGreaterThanOrEqual(2);
 
     // In the gap an answer is the lookup or the documented 503, never a hang or a 500.
     const lookup = await call(server, 'getSession', sessionPath('before'), { headers: bearer(admin) });
     expect([200, 503]).toContain(lookup.status);
-    expect(await readyAgain(server)).toBe(200);
+    expect((await readinessUntil(server, 200)).status).toBe(200);
     await call(server, 'reportSession', sessionPath('before'), report(admin, { answered: '2026-01-01T10:00:05.000Z' }));
     expect((await stream.waitFor(2)).map((e) => [e.type, e.callId])).toEqual([
       ['started', 'before'],
