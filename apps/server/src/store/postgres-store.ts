@@ -472,8 +472,11 @@ class PostgresTransaction implements WriteTransaction {
   /** Sessions read and locked here, as stored (undefined: none stored), by Call-ID. */
   private readonly read = new Map<string, string | undefined>();
   private readonly sessions = new Map<string, PendingSession>();
+  /** The events to insert, column by column: id, type, call_id, body, created_at. */
   private readonly events: unknown[][] = [[], [], [], [], []];
   private readonly terminates = new Map<string, PendingTerminate>();
+  /** When the sessions this transaction inserts were stored. */
+  private createdAt = 0;
   /** The newest event this transaction wrote, once it wrote one. */
   newestEventId: number | undefined;
 
@@ -528,9 +531,6 @@ class PostgresTransaction implements WriteTransaction {
     this.createdAt = now.getTime();
     this.sessions.set(session.callId, { data: JSON.stringify(session), columns: columnsOf(session), stored });
   }
-
-  /** When the sessions this transaction inserts were stored. */
-  private createdAt = 0;
 
   /**
    * Event ids come from an identity, and PostgreSQL hands them out at insert but makes them
