@@ -4,6 +4,17 @@
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
+/**
+ * The database cannot be reached or dropped the connection (not: a statement was wrong). Thrown
+ * by a backend so that the server answers 503 `database_unavailable` rather than 500.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(`database unavailable: ${message}`, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 /** A stored session as a lookup by Call-ID reads it: its JSON text as stored, and its customers. */
 export interface SessionRow {
   json: string;
@@ -27,6 +38,11 @@ export interface NewTokenRow extends Omit<TokenRecord, 'revokedAt'> {
  * it in the same transaction (two reports of one call in one batch).
  */
 export interface WriteTransaction {
+  /**
+   * Says which sessions the work will read (a batch's calls): a backend may read them all at
+   * once here rather than one by one. The work reads them through `session` all the same.
+   */
+  readAhead(callIds: string[]): Promise<void>;
   session(callId: string): Promise<Session | undefined>;
   /** Live sessions that started before `startedBefore` (or, without a start, were stored before it). */
   liveSessionsStartedBefore(startedBefore: Date, limit: number): Promise<Session[]>;
