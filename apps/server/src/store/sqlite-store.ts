@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Customer, Event, Session } from '@sbc/contract';
 import type { EventBody, ListScope, LiveCounts, NewTokenRow, SessionRow, StoreBackend, TrafficCounts, WriteTransaction } from './backend.js';
 import { migrate } from './migrations.js';
-import { columnsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type SessionColumns, type TokenRow } from './rows.js';
+import { columnsOf, liveCountsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type LiveGroupRow, type SessionColumns, type TokenRow } from './rows.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
 /** A stored session as a write needs it: where it is, what it holds, and its columns as stored. */
@@ -274,18 +274,8 @@ export class SqliteStore implements StoreBackend {
          SELECT 'customer', id, COUNT(*), NULL, (SELECT name FROM customers WHERE customers.id = customer_calls.id)
          FROM customer_calls WHERE TRUE ${customerInScope} GROUP BY id ORDER BY 3 DESC, 2 LIMIT @top)
        UNION ALL SELECT * FROM (SELECT 'peer', peer, COUNT(*), NULL, NULL FROM peer_calls GROUP BY peer ORDER BY 3 DESC, 2 LIMIT @top)`,
-    ).all(params) as Array<{ kind: string; key: string | null; calls: number; answered: number | null; name: string | null }>;
-    const counts: LiveCounts = { calls: 0, answered: 0, bySbcServer: [], byDirection: [], topCustomers: [], topPeers: [] };
-    for (const { kind, key, calls, answered, name } of rows) {
-      if (kind === 'sbc') {
-        counts.calls += calls;
-        counts.answered += answered ?? 0;
-        counts.bySbcServer.push({ key, calls });
-      } else if (kind === 'direction') counts.byDirection.push({ key, calls });
-      else if (kind === 'customer') counts.topCustomers.push({ id: key!, name, calls });
-      else counts.topPeers.push({ peer: key!, calls });
-    }
-    return counts;
+    ).all(params) as LiveGroupRow[];
+    return liveCountsOf(rows);
   }
 
   async upsertCustomers(customers: Customer[]): Promise<boolean[]> {
