@@ -2,9 +2,21 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import type { Customer, Event, Session } from '@sbc/contract';
-import { StoreUnavailableError, type EventBody, type ListScope, type NewTokenRow, type SessionRow, type StoreBackend, type WriteTransaction } from './backend.js';
+import {
+  StoreUnavailableError,
+  type EndedInMinute,
+  type EventBody,
+  type ListScope,
+  type LiveCounts,
+  type NewTokenRow,
+  type SessionRow,
+  type StartedInMinute,
+  type StoreBackend,
+  type TrafficCounts,
+  type WriteTransaction,
+} from './backend.js';
 import { migratePostgres } from './postgres-migrations.js';
-import { columnsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type SessionColumns, type TokenRow } from './rows.js';
+import { columnsOf, liveCountsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type LiveGroupRow, type SessionColumns, type TokenRow } from './rows.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
 /** Whether SBC_DB names a PostgreSQL database rather than a SQLite file. */
@@ -241,6 +253,83 @@ export class PostgresStore implements StoreBackend {
     return this.count('SELECT COUNT(*) AS n FROM sessions WHERE live');
   }
 
+  /**
+   * The three counts of SQLite's trafficCounts, in one REPEATABLE READ snapshot: the live calls
+   * on sessions_live (materialised once, grouped four ways), the calls started since `from` on
+   * sessions_order (a reseller's on its customer indexes), and the calls ended since `from` on
+   * sessions_ended.
+   */
+  async trafficCounts(from: string, top: number, scope: ListScope): Promise<TrafficCounts> {
+    const inScope = scope.all ? '' : 'AND (source_customer_id = ANY($2) OR destination_customer_id = ANY($2))';
+    const values = scope.all ? [from] : [from, scope.customers];
+    return this.snapshot(async (client) => {
+      // Each OFFSET 0 keeps its subquery from being merged into the one above: the answer is found
+      // and the talk time computed once per call, and the sort that groups them carries neither `data` nor repeats.
+      const started = await client.query<StartedInMinute>(
+        `SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
+           COUNT(ended) - COUNT(talk_ms) AS failed, COUNT(talk_ms) AS completed, COALESCE(SUM(talk_ms), 0)::float8 AS "talkMs"
+         FROM (SELECT started_key, ended, answered, round(EXTRACT(EPOCH FROM ended::timestamptz - answered::timestamptz) * 1000) AS talk_ms
+           FROM (SELECT started_key, ended, ${answeredOf('data')} AS answered FROM sessions WHERE started_key >= $1 ${inScope} OFFSET 0) calls
+           OFFSET 0) timed
+         GROUP BY 1 ORDER BY 1`,
+        values,
+      );
+      const ended = await client.query<EndedInMinute>(
+        `SELECT substr(ended, 1, 16) AS minute, COUNT(*) AS ended FROM sessions WHERE ended >= $1 ${inScope} GROUP BY 1 ORDER BY 1`,
+        values,
+      );
+      return { live: await this.liveCounts(client, top, scope), startedByMinute: started.rows, endedByMinute: ended.rows };
+    });
+  }
+
+  /** One pass over the live calls of the scope, grouped four ways; customers outside the scope are never counted. */
+  private async liveCounts(client: PoolClient, top: number, scope: ListScope): Promise<LiveCounts> {
+    const values: unknown[] = scope.all ? [top] : [top, scope.customers];
+    const { rows } = await client.query<LiveGroupRow>(
+      `WITH live AS MATERIALIZED (
+         SELECT sbc_server, direction, source_customer_id AS source, destination_customer_id AS destination,
+           j ->> 'answered' IS NOT NULL AS answered, j ->> 'sourcePeer' AS source_peer, j ->> 'destinationPeer' AS destination_peer
+         FROM sessions CROSS JOIN LATERAL (SELECT data::json AS j) parsed
+         WHERE live ${scope.all ? '' : 'AND (source_customer_id = ANY($2) OR destination_customer_id = ANY($2))'}
+       ),
+       customer_calls AS (
+         SELECT source AS id FROM live WHERE source IS NOT NULL
+         UNION ALL SELECT destination FROM live WHERE destination IS NOT NULL AND destination IS DISTINCT FROM source
+       ),
+       peer_calls AS (
+         SELECT source_peer AS peer FROM live WHERE source_peer IS NOT NULL
+         UNION ALL SELECT destination_peer FROM live WHERE destination_peer IS NOT NULL AND destination_peer IS DISTINCT FROM source_peer
+       )
+       (SELECT 'sbc' AS kind, sbc_server AS key, COUNT(*) AS calls, COUNT(*) FILTER (WHERE answered) AS answered, NULL::text AS name FROM live GROUP BY sbc_server)
+       UNION ALL (SELECT 'direction', direction, COUNT(*), NULL, NULL FROM live GROUP BY direction)
+       UNION ALL (SELECT 'customer', id, COUNT(*), NULL, (SELECT name FROM customers WHERE customers.id = customer_calls.id)
+         FROM customer_calls ${scope.all ? '' : 'WHERE id = ANY($2)'} GROUP BY id ORDER BY 3 DESC, 2 LIMIT $1)
+       UNION ALL (SELECT 'peer', peer, COUNT(*), NULL, NULL FROM peer_calls GROUP BY peer ORDER BY 3 DESC, peer COLLATE "C" LIMIT $1)`,
+      values,
+    );
+    return liveCountsOf(rows);
+  }
+
+  /** Reads on one connection of the read pool that all see the same committed state. */
+  private async snapshot<T>(read: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.reads.connect();
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await read(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(error as Error);
+      throw unavailableOr(error);
+    }
+  }
+
   async deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }> {
     const sessions = await this.execute(
       `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < $1 LIMIT $2)`,
@@ -400,6 +489,16 @@ export class PostgresStore implements StoreBackend {
     })();
     return this.closing;
   }
+}
+
+/**
+ * The `answered` time of a session's JSON text, found as text rather than parsed: parsing every
+ * call of a window as JSON is most of the statement's time on PostgreSQL. Sound because the text
+ * is the JSON of a flat Session (JSON.stringify, no spaces) whose string values escape every `"`:
+ * `"answered":"` can only be the key, and its value is a Timestamp of 24 characters.
+ */
+function answeredOf(column: string): string {
+  return `substr(${column}, nullif(strpos(${column}, '"answered":"'), 0) + 12, 24)`;
 }
 
 /**

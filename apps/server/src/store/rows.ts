@@ -2,6 +2,7 @@
 // rows of customers and tokens, with their way back to the domain's types.
 import type { AccessLevel, Customer, Session } from '@sbc/contract';
 import type { TokenRecord } from '../domain/session-store.js';
+import type { LiveCounts } from './backend.js';
 
 /** The columns that lists filter and sort on, derived from the session JSON held in `data`. */
 export interface SessionColumns {
@@ -77,4 +78,30 @@ export function toToken(row: TokenRow): TokenRecord {
   if (row.expires_at !== null) token.expiresAt = new Date(row.expires_at);
   if (row.revoked_at !== null) token.revokedAt = new Date(row.revoked_at);
   return token;
+}
+
+/** One row of the live-calls query of both stores: a group of one `kind`, its key and its calls. */
+export interface LiveGroupRow {
+  kind: 'sbc' | 'direction' | 'customer' | 'peer';
+  key: string | null;
+  calls: number;
+  /** Of the calls, the answered ones (given for the SBC groups, which together hold every live call). */
+  answered: number | null;
+  /** A customer's name, when it is a stored customer. */
+  name: string | null;
+}
+
+/** The live-calls query's rows as LiveCounts: the totals are the sums over the SBC groups. */
+export function liveCountsOf(rows: readonly LiveGroupRow[]): LiveCounts {
+  const counts: LiveCounts = { calls: 0, answered: 0, bySbcServer: [], byDirection: [], topCustomers: [], topPeers: [] };
+  for (const { kind, key, calls, answered, name } of rows) {
+    if (kind === 'sbc') {
+      counts.calls += calls;
+      counts.answered += answered ?? 0;
+      counts.bySbcServer.push({ key, calls });
+    } else if (kind === 'direction') counts.byDirection.push({ key, calls });
+    else if (kind === 'customer') counts.topCustomers.push({ id: key!, name, calls });
+    else counts.topPeers.push({ peer: key!, calls });
+  }
+  return counts;
 }
