@@ -1,0 +1,214 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSbcClient, type SbcClient } from '@sbc/client';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBundle, sessionFields } from '../build/contract-module.js';
+import { artifactsDir, launchBrowser, startServer, type TestServer } from './harness.js';
+
+const nordic = '1234567890ABCDEF12345678';
+const baltic = 'ABCDEF1234567890ABCDEF12';
+const balticTree = [baltic, 'ABCDEF1234567890000000A1', 'ABCDEF1234567890000000A2'];
+
+let server: TestServer;
+let browser: Browser;
+let adminToken: string;
+let api: SbcClient;
+let sbc: SbcClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  server.admin('demo');
+  adminToken = server.token('ADMIN', { name: 'NOC' });
+  api = createSbcClient({ baseUrl: server.url, token: adminToken });
+  sbc = createSbcClient({ baseUrl: server.url, token: server.token('SBC', { sbcServer: '2.1.1.3', name: 'sbc-1' }) });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signedIn(token: string, viewport = { width: 1280, height: 720 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${server.url}/console`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('identity').waitFor();
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(artifactsDir, `${name}.png`) });
+const row = (page: Page, callId: string) => page.locator(`[data-call-id="${callId}"]`);
+const liveCount = async (page: Page) => Number((await page.getByTestId('live-count').textContent())!.replace(/\D/g, ''));
+
+let calls = 0;
+/** A call as an SBC node reports it: a fresh Call-ID, numbers that no demo call has. */
+async function startCall(extra: { customer?: string; bNumber?: string } = {}): Promise<string> {
+  calls++;
+  const callId = `browser-${calls}-${Date.now()}@2.1.1.3`;
+  await sbc.reportSession(callId, {
+    started: new Date().toISOString(),
+    aNumber: `+4599990${String(calls).padStart(3, '0')}`,
+    bNumber: extra.bNumber ?? '+4533221100',
+    direction: 'O',
+    sourceCustomerId: extra.customer ?? 'ABCDEF1234567890000000A1',
+  });
+  return callId;
+}
+
+describe('signing in', () => {
+  it('an unknown token is refused with the API\'s reason', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/console`);
+    await page.getByLabel('API token').fill('sbc_not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toContain('This token is unknown or has been revoked.');
+    expect(await alert.textContent()).toContain('401 invalid_token: The token is unknown or revoked');
+    await shot(page, 'bad-token');
+    await page.close();
+  });
+
+  it('an expired token is refused as expired', async () => {
+    const expiring = server.token('ADMIN', { expiresIn: '1s' });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/console`);
+    await page.getByLabel('API token').fill(expiring);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('This token has expired.');
+    await page.close();
+  });
+
+  it('an administrator sees every live call, counted', async () => {
+    const page = await signedIn(adminToken);
+    const { total } = await api.listSessions({ live: true, limit: 1 });
+    await expect.poll(() => liveCount(page)).toBe(total);
+    await shot(page, 'live-admin');
+    copyFileSync(join(artifactsDir, 'live-admin.png'), join(import.meta.dirname, '..', '..', '..', 'docs', 'console.png'));
+    await page.close();
+  });
+});
+
+describe('live calls', () => {
+  it('a call an SBC reports appears ringing, is answered and ends on screen', async () => {
+    const page = await signedIn(adminToken);
+    await page.getByTestId('live-count').waitFor();
+    const before = await (async () => {
+      await expect.poll(() => liveCount(page)).toBeGreaterThan(0);
+      return liveCount(page);
+    })();
+    const callId = await startCall();
+    await expect.poll(() => row(page, callId).getAttribute('data-state')).toBe('ringing');
+    await expect.poll(() => liveCount(page)).toBe(before + 1);
+    await sbc.reportSession(callId, { answered: new Date().toISOString() });
+    await expect.poll(() => row(page, callId).getAttribute('data-state')).toBe('answered');
+    await shot(page, 'answered');
+    await sbc.reportSession(callId, { ended: new Date().toISOString(), endedReason: 'BYE', endedBy: 'A' });
+    await expect.poll(() => row(page, callId).getAttribute('data-state')).toBe('ended');
+    await expect.poll(() => liveCount(page)).toBe(before);
+    await page.close();
+  });
+
+  it('filters by number', async () => {
+    const page = await signedIn(adminToken);
+    const callId = await startCall({ bNumber: '+4512398700' });
+    await row(page, callId).waitFor();
+    await page.getByLabel('Number').fill('12398700');
+    await expect.poll(() => page.locator('[data-call-id]').count()).toBe(1);
+    expect(await page.locator('[data-call-id]').getAttribute('data-call-id')).toBe(callId);
+    await shot(page, 'filtered');
+    await page.close();
+  });
+
+  it('opens a call and shows every field of the session, labelled as the contract names them, and its timeline', async () => {
+    const page = await signedIn(adminToken);
+    const callId = await startCall();
+    await sbc.reportSession(callId, { answered: new Date().toISOString(), relatedCallId: 'related@2.1.1.3' });
+    await row(page, callId).getByRole('link', { name: `Open call ${callId}` }).click();
+    await page.getByTestId('fields').waitFor();
+    const fields = sessionFields(readBundle()).map((field) => field.name);
+    expect(await page.locator('[data-field]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-field')))).toEqual(fields);
+    const field = (name: string) => page.locator(`[data-field="${name}"] dd`);
+    expect(await field('callId').textContent()).toBe(callId);
+    expect(await field('started').textContent()).toContain('UTC');
+    expect(await page.locator('[data-field="relatedCallId"] dd a').getAttribute('href')).toBe(`#/call/${encodeURIComponent('related@2.1.1.3')}`);
+    expect(await page.getByTestId('timeline').textContent()).toMatch(/started.*answered/);
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    await shot(page, 'call');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'call-phone');
+    await page.close();
+  });
+
+  it('ends a call from the screen: end requested until the SBC reports the end', async () => {
+    const page = await signedIn(adminToken);
+    const callId = await startCall();
+    await sbc.reportSession(callId, { answered: new Date().toISOString() });
+    // The SBC node's agent: it hangs up when the terminate command comes, and reports the end.
+    const agent = new AbortController();
+    const agentDone = (async () => {
+      for await (const event of sbc.events({ signal: agent.signal })) {
+        if (event.type === 'terminate' && event.callId === callId) {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          await sbc.reportSession(callId, { ended: new Date().toISOString(), endedReason: 'BYE', endedBy: 'S' });
+          return;
+        }
+      }
+    })();
+    await row(page, callId).getByRole('button', { name: 'End' }).click();
+    const dialog = page.getByRole('dialog', { name: 'End this call?' });
+    await dialog.getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => row(page, callId).textContent()).toContain('end requested');
+    await shot(page, 'end-requested');
+    await agentDone;
+    agent.abort();
+    await expect.poll(() => row(page, callId).getAttribute('data-state')).toBe('ended');
+    expect((await api.getSession(callId)).endedBy).toBe('S');
+    await page.close();
+  });
+
+  it('lays the table out for a phone\'s width', async () => {
+    const page = await signedIn(adminToken, { width: 390, height: 844 });
+    await expect.poll(() => page.locator('[data-call-id]').count()).toBeGreaterThan(0);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+    await shot(page, 'live-phone');
+    await page.close();
+  });
+});
+
+describe('a reseller\'s administrator', () => {
+  it('sees only the calls of its own customer tree', async () => {
+    const token = server.token('RESELLER_ADMIN', { customer: baltic, name: 'Baltic NOC' });
+    const own = await startCall({ customer: 'ABCDEF1234567890000000A2' });
+    const other = await startCall({ customer: '1234567890ABCDEF00000001' });
+    const page = await signedIn(token);
+    const { total } = await createSbcClient({ baseUrl: server.url, token }).listSessions({ live: true, limit: 1 });
+    await expect.poll(() => liveCount(page)).toBe(total);
+    await row(page, own).waitFor();
+    expect(await row(page, other).count()).toBe(0);
+    // Every call shown belongs to the tree (the table shows the customer's id when it has no name for it).
+    const summaries = await page.locator('[data-call-id]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-call-id')!));
+    for (const callId of summaries) {
+      const session = await api.getSession(callId);
+      expect(balticTree).toContain(session.direction === 'I' ? session.destinationCustomerId : session.sourceCustomerId);
+    }
+    await shot(page, 'live-reseller');
+    await page.close();
+    expect(nordic).not.toBe(baltic);
+  });
+});
+
+describe('history', () => {
+  it('finds ended calls by number, paged', async () => {
+    const page = await signedIn(adminToken);
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.getByRole('button', { name: 'Search' }).click();
+    const { total } = await api.listSessions({ live: false, limit: 1 });
+    await expect.poll(() => page.getByTestId('history-total').textContent()).toBe(`1–50 of ${total}`);
+    await shot(page, 'history');
+    await page.close();
+  });
+});

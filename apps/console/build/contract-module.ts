@@ -1,0 +1,53 @@
+// What the console takes from the contract at build time, as the source of a virtual module
+// (`virtual:contract`): the Session's fields with the descriptions the API reference shows, and
+// the access levels that may end a call. Read from @sbc/contract's bundle, never copied by hand.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+interface SchemaObject {
+  $ref?: string;
+  description?: string;
+  title?: string;
+  properties?: Record<string, SchemaObject>;
+}
+
+interface Bundle {
+  components: { schemas: Record<string, SchemaObject> };
+  paths: Record<string, Record<string, { operationId?: string; 'x-access-level'?: string[] }>>;
+}
+
+export interface ContractField {
+  /** The property's name, as the reference's schema lists it. */
+  name: string;
+  /** Its description (the property's own, else that of the schema it refers to). */
+  description: string;
+}
+
+export function readBundle(): Bundle {
+  const require = createRequire(import.meta.url);
+  return JSON.parse(readFileSync(require.resolve('@sbc/contract/openapi.json'), 'utf8')) as Bundle;
+}
+
+export function sessionFields(bundle: Bundle): ContractField[] {
+  const { schemas } = bundle.components;
+  const properties = schemas['Session']?.properties ?? {};
+  return Object.entries(properties).map(([name, property]) => {
+    const referenced = property.$ref ? schemas[property.$ref.replace('#/components/schemas/', '')] : undefined;
+    return { name, description: (property.description ?? referenced?.description ?? '').trim() };
+  });
+}
+
+/** The `x-access-level` entries of an operation, e.g. `['RESELLER_ADMIN+TELE', 'ADMIN']`. */
+export function accessLevels(bundle: Bundle, operationId: string): string[] {
+  for (const item of Object.values(bundle.paths)) {
+    for (const operation of Object.values(item)) if (operation.operationId === operationId) return operation['x-access-level'] ?? [];
+  }
+  throw new Error(`The contract has no operation ${operationId}`);
+}
+
+export function contractModule(bundle: Bundle = readBundle()): string {
+  return [
+    `export const sessionFields = ${JSON.stringify(sessionFields(bundle))};`,
+    `export const endCallLevels = ${JSON.stringify(accessLevels(bundle, 'endCall').map((level) => level.split('+')[0]))};`,
+  ].join('\n');
+}
