@@ -13,6 +13,8 @@ import { eventRoutes } from './routes/events.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { probeRoutes, serveDocs } from './routes/probes.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { statsRoutes } from './routes/stats.js';
+import { whoAmIRoutes } from './routes/whoami.js';
 
 export interface AppOptions extends RouteDeps {
   bodyLimit: number;
@@ -137,6 +139,8 @@ function contractRouter(options: AppOptions): Router {
     ...ingestRoutes(options),
     ...eventRoutes(options, authenticator),
     ...customerRoutes(options),
+    ...statsRoutes(options),
+    ...whoAmIRoutes(options),
     ...probeRoutes(options),
   };
   const rateLimiter = options.rateLimit && new RateLimiter(options.rateLimit);

@@ -12,6 +12,9 @@ export interface Principal {
   customerId?: string;
   sbcServer?: string;
   features: readonly string[];
+  /** The token's own name and expiry, for the caller to read back (`GET /sbc/whoami`). */
+  name?: string;
+  expiresAt?: Date;
 }
 
 /** The token from `Authorization: Bearer`, `X-API-Key` or `?token=`, in that order of preference. */
@@ -73,6 +76,8 @@ export class Authenticator {
       level: token.level,
       ...(token.customerId !== undefined ? { customerId: token.customerId } : {}),
       ...(token.sbcServer !== undefined ? { sbcServer: token.sbcServer } : {}),
+      ...(token.name !== undefined ? { name: token.name } : {}),
+      ...(token.expiresAt !== undefined ? { expiresAt: token.expiresAt } : {}),
       features: features ?? [],
     };
   }
@@ -113,11 +118,15 @@ export class Authenticator {
  * optionally with a feature its customer must have (`RESELLER_ADMIN+TELE`).
  */
 export function authorize(principal: Principal, accessLevels: readonly string[]): void {
-  const allowed = accessLevels.some((entry) => {
+  if (!mayCall(principal, accessLevels)) throw accessDenied();
+}
+
+/** Whether an operation's `x-access-level` list admits the caller. */
+export function mayCall(principal: Principal, accessLevels: readonly string[]): boolean {
+  return accessLevels.some((entry) => {
     const [level, feature] = entry.split('+');
     return principal.level === level && (feature === undefined || principal.features.includes(feature));
   });
-  if (!allowed) throw accessDenied();
 }
 
 /** ADMIN sees everything; a RESELLER_ADMIN its customer and every customer below it. */

@@ -101,6 +101,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     metrics,
     contract: loadContract(),
     homeCountryCode: options.homeCountryCode ?? '45',
+    retentionHours: maintenance.retentionHours,
     heartbeatMs: (options.heartbeatSeconds ?? 15) * 1000,
     subscriberBufferLimit: options.subscriberBufferLimit ?? 1024 * 1024,
     replayPageSize: options.replayPageSize ?? 500,

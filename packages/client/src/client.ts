@@ -20,6 +20,9 @@ import type {
   SessionList,
   SessionReport,
   SessionSummary,
+  TrafficStats,
+  TrafficStatsQuery,
+  WhoAmI,
 } from './types.js';
 
 export interface SbcClientOptions {
@@ -142,6 +145,16 @@ export function createSbcClient(options: SbcClientOptions) {
       return call('PUT /sbc/customer/{id}', true, (signal) =>
         api.PUT('/sbc/customer/{id}', { params: { path: { id } }, body: customer, signal }),
       );
+    },
+
+    /** `GET /sbc/whoami`: the token's level, customer, name, expiry and the operations it may call. */
+    whoAmI(): Promise<WhoAmI> {
+      return call('GET /sbc/whoami', true, (signal) => api.GET('/sbc/whoami', { signal }));
+    },
+
+    /** `GET /sbc/stats`: live calls now and the last `window` minutes (60 by default), in the caller's scope. */
+    trafficStats(query: TrafficStatsQuery = {}): Promise<TrafficStats> {
+      return call('GET /sbc/stats', true, (signal) => api.GET('/sbc/stats', { params: { query }, signal }));
     },
 
     /** `GET /sbc/customer`: one page of customers. */

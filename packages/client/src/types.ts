@@ -21,6 +21,9 @@ export type EventType = Schemas['EventType'];
 export type Customer = Schemas['Customer'];
 export type CustomerInput = Schemas['CustomerInput'];
 export type CustomerList = Schemas['CustomerList'];
+export type WhoAmI = Schemas['WhoAmI'];
+export type TrafficStats = Schemas['TrafficStats'];
+export type TrafficMinute = Schemas['TrafficMinute'];
 /** The API's one error body. */
 export type ErrorBody = Schemas['Error'];
 
@@ -30,5 +33,7 @@ export type ListSessionsQuery = NonNullable<operations['listSessions']['paramete
 export type SessionFilters = Omit<ListSessionsQuery, 'offset'>;
 /** The query of `GET /sbc/customer`. */
 export type ListCustomersQuery = NonNullable<operations['listCustomers']['parameters']['query']>;
+/** The query of `GET /sbc/stats`: the window in minutes and how many top customers and peers. */
+export type TrafficStatsQuery = NonNullable<operations['getTrafficStats']['parameters']['query']>;
 /** The query of `GET /sbc/events`. */
 export type EventsQuery = NonNullable<operations['streamEvents']['parameters']['query']>;

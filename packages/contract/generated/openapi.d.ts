@@ -302,6 +302,67 @@ export interface paths {
         patch: operations["reportSession"];
         trace?: never;
     };
+    "/sbc/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Traffic statistics
+         * @description The traffic of the calls the caller may see, as `GET /sbc/session` scopes them: an ADMIN
+         *     sees every call, a RESELLER_ADMIN the calls of its own customer and of every customer below
+         *     it (a call counts when its source or its destination customer is in that tree).
+         *
+         *     - `live`: the calls going on now, by SBC node, by direction, and the customers and peers
+         *       with the most of them.
+         *     - `window`: the last `window` minutes, minute by minute: the calls that started in each
+         *       minute and what became of them (answered, failed), the calls going on at the end of each
+         *       minute, the answer-seizure ratio and the average duration of answered calls.
+         *
+         *     See `TrafficStats` for how each figure is counted.
+         *
+         *     Access level: RESELLER_ADMIN with the TELE feature (the calls of its own customers and of
+         *     the customers below it), or ADMIN.
+         */
+        get: operations["getTrafficStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sbc/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who am I
+         * @description What the presented token is: its access level, its customer (id, name and features), its
+         *     name, when it expires, the SBC node it is bound to, and the operations it may call. A
+         *     screen or a script asks this first to tell what it may do, and to check a token before
+         *     using it: a wrong, expired or revoked token gets the same 401 here as anywhere.
+         *
+         *     An SBC node's machine token gets its level `SBC` and its `sbcServer`, and no customer. A
+         *     token bound to a customer the store does not know (yet) gets the customer's id alone.
+         *
+         *     Access level: every level, SBC included.
+         */
+        get: operations["whoAmI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -314,6 +375,28 @@ export interface components {
          * @enum {string}
          */
         AccessLevel: "NO_LOGIN" | "PERSONAL" | "VIEWER" | "MANAGER" | "OWNER" | "RESELLER" | "RESELLER_ADMIN" | "ADMIN" | "SBC";
+        /**
+         * AnswerSeizureRatio
+         * Format: double
+         * @description The answer-seizure ratio (ASR): answered calls / attempted calls, from 0 to 1, rounded to 4
+         *     decimals. Attempted calls are those that were answered or failed: a call still ringing has no
+         *     outcome yet and counts in neither. Absent when no call had an outcome.
+         */
+        AnswerSeizureRatio: number;
+        /**
+         * AverageCallDuration
+         * Format: double
+         * @description The average call duration (ACD) in seconds, rounded to 0.1 s: from the answer to the end, over
+         *     the answered calls that have ended (one still going on has no duration yet). Absent when
+         *     there is none.
+         */
+        AverageCallDuration: number;
+        /**
+         * CallCount
+         * Format: int64
+         * @description A number of calls.
+         */
+        CallCount: number;
         /**
          * CallId
          * @description A SIP Call-ID (RFC 3261 `word [ "@" word ]`). It routinely contains `@` and may contain
@@ -333,6 +416,15 @@ export interface components {
             id: components["schemas"]["HexId"];
             name: components["schemas"]["ShortText"];
             parentReseller?: components["schemas"]["HexId"];
+        };
+        /**
+         * CustomerCalls
+         * @description Live calls of one customer; `name` is absent for a customer the store does not know.
+         */
+        CustomerCalls: {
+            calls: components["schemas"]["CallCount"];
+            id: components["schemas"]["HexId"];
+            name?: components["schemas"]["ShortText"];
         };
         /**
          * CustomerInput
@@ -364,6 +456,14 @@ export interface components {
          * @enum {string}
          */
         Direction: "I" | "O";
+        /**
+         * DirectionCalls
+         * @description Live calls of one direction.
+         */
+        DirectionCalls: {
+            calls: components["schemas"]["CallCount"];
+            direction?: components["schemas"]["Direction"];
+        };
         /**
          * E164Number
          * @description An E.164 number - `+`, a country code and the national number, 15 digits at most.
@@ -532,6 +632,42 @@ export interface components {
          */
         IpAddress: string | unknown | unknown;
         /**
+         * LiveTraffic
+         * @description The calls going on now (sessions with no `ended`), ringing or answered. Groups with no calls
+         *     are left out; each list is ordered by `calls`, most first, then by its key.
+         */
+        LiveTraffic: {
+            /** @description Of the live calls, those answered; the others are ringing. */
+            answered: components["schemas"]["CallCount"];
+            /** @description Live calls by `direction`; calls of no known direction have no `direction`. */
+            byDirection: components["schemas"]["DirectionCalls"][];
+            /** @description Live calls by the SBC node that handles them (`sbcServer`); calls of no known node have no `sbcServer`. */
+            bySbcServer: components["schemas"]["SbcServerCalls"][];
+            /** @description Live calls. */
+            calls: components["schemas"]["CallCount"];
+            /**
+             * @description The customers with the most live calls, at most `top`. A call counts for its source
+             *     customer and for its destination customer (once when they are the same), as long as
+             *     that customer is in the caller's scope.
+             */
+            topCustomers: components["schemas"]["CustomerCalls"][];
+            /**
+             * @description The interconnect peers with the most live calls, at most `top`: a call counts for the
+             *     peer it came from (`sourcePeer`) and the peer it was sent to (`destinationPeer`), once
+             *     when they are the same. Calls that touch no peer (between trusted hosts and customers)
+             *     count for none.
+             */
+            topPeers: components["schemas"]["PeerCalls"][];
+        };
+        /**
+         * PeerCalls
+         * @description Live calls of one interconnect peer (a `sourcePeer` or `destinationPeer` of sessions).
+         */
+        PeerCalls: {
+            calls: components["schemas"]["CallCount"];
+            peer: components["schemas"]["PeerId"];
+        };
+        /**
          * PeerId
          * @description The id of an interconnect peer.
          * @example Telenor
@@ -561,6 +697,14 @@ export interface components {
          * @example 2534,4634,23,7,2
          */
         RtpStat: string;
+        /**
+         * SbcServerCalls
+         * @description Live calls of one SBC node.
+         */
+        SbcServerCalls: {
+            calls: components["schemas"]["CallCount"];
+            sbcServer?: components["schemas"]["IpAddress"];
+        };
         /**
          * Session
          * @description The real-time data held about one call, keyed by its SIP Call-ID. A session is live while it
@@ -799,10 +943,99 @@ export interface components {
          */
         Timestamp: string;
         /**
+         * TokenCustomer
+         * @description The customer a token acts for. `name` and `features` are the stored customer's; a customer
+         *     the store does not know has its `id` alone (and no features).
+         */
+        TokenCustomer: {
+            features?: components["schemas"]["FeatureSet"];
+            id: components["schemas"]["HexId"];
+            name?: components["schemas"]["ShortText"];
+        };
+        /**
+         * TrafficMinute
+         * @description One minute of a traffic window: the calls that started in it and what became of them, and the
+         *     calls going on at its end.
+         */
+        TrafficMinute: {
+            acdSeconds?: components["schemas"]["AverageCallDuration"];
+            /** @description Of those, the calls answered. */
+            answered: components["schemas"]["CallCount"];
+            asr?: components["schemas"]["AnswerSeizureRatio"];
+            /** @description Calls going on (ringing or answered) at the end of this minute; for the current minute, now. */
+            concurrent: components["schemas"]["CallCount"];
+            /** @description Of those, the calls that ended without an answer. */
+            failed: components["schemas"]["CallCount"];
+            /** @description The start of the minute. */
+            minute: components["schemas"]["Timestamp"];
+            /** @description Calls that started in this minute. */
+            started: components["schemas"]["CallCount"];
+        };
+        /**
+         * TrafficStats
+         * @description The traffic of the calls in the caller's scope: live now, and minute by minute over a window
+         *     that ends now. A call counts in the scope when its source or its destination customer is in
+         *     it; customers outside the scope are never named.
+         */
+        TrafficStats: {
+            live: components["schemas"]["LiveTraffic"];
+            /** @description When the figures were taken (the server's clock). */
+            time: components["schemas"]["Timestamp"];
+            window: components["schemas"]["TrafficWindow"];
+        };
+        /**
+         * TrafficWindow
+         * @description The calls of the last `minutes` minutes, from the start of the first minute (`from`) to now
+         *     (`to`, within the last minute). Each call counts in the minute it started (a call whose
+         *     `started` is ahead of the server's clock, in the last minute). The totals are those of the
+         *     whole window: `started` = the sum of the minutes' `started`, and so on.
+         */
+        TrafficWindow: {
+            acdSeconds?: components["schemas"]["AverageCallDuration"];
+            /** @description Of those, the calls answered (so far). */
+            answered: components["schemas"]["CallCount"];
+            asr?: components["schemas"]["AnswerSeizureRatio"];
+            /** @description Of those, the calls that ended without an answer (cancelled, busy, refused, errors). The rest are still ringing. */
+            failed: components["schemas"]["CallCount"];
+            /** @description The start of the first minute. */
+            from: components["schemas"]["Timestamp"];
+            /**
+             * Format: int32
+             * @description The window's length in minutes, as asked (`window`); `series` has one entry per minute.
+             */
+            minutes: number;
+            /** @description One entry per minute, oldest first. */
+            series: components["schemas"]["TrafficMinute"][];
+            /** @description Calls that started in the window (seizures). */
+            started: components["schemas"]["CallCount"];
+            /** @description The end of the window (now). */
+            to: components["schemas"]["Timestamp"];
+        };
+        /**
          * UserAgent
          * @description A SIP User-Agent header value.
          */
         UserAgent: string;
+        /**
+         * WhoAmI
+         * @description The presented token, as far as its holder may know it (never its secret or its hash).
+         */
+        WhoAmI: {
+            customer?: components["schemas"]["TokenCustomer"];
+            /** @description When the token stops working; absent for a token that does not expire. */
+            expires?: components["schemas"]["Timestamp"];
+            level: components["schemas"]["AccessLevel"];
+            /** @description The token's name, given when it was created (`--name`). */
+            name?: components["schemas"]["ShortText"];
+            /**
+             * @description The `operationId`s of the operations this token may call now, by its level and its
+             *     customer's features (`x-access-level`), sorted. A RESELLER_ADMIN whose customer lacks the
+             *     TELE feature sees here that it may not list sessions.
+             */
+            operations: string[];
+            /** @description The SBC node an `SBC` machine token is bound to; its reports must name this node. */
+            sbcServer?: components["schemas"]["IpAddress"];
+        };
     };
     responses: {
         /** @description The request is malformed: `bad_request` (session id missing from the URI, invalid JSON), or the name of the offending parameter or header. */
@@ -1070,6 +1303,15 @@ export interface components {
          * @example 56375632547476357536@23.34.33.74
          */
         SessionId: components["schemas"]["CallId"];
+        /** @description How many customers and peers `topCustomers` and `topPeers` name at most, in decimal digits. Outside 1 to 100 is a 400 `top`. */
+        Top: number;
+        /**
+         * @description How many minutes back the `window` statistics reach, in decimal digits: the current minute and
+         *     the `window - 1` whole minutes before it. At most the server's retention (`RETENTION_HOURS` ×
+         *     60 minutes; 1440 by default), since older calls are no longer kept. Beyond it, or written
+         *     otherwise (`0`, `1h`, `1e2`), is a 400 `window`; it is never silently changed.
+         */
+        Window: number;
     };
     requestBodies: never;
     headers: {
@@ -1081,11 +1323,16 @@ export interface components {
     pathItems: never;
 }
 export type AccessLevel = components['schemas']['AccessLevel'];
+export type AnswerSeizureRatio = components['schemas']['AnswerSeizureRatio'];
+export type AverageCallDuration = components['schemas']['AverageCallDuration'];
+export type CallCount = components['schemas']['CallCount'];
 export type CallId = components['schemas']['CallId'];
 export type Customer = components['schemas']['Customer'];
+export type CustomerCalls = components['schemas']['CustomerCalls'];
 export type CustomerInput = components['schemas']['CustomerInput'];
 export type CustomerList = components['schemas']['CustomerList'];
 export type Direction = components['schemas']['Direction'];
+export type DirectionCalls = components['schemas']['DirectionCalls'];
 export type E164Number = components['schemas']['E164Number'];
 export type EndCallResult = components['schemas']['EndCallResult'];
 export type EndedBy = components['schemas']['EndedBy'];
@@ -1104,11 +1351,14 @@ export type IngestRequest = components['schemas']['IngestRequest'];
 export type IngestResponse = components['schemas']['IngestResponse'];
 export type IngestResult = components['schemas']['IngestResult'];
 export type IpAddress = components['schemas']['IpAddress'];
+export type LiveTraffic = components['schemas']['LiveTraffic'];
+export type PeerCalls = components['schemas']['PeerCalls'];
 export type PeerId = components['schemas']['PeerId'];
 export type PhoneNumber = components['schemas']['PhoneNumber'];
 export type RtpProxyFlags = components['schemas']['RtpProxyFlags'];
 export type RtpProxyId = components['schemas']['RtpProxyId'];
 export type RtpStat = components['schemas']['RtpStat'];
+export type SbcServerCalls = components['schemas']['SbcServerCalls'];
 export type Session = components['schemas']['Session'];
 export type SessionEvent = components['schemas']['SessionEvent'];
 export type SessionList = components['schemas']['SessionList'];
@@ -1117,7 +1367,12 @@ export type SessionSummary = components['schemas']['SessionSummary'];
 export type ShortText = components['schemas']['ShortText'];
 export type TerminateCommand = components['schemas']['TerminateCommand'];
 export type Timestamp = components['schemas']['Timestamp'];
+export type TokenCustomer = components['schemas']['TokenCustomer'];
+export type TrafficMinute = components['schemas']['TrafficMinute'];
+export type TrafficStats = components['schemas']['TrafficStats'];
+export type TrafficWindow = components['schemas']['TrafficWindow'];
 export type UserAgent = components['schemas']['UserAgent'];
+export type WhoAmI = components['schemas']['WhoAmI'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseConflict = components['responses']['Conflict'];
 export type ResponseCustomerNotFound = components['responses']['CustomerNotFound'];
@@ -1142,6 +1397,8 @@ export type ParameterLive = components['parameters']['Live'];
 export type ParameterNumber = components['parameters']['Number'];
 export type ParameterOffset = components['parameters']['Offset'];
 export type ParameterSessionId = components['parameters']['SessionId'];
+export type ParameterTop = components['parameters']['Top'];
+export type ParameterWindow = components['parameters']['Window'];
 export type HeaderRequestId = components['headers']['RequestId'];
 export type HeaderRetryAfter = components['headers']['RetryAfter'];
 export type $defs = Record<string, never>;
@@ -1755,6 +2012,164 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getTrafficStats: {
+        parameters: {
+            query?: {
+                /** @description How many customers and peers `topCustomers` and `topPeers` name at most, in decimal digits. Outside 1 to 100 is a 400 `top`. */
+                top?: components["parameters"]["Top"];
+                /**
+                 * @description How many minutes back the `window` statistics reach, in decimal digits: the current minute and
+                 *     the `window - 1` whole minutes before it. At most the server's retention (`RETENTION_HOURS` ×
+                 *     60 minutes; 1440 by default), since older calls are no longer kept. Beyond it, or written
+                 *     otherwise (`0`, `1h`, `1e2`), is a 400 `window`; it is never silently changed.
+                 */
+                window?: components["parameters"]["Window"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's traffic now and over the window. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "time": "2026-01-15T12:00:30.000Z",
+                     *       "live": {
+                     *         "calls": 3,
+                     *         "answered": 2,
+                     *         "bySbcServer": [
+                     *           {
+                     *             "sbcServer": "185.45.12.11",
+                     *             "calls": 2
+                     *           },
+                     *           {
+                     *             "sbcServer": "185.45.12.12",
+                     *             "calls": 1
+                     *           }
+                     *         ],
+                     *         "byDirection": [
+                     *           {
+                     *             "direction": "O",
+                     *             "calls": 2
+                     *           },
+                     *           {
+                     *             "direction": "I",
+                     *             "calls": 1
+                     *           }
+                     *         ],
+                     *         "topCustomers": [
+                     *           {
+                     *             "id": "1234567890ABCDEF12345678",
+                     *             "name": "Nordic Reseller ApS",
+                     *             "calls": 3
+                     *           }
+                     *         ],
+                     *         "topPeers": [
+                     *           {
+                     *             "peer": "Telenor",
+                     *             "calls": 1
+                     *           }
+                     *         ]
+                     *       },
+                     *       "window": {
+                     *         "from": "2026-01-15T11:59:00.000Z",
+                     *         "to": "2026-01-15T12:00:30.000Z",
+                     *         "minutes": 2,
+                     *         "started": 5,
+                     *         "answered": 3,
+                     *         "failed": 1,
+                     *         "asr": 0.75,
+                     *         "acdSeconds": 42.5,
+                     *         "series": [
+                     *           {
+                     *             "minute": "2026-01-15T11:59:00.000Z",
+                     *             "started": 3,
+                     *             "answered": 2,
+                     *             "failed": 1,
+                     *             "concurrent": 2,
+                     *             "asr": 0.6667,
+                     *             "acdSeconds": 42.5
+                     *           },
+                     *           {
+                     *             "minute": "2026-01-15T12:00:00.000Z",
+                     *             "started": 2,
+                     *             "answered": 1,
+                     *             "failed": 0,
+                     *             "concurrent": 3,
+                     *             "asr": 1
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrafficStats"];
+                };
+            };
+            /**
+             * @description The request is malformed: `window` (not a whole number of minutes from 1, or longer
+             *     than the retention: `RETENTION_HOURS` × 60 minutes), `top`, or another parameter.
+             */
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The presented token. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "level": "RESELLER_ADMIN",
+                     *       "name": "NOC screen",
+                     *       "expires": "2027-01-01T00:00:00.000Z",
+                     *       "customer": {
+                     *         "id": "1234567890ABCDEF12345678",
+                     *         "name": "Nordic Reseller ApS",
+                     *         "features": [
+                     *           "TELE"
+                     *         ]
+                     *       },
+                     *       "operations": [
+                     *         "endCall",
+                     *         "getSession",
+                     *         "getTrafficStats",
+                     *         "listSessions",
+                     *         "streamEvents",
+                     *         "whoAmI"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WhoAmI"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };

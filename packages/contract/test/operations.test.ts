@@ -14,12 +14,14 @@ describe('the operations of the contract', () => {
         'getOpenApi',
         'getReadiness',
         'getSession',
+        'getTrafficStats',
         'ingestSessions',
         'listCustomers',
         'listSessions',
         'putCustomer',
         'reportSession',
         'streamEvents',
+        'whoAmI',
       ].sort(),
     );
     for (const op of contract.operations.values()) expect(op.accessLevels.length).toBeGreaterThan(0);

@@ -1,9 +1,9 @@
 // The domain layer: every rule of what the server keeps, over a backend that only stores and
 // reads (store/backend.ts). Routes, jobs and the admin command line work with this.
-import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
+import type { Customer, Event, Session, SessionEvent, TerminateCommand, TrafficStats } from '@sbc/contract';
 import { hashToken } from '../auth.js';
 import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
-import type { EventBody, StoreBackend, WriteTransaction } from '../store/backend.js';
+import type { EventBody, ListScope, StoreBackend, WriteTransaction } from '../store/backend.js';
 import type {
   CustomerParents,
   EndRequest,
@@ -15,12 +15,14 @@ import type {
   SessionFilter,
   SessionStore,
   TokenInput,
+  TrafficQuery,
   TokenRecord,
   UnansweredEndRequests,
 } from './session-store.js';
 import { customersBelow, parentProblem, scopeIncludes } from './customer-tree.js';
 import { mergeReport } from './report-merge.js';
 import { normalizeSession, summarize } from './session-shape.js';
+import { trafficStats, windowStart } from './traffic-stats.js';
 import { newToken } from './tokens.js';
 
 /** Where committed events go: the server's event hub. */
@@ -68,6 +70,13 @@ export class SessionService implements SessionStore {
     const tree = await this.customersInScope(scope.resellerId);
     const customers = filter.customer === undefined ? tree : tree.includes(filter.customer) ? [filter.customer] : [];
     return this.backend.listSessions(filter, { all: false, customers });
+  }
+
+  async trafficStats({ now, minutes, top }: TrafficQuery, scope: Scope): Promise<TrafficStats> {
+    // The same scope as a list's: a call counts when its source or destination customer is in the tree.
+    const listScope: ListScope = scope.all ? scope : { all: false, customers: await this.customersInScope(scope.resellerId) };
+    const counts = await this.backend.trafficCounts(windowStart(now, minutes).toISOString(), top, listScope);
+    return trafficStats(now, minutes, counts);
   }
 
   async applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }> {

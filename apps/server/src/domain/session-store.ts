@@ -1,6 +1,6 @@
 // The domain's API: what routes, jobs and the admin command line ask of the server's data (SessionStore)
 // and the types they exchange. domain/session-service.ts implements it over a store/ backend.
-import type { AccessLevel, Customer, EndCallResult, Event, operations, Session, SessionReport } from '@sbc/contract';
+import type { AccessLevel, Customer, EndCallResult, Event, operations, Session, SessionReport, TrafficStats } from '@sbc/contract';
 import type { ReportRefusal } from './report-merge.js';
 
 export interface TokenInput {
@@ -37,6 +37,13 @@ type ListSessionsQuery = NonNullable<operations['listSessions']['parameters']['q
  */
 export type SessionFilter = Pick<ListSessionsQuery, 'number' | 'customer' | 'live' | 'direction' | 'international'> &
   Required<Pick<ListSessionsQuery, 'offset' | 'limit'>> & { homeCountryCode: string };
+
+/** A traffic statistics request: the window of `minutes` that ends `now`, and how many top customers and peers. */
+export interface TrafficQuery {
+  now: Date;
+  minutes: number;
+  top: number;
+}
 
 export interface ReportInput {
   callId: string;
@@ -99,6 +106,8 @@ export interface SessionStore {
   /** Deletes a batch of ended sessions and events older than the retention, and ends stale calls. */
   maintain(now: Date, retentionHours: number, maxCallHours: number, batchSize: number): Promise<Maintenance>;
   countLiveSessions(): Promise<number>;
+  /** Live calls and the window's per-minute traffic of the sessions in the scope (see domain/traffic-stats.ts). */
+  trafficStats(query: TrafficQuery, scope: Scope): Promise<TrafficStats>;
 
   /** Customer ids are kept in one case (see hex-ids.ts): every method here takes them in either. */
   putCustomer(customer: Customer): Promise<{ created: boolean; customer: Customer }>;

@@ -15,6 +15,8 @@ export interface RouteDeps {
   contract: Contract;
   now: () => Date;
   homeCountryCode: string;
+  /** How long ended calls are kept: the longest window of traffic statistics. */
+  retentionHours: number;
   heartbeatMs: number;
   /** Bytes of events that may wait for a slow subscriber before it is disconnected. */
   subscriberBufferLimit: number;

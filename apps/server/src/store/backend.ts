@@ -17,6 +17,52 @@ export type EventBody = Omit<SessionEvent, 'id'> | Omit<TerminateCommand, 'id'>;
 /** Which sessions a list reads: all, or those with a source or destination customer among these. */
 export type ListScope = { all: true } | { all: false; customers: string[] };
 
+/** Live calls in one group (an SBC node, a direction, a customer, a peer); `key` null: calls without one. */
+export interface GroupCount {
+  key: string | null;
+  calls: number;
+}
+
+/** The live calls of a scope, counted: totals, every SBC node and direction, and the top customers and peers. */
+export interface LiveCounts {
+  calls: number;
+  answered: number;
+  bySbcServer: GroupCount[];
+  byDirection: GroupCount[];
+  /** The `top` customers in the scope with the most live calls (a call counts for its source and destination), with their names. */
+  topCustomers: Array<{ id: string; name: string | null; calls: number }>;
+  /** The `top` peers (sourcePeer, destinationPeer) with the most live calls. */
+  topPeers: Array<{ peer: string; calls: number }>;
+}
+
+/** The calls that started in one minute (`YYYY-MM-DDTHH:MM`, UTC) and what became of them. */
+export interface StartedInMinute {
+  minute: string;
+  started: number;
+  answered: number;
+  /** Ended without an answer. */
+  failed: number;
+  /** Answered and ended: the calls whose duration is known. */
+  completed: number;
+  /** The talk time of the completed calls, summed, in milliseconds. */
+  talkMs: number;
+}
+
+/** The calls of a scope that ended in one minute. */
+export interface EndedInMinute {
+  minute: string;
+  ended: number;
+}
+
+/** What traffic statistics are computed from: one consistent read of a scope's sessions. */
+export interface TrafficCounts {
+  live: LiveCounts;
+  /** Calls that started at or after the window's start, by minute of their start. */
+  startedByMinute: StartedInMinute[];
+  /** Calls that ended at or after the window's start, by minute of their end. */
+  endedByMinute: EndedInMinute[];
+}
+
 /** A new token as stored: only the hash of its secret. */
 export interface NewTokenRow extends Omit<TokenRecord, 'revokedAt'> {
   hash: string;
@@ -52,6 +98,11 @@ export interface StoreBackend {
   sessionRow(callId: string): Promise<SessionRow | undefined>;
   listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }>;
   countLiveSessions(): Promise<number>;
+  /**
+   * The live calls of the scope and its calls since `from` (an ISO timestamp), counted in one
+   * consistent read; `top` bounds the customers and peers named.
+   */
+  trafficCounts(from: string, top: number, scope: ListScope): Promise<TrafficCounts>;
   /** Deletes a batch of sessions ended before `before`, and one of events stored before it. */
   deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }>;
 

@@ -1,4 +1,4 @@
-import type { Contract, SessionList } from '@sbc/contract';
+import type { Contract, SessionList, TrafficStats } from '@sbc/contract';
 import { send } from '../http/send.js';
 import type { CoverageRecorder } from '../report/coverage.js';
 import { parseEventStream } from '../spec/event-stream.js';
@@ -47,6 +47,20 @@ export const isolationChecks: Record<string, (target: IsolationTarget) => Promis
     if (result.problem || result.response.status !== 200) return result.text;
     const list = result.body() as SessionList;
     return list.total === 0 && list.sessions.length === 0 ? undefined : `B's customer's sessions were listed: ${result.text}`;
+  },
+
+  async "counts only its own tree's calls in traffic statistics, and names no customer of B"(target) {
+    const result = await call(target, { method: 'GET', target: '/sbc/stats?top=100', headers: {} });
+    if (result.problem || result.response.status !== 200) return result.text;
+    const { live } = result.body() as TrafficStats;
+    const named = live.topCustomers.map((c) => c.id);
+    if (!named.includes(customers.customerA1)) return `its own customer is missing: ${result.text}`;
+    const foreign = named.filter((id) => !treeOfA.includes(id));
+    if (foreign.length > 0) return `named customers of others: ${foreign.join(', ')}`;
+    // As many live calls as it may list.
+    const listed = await call(target, { method: 'GET', target: '/sbc/session?live=true', headers: {} });
+    const own = (listed.body() as SessionList).total;
+    return live.calls === own ? undefined : `counted ${live.calls} live calls, but lists ${own}: ${result.text}`;
   },
 
   async "cannot end B's call, which stays as it was"(target) {

@@ -45,6 +45,10 @@ export function acceptedRequest(operationId: string): WireRequest {
       return get(`/sbc/customer/${customers.resellerA}`);
     case 'putCustomer':
       return jsonRequest('PUT', `/sbc/customer/${freshCustomerId()}`, { name: 'New customer', parentReseller: customers.resellerA, features: ['TELE'] });
+    case 'whoAmI':
+      return get('/sbc/whoami');
+    case 'getTrafficStats':
+      return get('/sbc/stats?window=60&top=5');
     case 'getHealth':
       return get('/healthz');
     case 'getReadiness':
@@ -92,6 +96,9 @@ const specific: Record<string, () => Scenario> = {
   [pairKey('putCustomer', 413)]: () => ({ as: 'ADMIN', request: { ...overLimit(), target: `/sbc/customer/${customers.unknown}` } }),
   [pairKey('putCustomer', 415)]: () => ({ as: 'ADMIN', request: jsonRequest('PUT', `/sbc/customer/${customers.unknown}`, { name: 'x' }, 'text/plain') }),
   [pairKey('putCustomer', 422)]: () => ({ as: 'ADMIN', request: jsonRequest('PUT', `/sbc/customer/${customers.unknown}`, { name: '' }) }),
+  [pairKey('whoAmI', 400)]: () => ({ as: 'ADMIN', request: get('/sbc/whoami?verbose=true') }),
+  // Longer than the retention (24 hours by default), which the schema alone cannot know.
+  [pairKey('getTrafficStats', 400)]: () => ({ as: 'ADMIN', request: get(`/sbc/stats?window=${24 * 60 + 1}`) }),
   [pairKey('getReadiness', 503)]: () => ({ as: 'no token', request: get('/readyz'), storeDown: true }),
 };
 

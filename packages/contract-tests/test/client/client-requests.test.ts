@@ -72,6 +72,11 @@ describe('every request the client sends is one the contract accepts', () => {
     await eachRequestIsValid('listCustomers', inputs.query<Parameters<SbcClient['listCustomers']>[0]>('listCustomers'), (query) => client.listCustomers(query));
   });
 
+  it('whoAmI and trafficStats send what the contract describes', async () => {
+    await eachRequestIsValid('whoAmI', fc.constant(undefined), () => client.whoAmI(), 1);
+    await eachRequestIsValid('getTrafficStats', inputs.query<Parameters<SbcClient['trafficStats']>[0]>('getTrafficStats'), (query) => client.trafficStats(query));
+  });
+
   it('events asks for the stream with documented filters and Last-Event-ID', () =>
     eachRequestIsValid(
       'streamEvents',
