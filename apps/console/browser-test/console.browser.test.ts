@@ -1,12 +1,10 @@
-import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSbcClient, type SbcClient } from '@sbc/client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle, sessionFields } from '../build/contract-module.js';
-import { artifactsDir, launchBrowser, startServer, type TestServer } from './harness.js';
+import { artifactsDir, launchBrowser, liveCount, signIn, startServer, type TestServer } from './harness.js';
 
-const nordic = '1234567890ABCDEF12345678';
 const baltic = 'ABCDEF1234567890ABCDEF12';
 const balticTree = [baltic, 'ABCDEF1234567890000000A1', 'ABCDEF1234567890000000A2'];
 
@@ -29,18 +27,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signedIn(token: string, viewport = { width: 1280, height: 720 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
-  await page.goto(`${server.url}/console`);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('identity').waitFor();
-  return page;
-}
-
+const signedIn = (token: string, viewport?: { width: number; height: number }) => signIn(browser, server.url, token, viewport);
 const shot = (page: Page, name: string) => page.screenshot({ path: join(artifactsDir, `${name}.png`) });
 const row = (page: Page, callId: string) => page.locator(`[data-call-id="${callId}"]`);
-const liveCount = async (page: Page) => Number((await page.getByTestId('live-count').textContent())!.replace(/\D/g, ''));
 
 let calls = 0;
 /** A call as an SBC node reports it: a fresh Call-ID, numbers that no demo call has. */
@@ -81,12 +70,12 @@ describe('signing in', () => {
     await page.close();
   });
 
-  it('an administrator sees every live call, counted', async () => {
+  it('an administrator sees who is signed in and every live call, counted', async () => {
     const page = await signedIn(adminToken);
+    expect(await page.getByTestId('identity').textContent()).toMatch(/^Signed in as NOC · ADMIN · expires|^Signed in as NOC · ADMIN$/);
     const { total } = await api.listSessions({ live: true, limit: 1 });
     await expect.poll(() => liveCount(page)).toBe(total);
     await shot(page, 'live-admin');
-    copyFileSync(join(artifactsDir, 'live-admin.png'), join(import.meta.dirname, '..', '..', '..', 'docs', 'console.png'));
     await page.close();
   });
 });
@@ -195,9 +184,42 @@ describe('a reseller\'s administrator', () => {
       const session = await api.getSession(callId);
       expect(balticTree).toContain(session.direction === 'I' ? session.destinationCustomerId : session.sourceCustomerId);
     }
+    expect(await page.getByTestId('identity').textContent()).toContain('Baltic NOC · RESELLER_ADMIN · for Baltic Telecom Partners');
     await shot(page, 'live-reseller');
     await page.close();
-    expect(nordic).not.toBe(baltic);
+  });
+
+  it('sees only its own tree\'s traffic', async () => {
+    const token = server.token('RESELLER_ADMIN', { customer: baltic, name: 'Baltic NOC' });
+    const stats = await createSbcClient({ baseUrl: server.url, token }).trafficStats();
+    const everyone = await api.trafficStats();
+    expect(stats.live.calls).toBeLessThan(everyone.live.calls);
+    const page = await signedIn(token);
+    await page.getByRole('link', { name: 'Traffic' }).click();
+    await expect.poll(() => page.getByTestId('traffic-live').textContent()).toBe(`Live calls${stats.live.calls}`);
+    expect(await page.getByTestId('traffic-started').textContent()).toBe(`Started in window${stats.window.started}`);
+    const named = await page.getByTestId('top-customers').locator('th').allTextContents();
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(['Baltic Telecom Partners', 'Riga Logistics', 'Malmo Design AB']).toContain(name);
+    await shot(page, 'traffic-reseller');
+    await page.close();
+  });
+});
+
+describe('traffic', () => {
+  it('charts concurrent calls and calls per minute, with ASR and ACD, and follows calls as they start', async () => {
+    const page = await signedIn(adminToken);
+    await page.getByRole('link', { name: 'Traffic' }).click();
+    await page.getByTestId('chart-concurrent').locator('canvas').waitFor();
+    await page.getByTestId('chart-per-minute').locator('canvas').waitFor();
+    const stats = await api.trafficStats();
+    expect(await page.getByTestId('traffic-asr').textContent()).toBe(`ASR${stats.window.asr === undefined ? '–' : `${(stats.window.asr * 100).toFixed(1)} %`}`);
+    expect(await page.getByTestId('traffic-acd').textContent()).toBe(`ACD${stats.window.acdSeconds === undefined ? '–' : `${stats.window.acdSeconds.toFixed(1)} s`}`);
+    const before = Number((await page.getByTestId('traffic-live').textContent())!.replace(/\D/g, ''));
+    await startCall();
+    await expect.poll(() => page.getByTestId('traffic-live').textContent()).toBe(`Live calls${before + 1}`);
+    await shot(page, 'traffic');
+    await page.close();
   });
 });
 

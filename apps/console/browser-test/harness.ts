@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const serverDir = join(import.meta.dirname, '..', '..', 'server');
 export const artifactsDir = join(import.meta.dirname, 'artifacts');
@@ -80,3 +80,16 @@ export function launchBrowser(): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
 }
+
+/** Opens the console in a new page and signs in with the token. */
+export async function signIn(browser: Browser, url: string, token: string, viewport = { width: 1280, height: 720 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${url}/console`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('identity').waitFor();
+  return page;
+}
+
+/** The live-call count the console shows. */
+export const liveCount = async (page: Page): Promise<number> => Number((await page.getByTestId('live-count').textContent())!.replace(/\D/g, ''));

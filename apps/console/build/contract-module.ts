@@ -1,6 +1,6 @@
 // What the console takes from the contract at build time, as the source of a virtual module
-// (`virtual:contract`): the Session's fields with the descriptions the API reference shows, and
-// the access levels that may end a call. Read from @sbc/contract's bundle, never copied by hand.
+// (`virtual:contract`): the Session's fields with the descriptions the API reference shows. Read
+// from @sbc/contract's bundle, never copied by hand.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -13,7 +13,6 @@ interface SchemaObject {
 
 interface Bundle {
   components: { schemas: Record<string, SchemaObject> };
-  paths: Record<string, Record<string, { operationId?: string; 'x-access-level'?: string[] }>>;
 }
 
 export interface ContractField {
@@ -37,17 +36,6 @@ export function sessionFields(bundle: Bundle): ContractField[] {
   });
 }
 
-/** The `x-access-level` entries of an operation, e.g. `['RESELLER_ADMIN+TELE', 'ADMIN']`. */
-export function accessLevels(bundle: Bundle, operationId: string): string[] {
-  for (const item of Object.values(bundle.paths)) {
-    for (const operation of Object.values(item)) if (operation.operationId === operationId) return operation['x-access-level'] ?? [];
-  }
-  throw new Error(`The contract has no operation ${operationId}`);
-}
-
 export function contractModule(bundle: Bundle = readBundle()): string {
-  return [
-    `export const sessionFields = ${JSON.stringify(sessionFields(bundle))};`,
-    `export const endCallLevels = ${JSON.stringify(accessLevels(bundle, 'endCall').map((level) => level.split('+')[0]))};`,
-  ].join('\n');
+  return `export const sessionFields = ${JSON.stringify(sessionFields(bundle))};`;
 }

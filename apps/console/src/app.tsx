@@ -1,4 +1,4 @@
-import type { SessionSummary } from '@sbc/client';
+import type { SessionSummary, WhoAmI } from '@sbc/client';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { clientFor, describeProblem, forgetToken, isSignInProblem, storedToken, storeToken, type Problem } from './api.js';
 import { customerNames, whoIsSignedIn } from './identity.js';
@@ -12,7 +12,7 @@ import { LiveView } from './views/live.js';
 import { ProblemBox } from './views/problem-box.js';
 import { SignIn } from './views/sign-in.js';
 import { TrafficView } from './views/traffic.js';
-import { mayEndCalls, type Identity, type Workspace } from './workspace.js';
+import type { Workspace } from './workspace.js';
 
 /** The server's HOME_COUNTRY_CODE default, which the live table's international filter compares with. */
 const homeCountryCode = '45';
@@ -22,7 +22,7 @@ const nextFrame = (run: () => void) => (document.hidden ? setTimeout(run, 1000) 
 
 interface SignedIn {
   token: string;
-  identity: Identity;
+  identity: WhoAmI;
 }
 
 export function App() {
@@ -60,7 +60,7 @@ export function App() {
   return <Console key={signedIn.token} token={signedIn.token} identity={signedIn.identity} onSignOut={signOut} />;
 }
 
-function Console({ token, identity, onSignOut }: { token: string; identity: Identity; onSignOut: (why?: Problem) => void }) {
+function Console({ token, identity, onSignOut }: { token: string; identity: WhoAmI; onSignOut: (why?: Problem) => void }) {
   const route = useRoute();
   const client = useMemo(() => clientFor(token), [token]);
   // One map for the life of the console, filled once the names are read: the feed's sort and filter read it too.
@@ -100,7 +100,7 @@ function Console({ token, identity, onSignOut }: { token: string; identity: Iden
     client,
     identity,
     feed,
-    canEnd: mayEndCalls(identity.level),
+    canEnd: identity.operations.includes('endCall'),
     customerName: (id) => names.get(id),
     requestEnd: (call) => setEnding(call),
   };
@@ -156,16 +156,13 @@ function Console({ token, identity, onSignOut }: { token: string; identity: Iden
   );
 }
 
-function IdentityLine({ identity }: { identity: Identity }) {
-  const parts = [
-    identity.name ?? 'a token',
-    identity.level !== undefined ? `(${identity.level})` : undefined,
-    identity.customerName !== undefined ? `for ${identity.customerName}` : undefined,
-    identity.expiresAt !== undefined ? `· expires ${localTime(identity.expiresAt)}` : undefined,
-  ];
+function IdentityLine({ identity }: { identity: WhoAmI }) {
+  const customer = identity.customer && (identity.customer.name ?? identity.customer.id);
   return (
     <p class="identity" data-testid="identity">
-      Signed in as {parts.filter((part) => part !== undefined).join(' ')}
+      Signed in as <strong>{identity.name ?? 'an unnamed token'}</strong> · <span data-testid="level">{identity.level}</span>
+      {customer && <> · for {customer}</>}
+      {identity.expires && <> · expires {localTime(identity.expires)}</>}
     </p>
   );
 }

@@ -163,7 +163,7 @@ function LiveCallRow({ row, index, now, workspace }: { row: LiveRow; index: numb
       class={`row ${state}`}
       role="row"
       aria-rowindex={index + 2}
-      style={{ top: `${index * rowHeight}px` }}
+      style={{ transform: `translateY(${index * rowHeight}px)` }}
       data-call-id={call.callId}
       data-state={state}
     >
