@@ -27,7 +27,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const signedIn = (token: string, viewport?: { width: number; height: number }) => signIn(browser, server.url, token, viewport);
+const signedIn = (token: string, options?: Parameters<typeof signIn>[3]) => signIn(browser, server.url, token, options);
 const shot = (page: Page, name: string) => page.screenshot({ path: join(artifactsDir, `${name}.png`) });
 const row = (page: Page, callId: string) => page.locator(`[data-call-id="${callId}"]`);
 
@@ -67,6 +67,27 @@ describe('signing in', () => {
     await page.getByLabel('API token').fill(expiring);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('This token has expired.');
+    await page.close();
+  });
+
+  it('an SBC node\'s token is refused: it may not watch calls', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/console`);
+    await page.getByLabel('API token').fill(server.token('SBC', { sbcServer: '2.1.1.4', name: 'sbc-2' }));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('This token may not watch calls.');
+    expect(await page.getByRole('alert').textContent()).toContain('sbc-2 at level SBC');
+    await page.close();
+  });
+
+  it('a token revoked while the console is open signs it out with the reason', async () => {
+    const token = server.token('ADMIN', { name: 'to revoke' });
+    const page = await signedIn(token);
+    await page.getByTestId('live-count').waitFor();
+    server.admin('token', 'revoke', token);
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('This token is unknown or has been revoked.');
+    await expect.poll(() => page.getByLabel('API token').isVisible()).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.close();
   });
 
@@ -159,7 +180,7 @@ describe('live calls', () => {
   });
 
   it('lays the table out for a phone\'s width', async () => {
-    const page = await signedIn(adminToken, { width: 390, height: 844 });
+    const page = await signedIn(adminToken, { viewport: { width: 390, height: 844 } });
     await expect.poll(() => page.locator('[data-call-id]').count()).toBeGreaterThan(0);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBe(0);
@@ -227,10 +248,50 @@ describe('history', () => {
   it('finds ended calls by number, paged', async () => {
     const page = await signedIn(adminToken);
     await page.getByRole('link', { name: 'History' }).click();
+    await page.getByLabel('Number').fill('+45');
     await page.getByRole('button', { name: 'Search' }).click();
-    const { total } = await api.listSessions({ live: false, limit: 1 });
+    const { total } = await api.listSessions({ live: false, number: '+45', limit: 1 });
+    expect(total).toBeGreaterThan(50);
     await expect.poll(() => page.getByTestId('history-total').textContent()).toBe(`1–50 of ${total}`);
+    await page.getByRole('button', { name: 'Older' }).click();
+    await expect.poll(() => page.getByTestId('history-total').textContent()).toBe(`51–${Math.min(100, total)} of ${total}`);
     await shot(page, 'history');
+    await page.close();
+  });
+
+  it('finds ended calls that started within a time range', async () => {
+    const page = await signedIn(adminToken, { timezoneId: 'UTC' });
+    await page.getByRole('link', { name: 'History' }).click();
+    const ended = [];
+    for await (const session of api.listAllSessions({ live: false })) ended.push(session);
+    const from = Date.now() - 8 * 3_600_000;
+    const to = Date.now() - 3 * 3_600_000;
+    const expected = ended.filter((s) => s.started !== undefined && Date.parse(s.started) >= from && Date.parse(s.started) <= to).length;
+    expect(expected).toBeGreaterThan(0);
+    // The browser is in UTC, so the local time typed is the ISO time (whole seconds: the range is inclusive of them).
+    const local = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+    await page.getByLabel('Started from').fill(local(Math.ceil(from / 1000) * 1000));
+    await page.getByLabel('to', { exact: true }).fill(local(Math.floor(to / 1000) * 1000));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByTestId('history-total').textContent()).toBe(`1–${Math.min(50, expected)} of ${expected}`);
+    await page.close();
+  });
+});
+
+describe('keyboard', () => {
+  it('signs in with Enter, and Escape closes the end confirmation without ending the call', async () => {
+    const page = await signedIn(adminToken);
+    const callId = await startCall();
+    const end = row(page, callId).getByRole('button', { name: 'End' });
+    await end.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'End this call?' });
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await api.getSession(callId)).terminationRequested).toBeUndefined();
+    expect(await row(page, callId).textContent()).not.toContain('end requested');
     await page.close();
   });
 });

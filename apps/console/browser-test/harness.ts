@@ -82,11 +82,11 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** Opens the console in a new page and signs in with the token. */
-export async function signIn(browser: Browser, url: string, token: string, viewport = { width: 1280, height: 720 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
+export async function signIn(browser: Browser, url: string, token: string, options: { viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, ...options });
   await page.goto(`${url}/console`);
   await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('API token').press('Enter');
   await page.getByTestId('identity').waitFor();
   return page;
 }

@@ -57,7 +57,7 @@ it(`${liveCalls} live calls and ${eventsPerSecond} events/s for ${seconds} s: no
     // A trace beside the observer: for each long task, how much of it the page's thread ran (its
     // CPU time), as against waiting for a core on a busy machine. Open it in DevTools' Performance panel.
     const traceFile = join(artifactsDir, 'bench-trace.json');
-    await browser.startTracing(page, { path: traceFile, categories: ['devtools.timeline'] });
+    await browser.startTracing(page, { path: traceFile, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
     await page.evaluate(() => {
       window.longTasks = [];
       new PerformanceObserver((list) => {
@@ -130,9 +130,9 @@ interface TraceEvent {
 }
 
 /** The page's main-thread tasks over 50 ms in the trace: how long the longest took, and the most CPU time any of them had. */
-function longTasksInTrace(file: string): { longestTaskCpuMs: number } {
+function longTasksInTrace(file: string): { tracedLongTasks: number; longestTaskCpuMs: number } {
   const trace = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] };
   const main = new Set(trace.traceEvents.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
   const long = trace.traceEvents.filter((e) => e.name === 'RunTask' && e.ph === 'X' && main.has(`${e.pid}:${e.tid}`) && (e.dur ?? 0) > 50_000);
-  return { longestTaskCpuMs: Math.round(Math.max(0, ...long.map((e) => e.tdur ?? 0)) / 1000) };
+  return { tracedLongTasks: long.length, longestTaskCpuMs: Math.round(Math.max(0, ...long.map((e) => e.tdur ?? 0)) / 1000) };
 }

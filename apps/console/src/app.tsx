@@ -20,6 +20,14 @@ const homeCountryCode = '45';
 /** Renders before the next frame; in a hidden tab (no frames) at most once a second. */
 const nextFrame = (run: () => void) => (document.hidden ? setTimeout(run, 1000) : requestAnimationFrame(run));
 
+/** A token that the API answers but that may not read calls (an SBC node's, a reseller's without TELE). */
+function cannotWatchCalls(identity: WhoAmI): Problem {
+  return {
+    title: 'This token may not watch calls.',
+    detail: `It is ${identity.name ?? 'a token'} at level ${identity.level}${identity.customer ? ` for ${identity.customer.name ?? identity.customer.id}` : ''}; the console needs a token that may list sessions: ADMIN, or RESELLER_ADMIN whose customer has the TELE feature.`,
+  };
+}
+
 interface SignedIn {
   token: string;
   identity: WhoAmI;
@@ -35,6 +43,11 @@ export function App() {
     setProblem(undefined);
     try {
       const identity = await whoIsSignedIn(clientFor(token));
+      if (!identity.operations.includes('listSessions')) {
+        forgetToken();
+        setProblem(cannotWatchCalls(identity));
+        return;
+      }
       storeToken(token);
       setSignedIn({ token, identity });
     } catch (error) {
