@@ -1,35 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AccessLevel, Customer, Event, Session } from '@sbc/contract';
+import type { Customer, Event, Session } from '@sbc/contract';
 import type { EventBody, ListScope, LiveCounts, NewTokenRow, SessionRow, StoreBackend, TrafficCounts, WriteTransaction } from './backend.js';
 import { migrate } from './migrations.js';
+import { columnsOf, liveCountsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type LiveGroupRow, type SessionColumns, type TokenRow } from './rows.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
-
-/** The columns that lists filter and sort on, derived from the session JSON held in `data`. */
-interface SessionColumns {
-  started_key: string;
-  ended: string | null;
-  live: number;
-  direction: string | null;
-  a_number: string | null;
-  b_number: string | null;
-  source_customer_id: string | null;
-  destination_customer_id: string | null;
-  sbc_server: string | null;
-}
-
-const sessionColumns = [
-  'started_key',
-  'ended',
-  'live',
-  'direction',
-  'a_number',
-  'b_number',
-  'source_customer_id',
-  'destination_customer_id',
-  'sbc_server',
-] as const satisfies ReadonlyArray<keyof SessionColumns>;
 
 /** A stored session as a write needs it: where it is, what it holds, and its columns as stored. */
 interface StoredSession extends SessionColumns {
@@ -38,24 +14,6 @@ interface StoredSession extends SessionColumns {
 }
 
 const storedSessionSql = `SELECT id, data, ${sessionColumns.join(', ')} FROM sessions`;
-
-interface TokenRow {
-  id: string;
-  level: AccessLevel;
-  customer_id: string | null;
-  name: string | null;
-  sbc_server: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
-interface CustomerRow {
-  id: string;
-  name: string;
-  parent_reseller: string | null;
-  features: string;
-}
 
 /** The customers of a list's scope, given as a JSON array in @scope. */
 const scopeIdsSql = '(SELECT value FROM json_each(@scope))';
@@ -316,18 +274,8 @@ export class SqliteStore implements StoreBackend {
          SELECT 'customer', id, COUNT(*), NULL, (SELECT name FROM customers WHERE customers.id = customer_calls.id)
          FROM customer_calls WHERE TRUE ${customerInScope} GROUP BY id ORDER BY 3 DESC, 2 LIMIT @top)
        UNION ALL SELECT * FROM (SELECT 'peer', peer, COUNT(*), NULL, NULL FROM peer_calls GROUP BY peer ORDER BY 3 DESC, 2 LIMIT @top)`,
-    ).all(params) as Array<{ kind: string; key: string | null; calls: number; answered: number | null; name: string | null }>;
-    const counts: LiveCounts = { calls: 0, answered: 0, bySbcServer: [], byDirection: [], topCustomers: [], topPeers: [] };
-    for (const { kind, key, calls, answered, name } of rows) {
-      if (kind === 'sbc') {
-        counts.calls += calls;
-        counts.answered += answered ?? 0;
-        counts.bySbcServer.push({ key, calls });
-      } else if (kind === 'direction') counts.byDirection.push({ key, calls });
-      else if (kind === 'customer') counts.topCustomers.push({ id: key!, name, calls });
-      else counts.topPeers.push({ peer: key!, calls });
-    }
-    return counts;
+    ).all(params) as LiveGroupRow[];
+    return liveCountsOf(rows);
   }
 
   async upsertCustomers(customers: Customer[]): Promise<boolean[]> {
@@ -508,38 +456,6 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
   }
   if (text.length >= 3) return { ids: 'SELECT rowid FROM session_numbers WHERE session_numbers MATCH @match', params: { match: `"${text}"` } };
   return { ids: 'SELECT id FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like', params: { like: `%${text}%` } };
-}
-
-function columnsOf(session: Session): SessionColumns {
-  return {
-    started_key: session.started ?? '',
-    ended: session.ended ?? null,
-    live: session.ended === undefined ? 1 : 0,
-    direction: session.direction ?? null,
-    a_number: session.aNumber ?? null,
-    b_number: session.bNumber ?? null,
-    source_customer_id: session.sourceCustomerId ?? null,
-    destination_customer_id: session.destinationCustomerId ?? null,
-    // The contract types an IP address as a oneOf of string formats; it is a string.
-    sbc_server: (session.sbcServer as string | undefined) ?? null,
-  };
-}
-
-function toCustomer(row: CustomerRow): Customer {
-  const features = JSON.parse(row.features) as Customer['features'];
-  return row.parent_reseller === null
-    ? { id: row.id, name: row.name, features }
-    : { id: row.id, name: row.name, parentReseller: row.parent_reseller, features };
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  const token: TokenRecord = { id: row.id, level: row.level, createdAt: new Date(row.created_at) };
-  if (row.customer_id !== null) token.customerId = row.customer_id;
-  if (row.name !== null) token.name = row.name;
-  if (row.sbc_server !== null) token.sbcServer = row.sbc_server;
-  if (row.expires_at !== null) token.expiresAt = new Date(row.expires_at);
-  if (row.revoked_at !== null) token.revokedAt = new Date(row.revoked_at);
-  return token;
 }
 
 /**

@@ -9,7 +9,7 @@ const exits = `Exit codes: 0 ok, 2 bad input or usage (also a --url where the AP
 4 token missing, rejected or not allowed, 5 server error, server unreachable or not answering
 as the API, 1 a bug in sbc.`;
 
-export const help: Record<'sbc' | 'get' | 'list' | 'end' | 'watch', string> = {
+export const help: Record<'sbc' | 'get' | 'list' | 'end' | 'watch' | 'stats' | 'whoami', string> = {
   sbc: `sbc - the SBC session API from the command line
 
 Usage:
@@ -17,6 +17,8 @@ Usage:
   sbc list [filters]     list sessions (a table, or --json)
   sbc end <callId>       end a call
   sbc watch [filters]    follow session events as they happen
+  sbc stats [--window N] traffic: live calls now and the last N minutes
+  sbc whoami             what the token is and may do
 
 Run sbc <command> --help for a command's options; sbc --version for the version.
 Times are shown in the zone of TZ (the system's when unset).
@@ -79,6 +81,33 @@ up (exit 5) after 10 failed reconnections in a row.
   --number N         only sessions whose A- or B-number contains these digits
   --last-event-id ID start after this event (replays what came since)
   --json             one Event JSON object per line (NDJSON)
+
+${connection}
+
+${exits}
+`,
+  stats: `Usage: sbc stats [--window N] [--top N] [--json]
+
+Traffic of the calls the token may see (a reseller administrator: its own customers' calls).
+First the live calls: how many, answered and ringing, by SBC node, by direction, and the
+customers and peers with the most of them. Then the last N minutes, minute by minute (times
+in the zone of TZ): calls started in each minute, how many of them were answered and how many
+failed (ended unanswered), the calls going on at the end of the minute, the answer-seizure
+ratio (ASR: answered / (answered + failed)) and the average duration of answered calls (ACD).
+  --window N         minutes back, 1 to the server's retention (default 60)
+  --top N            how many customers and peers to name, 1 to 100 (default 10)
+  --json             the TrafficStats object
+
+${connection}
+
+${exits}
+`,
+  whoami: `Usage: sbc whoami [--json]
+
+What the token is: its level, name, customer (id, name and features), the SBC node of a
+machine token, when it expires, and the operations it may call. A wrong, expired or revoked
+token exits 4 with the API's reason.
+  --json             the WhoAmI object
 
 ${connection}
 

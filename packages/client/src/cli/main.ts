@@ -7,6 +7,7 @@ import type { EventType, ListSessionsQuery } from '../types.js';
 import { describeFailure, exitCodes, Failure, UsageError } from './failure.js';
 import { endCallLine, eventLine, localTime, sessionDetails, sessionTable, type LocalTime } from './format.js';
 import { help } from './help.js';
+import { trafficReport, whoAmIDetails } from './stats-format.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
@@ -49,6 +50,12 @@ const commandOptions = {
     number: { type: 'string' },
     'last-event-id': { type: 'string' },
   },
+  stats: {
+    ...common,
+    window: { type: 'string' },
+    top: { type: 'string' },
+  },
+  whoami: common,
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type Command = keyof typeof commandOptions;
@@ -118,6 +125,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         noPositionals(positionals, 'sbc watch');
         await watch(client, values, json, io, time);
         break;
+      case 'stats': {
+        noPositionals(positionals, 'sbc stats');
+        const stats = await client.trafficStats({
+          ...(values.window !== undefined ? { window: integer('--window', values.window) } : {}),
+          ...(values.top !== undefined ? { top: integer('--top', values.top) } : {}),
+        });
+        io.stdout.write(json ? `${JSON.stringify(stats, null, 2)}\n` : trafficReport(stats, time));
+        break;
+      }
+      case 'whoami': {
+        noPositionals(positionals, 'sbc whoami');
+        const me = await client.whoAmI();
+        io.stdout.write(json ? `${JSON.stringify(me, null, 2)}\n` : whoAmIDetails(me, time));
+        break;
+      }
     }
     return exitCodes.ok;
   } catch (error) {
@@ -129,7 +151,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 function parse(command: Command, args: string[]) {
   try {
-    return parseArgs({ args, options: commandOptions[command] as typeof commandOptions.list & typeof commandOptions.watch, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: commandOptions[command] as typeof commandOptions.list & typeof commandOptions.watch & typeof commandOptions.stats, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(`${describeParseError(error as Error & { code?: string })} (see sbc ${command} --help)`);
   }

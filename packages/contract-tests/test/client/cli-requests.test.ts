@@ -43,6 +43,12 @@ describe('the sbc command line sends only requests the contract accepts', () => 
     expect(verdicts()).toEqual(['listSessions']);
   });
 
+  it('stats and whoami send their documented queries', async () => {
+    await sbc(['stats', '--window', '15', '--top', '3', '--json']);
+    await sbc(['whoami', '--json']);
+    expect(verdicts()).toEqual(['getTrafficStats', 'whoAmI']);
+  });
+
   it('watch asks for the event stream with its filters and Last-Event-ID', async () => {
     await sbc(['watch', '--types', 'started,ended', '--customer', '1234567890abcdef12345678', '--number', '45', '--last-event-id', '7', '--json'], { stopAfterOutput: true });
     const seen = verdicts();
