@@ -105,6 +105,7 @@ function Console({ token, identity, onSignOut }: { token: string; identity: WhoA
         setNamesRead(true);
         feed.update((calls) => calls.rebuild());
       },
+      // Names are a help, not a need: without them the table shows customer ids.
       () => undefined,
     );
   }, [client]);
@@ -125,6 +126,7 @@ function Console({ token, identity, onSignOut }: { token: string; identity: WhoA
     try {
       await client.endCall(call.callId);
     } catch (error) {
+      feed.update((calls) => calls.markEndRequested(call.callId, false));
       if (isSignInProblem(error)) onSignOut(describeProblem(error));
       else setEndProblem(describeProblem(error));
     }

@@ -95,6 +95,17 @@ describe('applying events', () => {
     expect(stateOf(calls.get('a')!)).toBe('ended');
   });
 
+  it('an end request that failed is taken back, but not one the API reported', () => {
+    const calls = model();
+    calls.apply(event('started', call('a')));
+    calls.markEndRequested('a');
+    calls.markEndRequested('a', false);
+    expect(calls.get('a')!.endRequested).toBe(false);
+    calls.apply(event('terminationRequested', call('a', { terminationRequested: '2026-01-01T12:00:30.000Z' })));
+    calls.markEndRequested('a', false);
+    expect(calls.get('a')!.endRequested).toBe(true);
+  });
+
   it('a terminationRequested event marks the row as end requested', () => {
     const calls = model();
     calls.apply(event('started', call('a')));

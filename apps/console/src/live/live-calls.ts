@@ -81,11 +81,15 @@ export class LiveCalls {
     else this.replace(known, next);
   }
 
-  /** This screen asked for the end: the row says so until the end arrives. */
-  markEndRequested(callId: string): void {
+  /**
+   * This screen asked for the end: the row says so until the end arrives. `false` takes back
+   * what this screen said (the request failed); an end the API reported stays shown.
+   */
+  markEndRequested(callId: string, requested = true): void {
     const known = this.rows.get(callId);
-    if (known === undefined || known.endRequested || known.endedAt !== undefined) return;
-    this.replace(known, rowOf(known.call, true));
+    if (known === undefined || known.endedAt !== undefined) return;
+    const row = rowOf(known.call, requested);
+    if (row.endRequested !== known.endRequested) this.replace(known, row);
   }
 
   /** Removes ended calls shown for longer than `lingerMs`. */
