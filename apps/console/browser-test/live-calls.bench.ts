@@ -3,7 +3,7 @@
 // reports every task over 50 ms). Run by `pnpm --filter @sbc/console bench`; everything on
 // 127.0.0.1, bounded in count and time, stops by itself.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { createSbcClient, type IngestReport } from '@sbc/client';
 import { expect, it } from 'vitest';
@@ -24,7 +24,10 @@ declare global {
 const number = (n: number) => `+45${String(20_000_000 + (n % 79_999_999)).padStart(8, '0')}`;
 
 it(`${liveCalls} live calls and ${eventsPerSecond} events/s for ${seconds} s: no main-thread task over ${budgetMs} ms`, async () => {
-  const server = await startServer();
+  // An operator's browser does not share its cores with the API server: here it must, so the
+  // server and this load generator yield the CPU to the browser (nice 10), as another machine would.
+  setPriority(10);
+  const server = await startServer({ niceness: 10 });
   const browser = await launchBrowser();
   try {
     const admin = server.token('ADMIN', { name: 'bench' });
