@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { benchDatabase, CACHE_DIR, type BenchDatabase } from './database.js';
 import { customers, DEFAULT_SEED, INGEST_RANGES } from './dataset.js';
-import { rssOf, rssPartsOf } from './processes.js';
+import { cpuMsOf, rssOf, rssPartsOf } from './processes.js';
 import { markdownTable, table, verdict, type Figure } from './report.js';
 import { startNamed, type ServerName, type ServerOptions } from './servers.js';
 import { eventsRun, ingestRun, lookupRun, sequentialRun, type Contender, type EventsRun, type LookupRun } from './stages.js';
@@ -28,6 +28,7 @@ const MODES = {
       patch: { sessions: 6_000, perNode: 4, maxSeconds: 30 },
     },
     events: { subscribers: 100, sessions: 10_000, maxSeconds: 20 },
+    stats: { requests: 40, seconds: 60 },
   },
   quick: {
     sessions: 100_000,
@@ -39,10 +40,11 @@ const MODES = {
       patch: { sessions: 1_000, perNode: 4, maxSeconds: 15 },
     },
     events: { subscribers: 100, sessions: 2_000, maxSeconds: 10 },
+    stats: { requests: 15, seconds: 20 },
   },
 } as const;
 
-const STAGES = ['lookup', 'search', 'ingest', 'events'] as const;
+const STAGES = ['lookup', 'search', 'ingest', 'events', 'stats'] as const;
 type Stage = (typeof STAGES)[number];
 
 const { values: args } = parseArgs({
@@ -199,6 +201,40 @@ if (stages.has('search')) {
     { name: 'live page (live=true&limit=100) p95', value: value.live.p95Ms, unit: 'ms', target: { op: '<=', value: 5 }, note: `max ${value.live.maxMs.toFixed(1)} ms` },
   );
   if (value.number.non2xx + value.live.non2xx > 0) log('WARNING: some searches were not answered 2xx');
+}
+
+if (stages.has('stats')) {
+  noteLoad('stats');
+  // The data set's calls arrive evenly over its day: an hour's window holds 1/24 of them.
+  const repeat = (path: string) => Array.from({ length: mode.stats.requests }, () => path);
+  const hourFile = writePaths(CACHE_DIR, 'stats-hour', repeat('/sbc/stats'));
+  const dayFile = writePaths(CACHE_DIR, 'stats-day', repeat('/sbc/stats?window=1440'));
+  // The baseline, in the same server and minute: a page of live calls, the cheapest list read.
+  const livePageFile = writePaths(CACHE_DIR, 'stats-live-page', repeat('/sbc/session?live=true&limit=100'));
+  // With the server's CPU time per request: the figure least moved by other work on the machine.
+  const measured = async (server: Awaited<ReturnType<typeof startNamed>>, token: string, file: string) => {
+    const before = cpuMsOf(server.pid);
+    const run = await sequentialRun(server, token, file, mode.stats.seconds);
+    return { ...run, serverCpuMsPerRequest: (cpuMsOf(server.pid) - before) / Math.max(1, run.requests) };
+  };
+  const { server, value } = await withServer('sbc', db.path, async (server) => ({
+    livePage: await measured(server, db.tokens.admin, livePageFile),
+    hour: await measured(server, db.tokens.admin, hourFile),
+    resellerHour: await measured(server, db.tokens.resellerAdmin, hourFile),
+    day: await measured(server, db.tokens.admin, dayFile),
+  }));
+  readyTimes.push(server.readyMs);
+  results['stats'] = value;
+  const note = (run: typeof value.hour, who: string) =>
+    `${run.requests} requests one at a time, ${who}; max ${run.maxMs.toFixed(1)} ms; server CPU ${run.serverCpuMsPerRequest.toFixed(1)} ms/request`;
+  figures.push(
+    { name: 'traffic stats, last hour (ADMIN) p50', value: value.hour.p50Ms, unit: 'ms', note: note(value.hour, 'ADMIN token') },
+    { name: 'traffic stats, last hour (ADMIN) p95', value: value.hour.p95Ms, unit: 'ms', note: 'live calls by node, direction, top customers and peers, and 60 minutes of series' },
+    { name: 'traffic stats, last hour / live page, server CPU', value: value.hour.serverCpuMsPerRequest / value.livePage.serverCpuMsPerRequest, unit: 'x', note: `server CPU per request ${value.hour.serverCpuMsPerRequest.toFixed(1)} ms vs ${value.livePage.serverCpuMsPerRequest.toFixed(2)} ms for a page of 100 live calls (p50 ${value.livePage.p50Ms.toFixed(1)} ms)` },
+    { name: 'traffic stats, last hour (RESELLER_ADMIN) p95', value: value.resellerHour.p95Ms, unit: 'ms', note: note(value.resellerHour, "a reseller's own tree") },
+    { name: 'traffic stats, last 24 hours (ADMIN) p95', value: value.day.p95Ms, unit: 'ms', note: `${note(value.day, 'ADMIN token')}: every call of the data set` },
+  );
+  if (value.hour.non2xx + value.resellerHour.non2xx + value.day.non2xx > 0) log('WARNING: some traffic statistics were not answered 2xx');
 }
 
 if (readyTimes.length > 0) {

@@ -253,12 +253,12 @@ export class PostgresStore implements StoreBackend {
     const values = scope.all ? [from] : [from, scope.customers];
     return this.snapshot(async (client) => {
       const started = await client.query<StartedInMinute>(
-        `SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
-           COUNT(*) FILTER (WHERE ended IS NOT NULL AND answered IS NULL) AS failed,
-           COUNT(*) FILTER (WHERE ended IS NOT NULL AND answered IS NOT NULL) AS completed,
-           COALESCE(SUM(round(EXTRACT(EPOCH FROM ended::timestamptz - answered::timestamptz) * 1000)), 0)::float8 AS "talkMs"
-         FROM (SELECT started_key, ended, data::json ->> 'answered' AS answered FROM sessions WHERE started_key >= $1 ${inScope}) s
-         GROUP BY 1 ORDER BY 1`,
+        `WITH calls AS MATERIALIZED (
+           SELECT started_key, ended, answered, round(EXTRACT(EPOCH FROM ended::timestamptz - answered::timestamptz) * 1000) AS talk_ms
+           FROM (SELECT started_key, ended, data::json ->> 'answered' AS answered FROM sessions WHERE started_key >= $1 ${inScope}) s)
+         SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
+           COUNT(ended) - COUNT(talk_ms) AS failed, COUNT(talk_ms) AS completed, COALESCE(SUM(talk_ms), 0)::float8 AS "talkMs"
+         FROM calls GROUP BY 1 ORDER BY 1`,
         values,
       );
       const ended = await client.query<EndedInMinute>(

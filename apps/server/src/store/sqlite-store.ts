@@ -235,12 +235,14 @@ export class SqliteStore implements StoreBackend {
       : `SELECT started_key, ended, data FROM sessions WHERE id IN (${scopedIds(['started_key >= @from'])})`;
     const read = this.db.transaction(() => ({
       live: this.liveCounts(params, scope),
+      // MATERIALIZED: json_extract runs once per call; a flattened subquery would run it for every reference.
       startedByMinute: this.sql(
-        `SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
-           SUM(ended IS NOT NULL AND answered IS NULL) AS failed, SUM(ended IS NOT NULL AND answered IS NOT NULL) AS completed,
-           TOTAL(CASE WHEN ended IS NOT NULL AND answered IS NOT NULL THEN round((julianday(ended) - julianday(answered)) * 86400000) END) AS talkMs
-         FROM (SELECT started_key, ended, json_extract(data, '$.answered') AS answered FROM (${started}))
-         GROUP BY minute ORDER BY minute`,
+        `WITH calls AS MATERIALIZED (
+           SELECT started_key, ended, answered, round((julianday(ended) - julianday(answered)) * 86400000) AS talk_ms
+           FROM (SELECT started_key, ended, json_extract(data, '$.answered') AS answered FROM (${started})))
+         SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
+           COUNT(ended) - COUNT(talk_ms) AS failed, COUNT(talk_ms) AS completed, TOTAL(talk_ms) AS talkMs
+         FROM calls GROUP BY minute ORDER BY minute`,
       ).all(params) as TrafficCounts['startedByMinute'],
       endedByMinute: this.sql(
         `SELECT substr(ended, 1, 16) AS minute, COUNT(*) AS ended FROM sessions INDEXED BY sessions_ended

@@ -35,7 +35,9 @@ describe('request generators read from the spec', () => {
   });
 
   it('cover every operation that documents a client error with malformed input', () => {
-    const without = operations.filter((op) => op.responseStatuses.includes('400') && applicableMalformations(op, context).length < 5);
+    // An operation that takes no input (whoAmI) can only be spoilt in its method, path and query string.
+    const least = (op: (typeof operations)[number]) => (op.parameters.length > 0 || op.requestMediaTypes.length > 0 ? 5 : 3);
+    const without = operations.filter((op) => op.responseStatuses.includes('400') && applicableMalformations(op, context).length < least(op));
     expect(without.map((op) => op.operationId)).toEqual([]);
   });
 });
