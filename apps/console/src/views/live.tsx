@@ -142,7 +142,8 @@ function LiveTable({ workspace, rows, sortKey, descending, onSort }: LiveTablePr
           <span class="visually-hidden">Actions</span>
         </div>
       </div>
-      <div class="body" ref={body} onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)} data-testid="live-rows">
+      {/* Focusable, so that the arrow and page keys scroll through every row, not only those drawn. */}
+      <div class="body" ref={body} tabIndex={0} onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)} data-testid="live-rows">
         <div style={{ height: `${rows.length * rowHeight}px`, position: 'relative' }}>
           {visible.map((row, i) => (
             <LiveCallRow key={row.call.callId} row={row} index={first + i} now={now} workspace={workspace} />
