@@ -278,6 +278,32 @@ describe('history', () => {
   });
 });
 
+describe('the page itself', () => {
+  it('loads nothing from another origin and breaks no rule of its Content-Security-Policy, in every view', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const requested: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP: ${event.violatedDirective} ${event.blockedURI}`)));
+    await page.goto(`${server.url}/console`);
+    await page.getByLabel('API token').fill(adminToken);
+    await page.getByLabel('API token').press('Enter');
+    await expect.poll(() => page.locator('[data-call-id]').count()).toBeGreaterThan(0);
+    await page.locator('[data-call-id] a').first().click();
+    await page.getByTestId('fields').waitFor();
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('history-total').waitFor();
+    await page.getByRole('link', { name: 'Traffic' }).click();
+    await page.getByTestId('chart-concurrent').locator('canvas').waitFor();
+    expect(requested.filter((url) => !url.startsWith(`${server.url}/`))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('keyboard', () => {
   it('signs in with Enter, and Escape closes the end confirmation without ending the call', async () => {
     const page = await signedIn(adminToken);
