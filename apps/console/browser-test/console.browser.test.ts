@@ -206,6 +206,8 @@ describe('a reseller\'s administrator', () => {
       expect(balticTree).toContain(session.direction === 'I' ? session.destinationCustomerId : session.sourceCustomerId);
     }
     expect(await page.getByTestId('identity').textContent()).toContain('Baltic NOC · RESELLER_ADMIN · for Baltic Telecom Partners');
+    // Its customers are named (a reseller may not list customers: the names come from its traffic statistics).
+    await expect.poll(() => row(page, own).textContent()).toContain('Malmo Design AB');
     await shot(page, 'live-reseller');
     await page.close();
   });
