@@ -86,6 +86,7 @@ function Console({ token, identity, onSignOut }: { token: string; identity: WhoA
       new LiveFeed(client, {
         homeCountryCode,
         lingerMs: 5000,
+        reconnectMs: 5000,
         customerName: (id) => names.get(id),
         schedule: nextFrame,
         onFailure: (error) => {

@@ -2,16 +2,18 @@
 // event, applied once per animation frame. The stream is opened before the list is read, so no
 // call that starts or ends meanwhile is missed; events that arrive before the list are applied
 // after it, being newer.
-import type { SbcClient, SbcEvent } from '@sbc/client';
+import { SbcApiError, type SbcClient, type SbcEvent } from '@sbc/client';
 import { FrameBatch, type FrameScheduler } from './frame-batch.js';
 import { LiveCalls, type LiveCallsOptions } from './live-calls.js';
 
-export type FeedState = { kind: 'loading' } | { kind: 'live' } | { kind: 'failed'; error: unknown };
+export type FeedState = { kind: 'loading' } | { kind: 'live' } | { kind: 'reconnecting'; error: unknown } | { kind: 'failed'; error: unknown };
 
 export interface LiveFeedOptions extends Omit<LiveCallsOptions, 'now'> {
   schedule: FrameScheduler;
-  /** The stream or the list failed for good (a refused token, the server gone past retries). */
+  /** The list or the stream failed for good: the API refused the request (a revoked token, say). */
   onFailure: (error: unknown) => void;
+  /** How long to wait before following the stream again after it dropped past the client's own retries. */
+  reconnectMs: number;
 }
 
 export class LiveFeed {
@@ -70,15 +72,30 @@ export class LiveFeed {
     }
   }
 
+  /**
+   * Follows the stream for as long as the screen is open: a screen on a NOC wall must outlive a
+   * server restart. After a drop it resumes from the last event seen, so nothing is missed.
+   */
   private async follow(): Promise<void> {
-    try {
-      const types = ['started', 'answered', 'ended', 'terminationRequested'] as const;
-      for await (const event of this.client.events({ types: [...types], signal: this.stop.signal })) {
-        if (this.early) this.early.push(event);
-        else this.batch.push(event);
+    const types = ['started', 'answered', 'ended', 'terminationRequested'] as const;
+    let lastEventId: number | undefined;
+    while (!this.stop.signal.aborted) {
+      try {
+        for await (const event of this.client.events({ types: [...types], signal: this.stop.signal, ...(lastEventId === undefined ? {} : { lastEventId }) })) {
+          lastEventId = event.id;
+          if (this.early) this.early.push(event);
+          else this.batch.push(event);
+        }
+        return;
+      } catch (error) {
+        if (error instanceof SbcApiError && error.status < 500 && error.status !== 429) return this.fail(error);
+        if (this.stop.signal.aborted) return;
+        this.state = { kind: 'reconnecting', error };
+        this.changed();
+        await new Promise((resolve) => setTimeout(resolve, this.options.reconnectMs));
+        this.state = this.early ? { kind: 'loading' } : { kind: 'live' };
+        this.changed();
       }
-    } catch (error) {
-      this.fail(error);
     }
   }
 

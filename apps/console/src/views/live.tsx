@@ -56,6 +56,11 @@ export function LiveView({ workspace }: { workspace: Workspace }) {
         </h2>
         {shown.length !== calls.liveCount && <span class="shown">{shown.length.toLocaleString()} shown</span>}
         {feed.state.kind === 'loading' && <span class="status">loading…</span>}
+        {feed.state.kind === 'reconnecting' && (
+          <span class="status problem-inline" role="status">
+            Reconnecting to the event stream… ({describeProblem(feed.state.error).title})
+          </span>
+        )}
         {feed.state.kind === 'failed' && (
           <span class="status problem-inline" role="alert">
             {describeProblem(feed.state.error).title} {describeProblem(feed.state.error).detail}
