@@ -11,8 +11,10 @@ import { HistoryView } from './views/history.js';
 import { LiveView } from './views/live.js';
 import { ProblemBox } from './views/problem-box.js';
 import { SignIn } from './views/sign-in.js';
-import { TrafficView } from './views/traffic.js';
+import { lazyView } from './views/lazy.js';
 import type { Workspace } from './workspace.js';
+
+const TrafficView = lazyView(() => import('./views/traffic.js').then((module) => module.TrafficView));
 
 /** The server's HOME_COUNTRY_CODE default, which the live table's international filter compares with. */
 const homeCountryCode = '45';
