@@ -37,9 +37,14 @@ interface Command<O extends Options> {
 const command = <O extends Options>(definition: Command<O>) => definition;
 const json = { json: { type: 'boolean' } } as const;
 
-/** Levels that at least one operation of the contract accepts; a token of any other gets 403 everywhere. */
+/**
+ * Levels that at least one operation of the contract accepts; a token of any other gets 403
+ * everywhere. Asking who it is (whoAmI, which every level may) is not acting.
+ */
 const levelsThatAct = new Set(
-  [...loadContract().operations.values()].filter((op) => op.requiresToken).flatMap((op) => op.accessLevels.map((entry) => entry.split('+')[0])),
+  [...loadContract().operations.values()]
+    .filter((op) => op.requiresToken && !accessLevels.every((level) => op.accessLevels.includes(level)))
+    .flatMap((op) => op.accessLevels.map((entry) => entry.split('+')[0])),
 );
 
 export function parseDuration(text: string): number {

@@ -189,3 +189,16 @@ describe('GET /sbc/stats window limits', () => {
     expect(await refusal('?top=101')).toEqual({ status: 400, message: 'top' });
   });
 });
+
+describe('GET /sbc/stats reading answers', () => {
+  let server: RunningServer;
+  afterAll(() => server.close());
+
+  it('does not take text that reads like an answer, in a name or a user agent, for one', async () => {
+    server = await startTestServer({ now: () => now });
+    const lookalike = '","answered":"2026-01-15T12:00:01.000Z';
+    await seed(server, { callId: 'ringing', started: '2026-01-15T12:00:00.000Z', userName: lookalike, userAgent: `"answered":"2026-01-15T12:00:01.000Z"` });
+    const body = await stats(server, await tokenFor(server, 'ADMIN'), '?window=1');
+    expect({ live: body.live.answered, window: body.window.answered }).toEqual({ live: 0, window: 0 });
+  });
+});

@@ -252,13 +252,15 @@ export class PostgresStore implements StoreBackend {
     const inScope = scope.all ? '' : 'AND (source_customer_id = ANY($2) OR destination_customer_id = ANY($2))';
     const values = scope.all ? [from] : [from, scope.customers];
     return this.snapshot(async (client) => {
+      // Each OFFSET 0 keeps its subquery from being merged into the one above: the answer is found
+      // and the talk time computed once per call, and the sort that groups them carries neither `data` nor repeats.
       const started = await client.query<StartedInMinute>(
-        `WITH calls AS MATERIALIZED (
-           SELECT started_key, ended, answered, round(EXTRACT(EPOCH FROM ended::timestamptz - answered::timestamptz) * 1000) AS talk_ms
-           FROM (SELECT started_key, ended, data::json ->> 'answered' AS answered FROM sessions WHERE started_key >= $1 ${inScope}) s)
-         SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
+        `SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
            COUNT(ended) - COUNT(talk_ms) AS failed, COUNT(talk_ms) AS completed, COALESCE(SUM(talk_ms), 0)::float8 AS "talkMs"
-         FROM calls GROUP BY 1 ORDER BY 1`,
+         FROM (SELECT started_key, ended, answered, round(EXTRACT(EPOCH FROM ended::timestamptz - answered::timestamptz) * 1000) AS talk_ms
+           FROM (SELECT started_key, ended, ${answeredOf('data')} AS answered FROM sessions WHERE started_key >= $1 ${inScope} OFFSET 0) calls
+           OFFSET 0) timed
+         GROUP BY 1 ORDER BY 1`,
         values,
       );
       const ended = await client.query<EndedInMinute>(
@@ -471,6 +473,16 @@ export class PostgresStore implements StoreBackend {
     await this.follower?.stop();
     await Promise.all([this.reads.end(), this.writes.end()]);
   }
+}
+
+/**
+ * The `answered` time of a session's JSON text, found as text rather than parsed: parsing every
+ * call of a window as JSON is most of the statement's time on PostgreSQL. Sound because the text
+ * is the JSON of a flat Session (JSON.stringify, no spaces) whose string values escape every `"`:
+ * `"answered":"` can only be the key, and its value is a Timestamp of 24 characters.
+ */
+function answeredOf(column: string): string {
+  return `substr(${column}, nullif(strpos(${column}, '"answered":"'), 0) + 12, 24)`;
 }
 
 /**
