@@ -20,14 +20,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export interface StartOptions {
-  /** Variables for the server beside the test's own. */
-  env?: Record<string, string>;
-  /** The server's CPU priority (nice value, 0 to 19): a bench lowers it, the browser being what it measures. */
-  niceness?: number;
-}
-
-export async function startServer({ env = {}, niceness = 0 }: StartOptions = {}): Promise<TestServer> {
+/** `niceness`: the server's CPU priority (nice value, 0 to 19); a bench lowers it, the browser being what it measures. */
+export async function startServer({ niceness = 0 }: { niceness?: number } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sbc-console-'));
   const dbPath = join(dir, 'sessions.db');
   const admin = (...args: string[]) =>
@@ -42,7 +36,7 @@ export async function startServer({ env = {}, niceness = 0 }: StartOptions = {})
   // A token before the first start, so that the server prints none.
   token('ADMIN', { name: 'first' });
   const child = spawn(process.execPath, [join(serverDir, 'dist', 'main.js')], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', SBC_DB: dbPath, LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', SBC_DB: dbPath, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (niceness > 0) setPriority(child.pid!, niceness);
