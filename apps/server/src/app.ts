@@ -7,6 +7,7 @@ import { StoreUnavailableError } from './store/backend.js';
 import { redactUrl } from './logger.js';
 import { authentication, operationMiddleware, type Handler, type Handlers, type OperationId } from './contract-operation.js';
 import { RateLimiter, rateLimit, type RateLimitSettings } from './rate-limit.js';
+import { serveConsole } from './routes/console.js';
 import { customerRoutes } from './routes/customers.js';
 import type { RouteDeps } from './routes/deps.js';
 import { eventRoutes } from './routes/events.js';
@@ -134,7 +135,7 @@ function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
   };
 }
 
-/** One route per operation of the contract; `/docs` is the only path outside it. */
+/** One route per operation of the contract; `/docs` and `/console` (static pages) are the only paths outside it. */
 function contractRouter(options: AppOptions): Router {
   const authenticator = new Authenticator(options.store, options.now, options.metrics);
   const handlers: Handlers = {
@@ -170,6 +171,16 @@ function contractRouter(options: AppOptions): Router {
   router.get('/docs', async (ctx) => {
     ctx.state['route'] = '/docs';
     await serveDocs(ctx, options.docsFile);
+  });
+  for (const path of ['/console', '/console/']) {
+    router.get(path, async (ctx) => {
+      ctx.state['route'] = '/console';
+      await serveConsole(ctx, options.consoleDir, undefined);
+    });
+  }
+  router.get('/console/assets/:file', async (ctx) => {
+    ctx.state['route'] = '/console/assets/{file}';
+    await serveConsole(ctx, options.consoleDir, ctx.params['file']);
   });
   return router;
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadContract } from '@sbc/contract';
 import { createApp } from './app.js';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   replayPageSize?: number;
   /** The built API reference served at /docs; by default the one of @sbc/docs. */
   docsFile?: string;
+  /** The built console served at /console; by default the one of @sbc/console. */
+  consoleDir?: string;
   /** How long close() waits for requests in flight before it cuts their connections. */
   shutdownTimeoutSeconds?: number;
   /** Requests per second per token on the operations that document 429; 0 turns the limit off. */
@@ -108,6 +111,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     rateLimit: rateLimitSettings(options),
     docsFile: options.docsFile ?? fileURLToPath(import.meta.resolve('@sbc/docs/index.html')),
+    consoleDir: options.consoleDir ?? dirname(fileURLToPath(import.meta.resolve('@sbc/console/index.html'))),
     isShuttingDown: () => shuttingDown,
   });
   app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));

@@ -44,6 +44,9 @@ describe('pnpm deploy:build', () => {
     expect(existsSync(join(serverDir, 'src'))).toBe(false);
     expect(existsSync(join(serverDir, 'node_modules/vitest'))).toBe(false);
     expect(existsSync(join(serverDir, 'node_modules/@sbc/docs/dist/index.html'))).toBe(true);
+    expect(existsSync(join(serverDir, 'node_modules/@sbc/console/dist/index.html'))).toBe(true);
+    // The console's libraries are bundled into its build: none of them is installed beside the server.
+    expect(existsSync(join(serverDir, 'node_modules/preact'))).toBe(false);
   });
 
   it('installs the versions the workspace runs with (the lockfile\'s)', () => {
@@ -66,6 +69,7 @@ describe('pnpm deploy:build', () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       expect((await fetch(`${url}/docs`)).status).toBe(200);
+      expect((await fetch(`${url}/console`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');

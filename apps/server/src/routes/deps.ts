@@ -25,4 +25,6 @@ export interface RouteDeps {
   isShuttingDown: () => boolean;
   /** The built API reference served at /docs. */
   docsFile: string;
+  /** The built console (its index.html and assets/) served at /console. */
+  consoleDir: string;
 }
