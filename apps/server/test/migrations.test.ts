@@ -27,6 +27,7 @@ describe('schema migrations', () => {
     expect(plan('SELECT data FROM sessions ORDER BY started_key DESC, call_id LIMIT 100')).toContain('sessions_order');
     expect(plan("SELECT data FROM sessions WHERE source_customer_id = 'a' OR destination_customer_id = 'a'")).toMatch(/sessions_source_customer.*sessions_destination_customer/);
     expect(plan("SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < 'x' LIMIT 10")).toContain('sessions_ended');
+    expect(plan('SELECT id FROM events WHERE created_at < 5 ORDER BY created_at, id LIMIT 10')).toContain('COVERING INDEX events_created');
     expect(plan("SELECT id FROM sessions WHERE a_number >= '+4570' AND a_number < '+4571'")).toContain('sessions_a_number');
     expect(plan("SELECT id FROM sessions WHERE b_number >= '+4570' AND b_number < '+4571'")).toContain('sessions_b_number');
   });

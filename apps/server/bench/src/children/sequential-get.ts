@@ -31,7 +31,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const target = new URL(input.url);
 
 function get(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const req = request(
       { host: target.hostname, port: target.port, path, agent, headers: { authorization: `Bearer ${input.token}` } },
       (res) => {
@@ -40,7 +40,11 @@ function get(path: string): Promise<number> {
       },
     );
     req.setTimeout(30_000, () => req.destroy(new Error(`timeout on ${path}`)));
-    req.once('error', reject);
+    // A connection the server dropped is a failed request (status 0), counted, not the end of the run.
+    req.once('error', (error) => {
+      process.stderr.write(`sequential-get: ${path}: ${error.message}\n`);
+      resolve(0);
+    });
     req.end();
   });
 }
