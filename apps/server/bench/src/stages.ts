@@ -52,8 +52,8 @@ export async function lookupRun(
 }
 
 /** Latency of one kind of request, one at a time, against a running server. */
-export function sequentialRun(server: ServerProcess, token: string, pathsFile: string, maxSeconds: number): Promise<SequentialGetResult> {
-  return runJsonChild<SequentialGetResult>(children('sequential-get'), { url: server.url, token, pathsFile, maxSeconds }, (maxSeconds + 120) * 1000);
+export function sequentialRun(server: ServerProcess, token: string, pathsFile: string, maxSeconds: number, repeat = false): Promise<SequentialGetResult> {
+  return runJsonChild<SequentialGetResult>(children('sequential-get'), { url: server.url, token, pathsFile, maxSeconds, repeat }, (maxSeconds + 120) * 1000);
 }
 
 export type IngestPlan = Omit<IngestLoadInput, 'url' | 'tokens'>;
@@ -116,13 +116,18 @@ export interface RetentionRun {
   drainSeconds: number | null;
   /** /healthz one at a time, all the while. */
   healthz: SequentialGetResult;
+  /** The same before, from the same server on the same file with nothing to delete: what the machine gives anyway. */
+  healthzIdle: SequentialGetResult;
 }
 
 /**
  * A server starts with `backlog` ended sessions past its retention (as after downtime, or a
  * shorter RETENTION_HOURS) and its job every second; /healthz is asked one request at a time
- * (the paths in `healthzFile`) until the backlog is gone or the time runs out. Deletes from the file at `path`.
+ * (the paths in `healthzFile`) until the backlog is gone or the time runs out; and for
+ * `idleSeconds` before, with nothing to delete. Deletes from the file at `path`.
  */
+const idleSeconds = 10;
+
 export async function retentionRun(path: string, healthzFile: string, backlog: number, maxSeconds: number, options: ServerOptions): Promise<RetentionRun> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   const sessions = db.prepare('SELECT COUNT(*) FROM sessions').pluck();
@@ -132,6 +137,13 @@ export async function retentionRun(path: string, healthzFile: string, backlog: n
     const pastRetention = db.prepare('SELECT COUNT(*) FROM sessions WHERE ended IS NOT NULL AND ended <= ?').pluck();
     const retentionHours = (DATASET_NOW - Date.parse(cutoff)) / 3_600_000;
     const before = sessions.get() as number;
+    const idle = await startNamed('sbc', path, options);
+    let healthzIdle: SequentialGetResult;
+    try {
+      healthzIdle = await sequentialRun(idle, '', healthzFile, idleSeconds, true);
+    } finally {
+      await idle.stop();
+    }
     const server = await startNamed('sbc', path, { ...options, env: { RETENTION_HOURS: retentionHours.toFixed(6), JOB_INTERVAL_SECONDS: '1' } });
     const ready = performance.now();
     let drainSeconds: number | null = null;
@@ -156,7 +168,7 @@ export async function retentionRun(path: string, healthzFile: string, backlog: n
     } finally {
       await server.stop();
     }
-    return { backlog, retentionHours, deletedSessions: before - (sessions.get() as number), drainSeconds, healthz };
+    return { backlog, retentionHours, deletedSessions: before - (sessions.get() as number), drainSeconds, healthz, healthzIdle };
   } finally {
     db.close();
   }

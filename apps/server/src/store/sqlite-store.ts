@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AccessLevel, Customer, Event, Session } from '@sbc/contract';
 import type { EventBody, ListScope, NewTokenRow, SessionRow, StoreBackend, WriteTransaction } from './backend.js';
+import { BackgroundConnection } from './background-connection.js';
 import { migrate } from './migrations.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
@@ -75,6 +76,16 @@ function scopedIds(where: string[], columns = 'id'): string {
       AND (source_customer_id IS NULL OR source_customer_id NOT IN ${scopeIdsSql})${also}`;
 }
 
+/**
+ * Deleting what outlived retention, in the order of the indexes that find it (ended sessions
+ * by end; events by creation: ordered by id, the planner walks the whole table, and finds
+ * nothing to delete only at its end).
+ */
+const backgroundSql = {
+  deleteExpiredSessions: 'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)',
+  deleteExpiredEvents: 'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY created_at, id LIMIT ?)',
+};
+
 /** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
 const storageFailure = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
@@ -92,6 +103,7 @@ export class SqliteStore implements StoreBackend {
    * transaction is open waits for it, so that no answer shows what is not committed.
    */
   private writes: Promise<unknown> = Promise.resolve();
+  private readonly background: BackgroundConnection | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -108,6 +120,8 @@ export class SqliteStore implements StoreBackend {
     // index pages over and over, and a checkpoint copies each once however often it changed.
     this.db.pragma('wal_autocheckpoint = 10000');
     migrate(this.db);
+    // A file has a second connection for the deletions of retention; :memory: is this connection's alone.
+    this.background = path === ':memory:' || path.startsWith('file:') ? undefined : new BackgroundConnection(path, backgroundSql);
   }
 
   /** Prepared once per SQL text; list queries vary only by which filters are present. */
@@ -244,28 +258,25 @@ export class SqliteStore implements StoreBackend {
   }
 
   async deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }> {
-    return this.exclusive(() => {
-      // One transaction, not flushed on its own (the next durable commit or checkpoint flushes
-      // it): a deletion lost with the power is made again by the next run, and a flush per
-      // round would hold the event loop for as long as the disk takes.
-      this.db.pragma('synchronous = NORMAL');
-      try {
-        return this.db.transaction(() => ({
-          deletedSessions: this.sql(
-            `DELETE FROM sessions WHERE id IN (
-               SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)`,
-          ).run(before.toISOString(), batchSize).changes,
-          // In the order of events_created: ordered by id, the planner walks the whole table, and
-          // finds nothing to delete only at its end.
-          deletedEvents: this.sql('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY created_at, id LIMIT ?)').run(
-            before.getTime(),
-            batchSize,
-          ).changes,
-        })).immediate();
-      } finally {
-        this.db.pragma('synchronous = FULL');
-      }
+    const steps = [
+      { statement: 'deleteExpiredSessions', params: [before.toISOString(), batchSize] },
+      { statement: 'deleteExpiredEvents', params: [before.getTime(), batchSize] },
+    ];
+    return this.exclusive(async () => {
+      const [deletedSessions = 0, deletedEvents = 0] = this.background ? await this.background.run(steps) : this.runHere(steps);
+      return { deletedSessions, deletedEvents };
     });
+  }
+
+  /** What the background connection would run, on this one (a database only this connection sees). */
+  private runHere(steps: Array<{ statement: string; params: unknown[] }>): number[] {
+    // Not flushed on its own: a deletion lost with the power is made again by the next run.
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(() => steps.map((step) => this.sql(backgroundSql[step.statement as keyof typeof backgroundSql]).run(...step.params).changes)).immediate();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   async countLiveSessions(): Promise<number> {
@@ -389,6 +400,8 @@ export class SqliteStore implements StoreBackend {
   }
 
   async close(): Promise<void> {
+    // The background connection first: the last one to close folds the WAL into the file.
+    await this.background?.close().catch(() => undefined);
     if (this.db.open) this.db.close();
   }
 }
