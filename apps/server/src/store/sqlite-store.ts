@@ -462,7 +462,14 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
       params: { numberLow: text, numberHigh: nextPrefix(text) },
     };
   }
-  if (text.length >= 3) return { ids: 'SELECT rowid FROM session_numbers WHERE session_numbers MATCH @match', params: { match: `"${text}"` } };
+  if (text.length >= 3) {
+    // The distinct numbers that contain the text (trigrams), then their sessions (number indexes).
+    const matching = 'SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match)';
+    return {
+      ids: `SELECT id FROM sessions WHERE a_number IN (${matching}) UNION SELECT id FROM sessions WHERE b_number IN (${matching})`,
+      params: { match: `"${text}"` },
+    };
+  }
   return { ids: 'SELECT id FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like', params: { like: `%${text}%` } };
 }
 
