@@ -164,7 +164,7 @@ export class SqliteStore implements StoreBackend {
     const visible = scope.all ? where : [inScope, ...where];
     const clause = visible.length ? `WHERE ${visible.join(' AND ')}` : '';
     const order = 'ORDER BY started_key DESC, call_id ASC';
-    const page = { ...params, offset: filter.offset, limit: filter.limit };
+    const page: Record<string, unknown> = { ...params, offset: filter.offset, limit: filter.limit };
     const wanted = filter.offset + filter.limit;
     const count = (sql: string) => (this.sql(`SELECT COUNT(*) AS n FROM (${sql})`).get(params) as { n: number }).n;
     let total: number;
@@ -182,11 +182,14 @@ export class SqliteStore implements StoreBackend {
       total = count(`SELECT 1 FROM sessions INDEXED BY sessions_live ${clause}`);
       rows = `SELECT data FROM sessions INDEXED BY sessions_live ${clause} ${order} LIMIT @limit OFFSET @offset`;
     } else if (numberIds !== undefined && scope.all && where.length === 1) {
-      // A number search alone: count the matching ids, and for many matches walk the sessions
-      // in list order rather than fetch and sort every match.
-      total = count(numberIds);
+      // A number search alone: the matching ids are found once (through the matching numbers:
+      // the costly part), counted, and handed back for the page; for many matches the page walks
+      // the sessions in list order rather than fetch and sort every match.
+      const ids = this.sql(numberIds).pluck().all(params) as number[];
+      total = ids.length;
+      page['ids'] = JSON.stringify(ids);
       const index = this.walkInListOrder(total, wanted) ? 'INDEXED BY sessions_order' : '';
-      rows = `SELECT data FROM sessions ${index} ${clause} ${order} LIMIT @limit OFFSET @offset`;
+      rows = `SELECT data FROM sessions ${index} WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
     } else if (!scope.all) {
       // A reseller's calls: counted on the customer indexes, which hold every filtered column.
       const ids = scopedIds(where);
