@@ -103,7 +103,9 @@ export class SqliteStore implements StoreBackend {
    * transaction is open waits for it, so that no answer shows what is not committed.
    */
   private writes: Promise<unknown> = Promise.resolve();
-  private readonly background: BackgroundConnection | undefined;
+  private readonly backgroundPath: string | undefined;
+  /** Opened at the first deletion: a start, and a server with nothing to delete, do without its thread. */
+  private background: BackgroundConnection | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -121,7 +123,7 @@ export class SqliteStore implements StoreBackend {
     this.db.pragma('wal_autocheckpoint = 10000');
     migrate(this.db);
     // A file has a second connection for the deletions of retention; :memory: is this connection's alone.
-    this.background = path === ':memory:' || path.startsWith('file:') ? undefined : new BackgroundConnection(path, backgroundSql);
+    this.backgroundPath = path === ':memory:' || path.startsWith('file:') ? undefined : path;
   }
 
   /** Prepared once per SQL text; list queries vary only by which filters are present. */
@@ -266,6 +268,7 @@ export class SqliteStore implements StoreBackend {
       { statement: 'deleteExpiredEvents', params: [before.getTime(), batchSize] },
     ];
     return this.exclusive(async () => {
+      if (this.backgroundPath !== undefined) this.background ??= new BackgroundConnection(this.backgroundPath, backgroundSql);
       const [deletedSessions = 0, deletedEvents = 0] = this.background ? await this.background.run(steps) : this.runHere(steps);
       return { deletedSessions, deletedEvents };
     });
