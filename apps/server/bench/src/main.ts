@@ -97,11 +97,14 @@ async function withServer<T>(name: ServerName, path: string, body: (server: Awai
   }
 }
 
-/** How much of the memory is V8's heap, from the server's own /metrics. */
+/** How much of the memory is V8's (heap in use, heap reserved) and Buffers' (external), from the server's own /metrics. */
 async function heapNote(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const heap = /^nodejs_heap_size_used_bytes (\d+)/m.exec(text);
-  return heap ? `V8 heap in use ${(Number(heap[1]) / MB).toFixed(0)} MB` : '';
+  const metric = (name: string) => {
+    const found = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+    return found ? `${(Number(found[1]) / MB).toFixed(0)} MB` : 'n/a';
+  };
+  return `V8 heap in use ${metric('nodejs_heap_size_used_bytes')} of ${metric('nodejs_heap_size_total_bytes')} reserved, external (Buffers) ${metric('nodejs_external_memory_bytes')}`;
 }
 
 const runStarted = performance.now();
@@ -281,7 +284,7 @@ if (stages.has('ingest') || stages.has('events') || stages.has('retention')) {
       );
     }
   } finally {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(work + suffix, { force: true });
+    for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(work + suffix, { force: true });
   }
 }
 
