@@ -104,7 +104,7 @@ export class SqliteStore implements StoreBackend {
    */
   private writes: Promise<unknown> = Promise.resolve();
   private readonly backgroundPath: string | undefined;
-  /** Opened at the first deletion: a start, and a server with nothing to delete, do without its thread. */
+  /** Opened when there is first something to delete: a start, and a server with nothing to delete, do without its thread. */
   private background: BackgroundConnection | undefined;
 
   constructor(path: string) {
@@ -268,6 +268,11 @@ export class SqliteStore implements StoreBackend {
       { statement: 'deleteExpiredEvents', params: [before.getTime(), batchSize] },
     ];
     return this.exclusive(async () => {
+      // Two index seeks tell whether there is anything to delete: most runs find nothing.
+      const due =
+        this.sql('SELECT 1 FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT 1').get(before.toISOString()) !== undefined ||
+        this.sql('SELECT 1 FROM events WHERE created_at < ? LIMIT 1').get(before.getTime()) !== undefined;
+      if (!due) return { deletedSessions: 0, deletedEvents: 0 };
       if (this.backgroundPath !== undefined) this.background ??= new BackgroundConnection(this.backgroundPath, backgroundSql);
       const [deletedSessions = 0, deletedEvents = 0] = this.background ? await this.background.run(steps) : this.runHere(steps);
       return { deletedSessions, deletedEvents };
