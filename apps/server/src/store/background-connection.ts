@@ -21,7 +21,7 @@ export class BackgroundConnection {
   constructor(path: string, statements: Record<string, string>) {
     this.worker = new Worker(workerSource, {
       eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path, statements },
+      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path, statements, nice: 10 },
     });
     this.worker.on('message', ({ id, result, error }: { id: number; result?: unknown; error?: { message: string; code?: string } }) => {
       const call = this.pending.get(id);
@@ -74,6 +74,12 @@ export class BackgroundConnection {
 // event loop.
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Below the server's own thread for the CPU (Linux: a thread has its own nice value): on a busy
+// machine its rounds wait, not the requests.
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  require('node:os').setPriority(tid, workerData.nice);
+} catch {}
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
