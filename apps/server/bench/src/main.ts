@@ -284,7 +284,7 @@ if (stages.has('ingest') || stages.has('events') || stages.has('retention')) {
       );
     }
   } finally {
-    for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(work + suffix, { force: true });
+    for (const suffix of ['', '-wal', '-shm', '.lock', '.lock-journal']) rmSync(work + suffix, { force: true });
   }
 }
 
