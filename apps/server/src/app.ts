@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
 import { Authenticator, presentedToken } from './auth.js';
-import { ApiError, badRequest, internalError, methodNotAllowed, notReady } from './errors.js';
+import { ApiError, badRequest, databaseUnavailable, internalError, methodNotAllowed, notReady } from './errors.js';
+import { StoreUnavailableError } from './store/backend.js';
 import { redactUrl } from './logger.js';
 import { authentication, operationMiddleware, type Handler, type Handlers, type OperationId } from './contract-operation.js';
 import { RateLimiter, rateLimit, type RateLimitSettings } from './rate-limit.js';
@@ -80,7 +81,10 @@ function errorBody({ logger }: AppOptions): Middleware {
     } catch (thrown) {
       let error: ApiError;
       if (thrown instanceof ApiError) error = thrown;
-      else if (clientWentAway(ctx, thrown)) {
+      else if (thrown instanceof StoreUnavailableError) {
+        logger.warn({ reqId: ctx.state['requestId'], err: thrown }, 'database unavailable');
+        error = databaseUnavailable();
+      } else if (clientWentAway(ctx, thrown)) {
         // Nobody is left to answer: counted and logged as the client's doing, not as a fault. The
         // server has set 408 when it cut a body that stopped arriving (and answered it itself).
         const timedOut = ctx.res.statusCode === 408;

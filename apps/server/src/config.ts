@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isPostgresUrl } from './store/postgres-store.js';
 
 /** The server's settings, read from the environment and checked before anything starts. */
 export interface Config {
@@ -62,7 +63,7 @@ const byteSize = byteSizeUpTo(64 * 1024 * 1024);
 export const variables = [
   { name: 'PORT', key: 'port', fallback: '8080', describe: 'an integer from 0 to 65535', parse: integer(0, 65535) },
   { name: 'HOST', key: 'host', fallback: '127.0.0.1', describe: 'an address or host name to listen on', parse: (t: string) => (/^[A-Za-z0-9.:_-]+$/.test(t) ? t : undefined) },
-  { name: 'SBC_DB', key: 'dbPath', fallback: './data/sessions.db', describe: 'a file path, or :memory:', parse: (t: string) => (t.trim() ? t : undefined) },
+  { name: 'SBC_DB', key: 'dbPath', fallback: './data/sessions.db', describe: 'a file path, :memory:, or a postgres:// URL', parse: (t: string) => (t.trim() ? t : undefined) },
   { name: 'HOME_COUNTRY_CODE', key: 'homeCountryCode', fallback: '45', describe: 'a country calling code of 1 to 3 digits, without +', parse: (t: string) => (/^[1-9][0-9]{0,2}$/.test(t) ? t : undefined) },
   { name: 'RETENTION_HOURS', key: 'retentionHours', fallback: '24', describe: 'a number of hours above 0 and at most 8760', parse: positiveNumber(8760) },
   { name: 'MAX_CALL_HOURS', key: 'maxCallHours', fallback: '12', describe: 'a number of hours above 0 and at most 720', parse: positiveNumber(720) },
@@ -101,6 +102,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
   // pnpm runs scripts inside the package; a relative path means where the command was typed.
   const dbPath = config.dbPath as string;
-  if (dbPath !== ':memory:' && !dbPath.startsWith('file:')) config.dbPath = resolve(env['INIT_CWD'] ?? process.cwd(), dbPath);
+  if (dbPath !== ':memory:' && !dbPath.startsWith('file:') && !isPostgresUrl(dbPath)) config.dbPath = resolve(env['INIT_CWD'] ?? process.cwd(), dbPath);
   return config as Config;
 }

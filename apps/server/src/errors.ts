@@ -33,6 +33,11 @@ export const customerNotFound = () => new ApiError(404, 'id', 'Customer not foun
 export const accessDenied = () => new ApiError(403, 'access_denied', 'Insufficient access level');
 export const internalError = () => new ApiError(500, 'internal_error', 'Internal error');
 export const notReady = (description: string) => new ApiError(503, 'not_ready', description);
+/** The database cannot be reached (restarting, failing over): nothing was done, and the request may be sent again. */
+export const databaseUnavailable = (retryAfterSeconds = 1) =>
+  new ApiError(503, 'database_unavailable', `The database is unavailable; nothing was changed, retry after ${retryAfterSeconds} s`, {
+    'Retry-After': String(retryAfterSeconds),
+  });
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new ApiError(429, 'too_many_requests', `Too many requests with this token; retry after ${retryAfterSeconds} s`, { 'Retry-After': String(retryAfterSeconds) });
 export const unsupportedMediaType = (description: string) => new ApiError(415, 'unsupported_media_type', description);

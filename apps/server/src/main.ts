@@ -4,6 +4,7 @@ import { firstStartToken } from './first-start.js';
 import { createLogger, type Logger } from './logger.js';
 import { startServer } from './server.js';
 import { StartError } from './start-failure.js';
+import { printableLocation } from './store/open-store.js';
 
 /** Exit code for a start refused as configured (sysexits EX_CONFIG): a bad variable, port, database. */
 const exitCannotStart = 78;
@@ -67,7 +68,7 @@ const server = await start(config, logger);
 // The first start gets an administrator token, shown once: only its hash is stored.
 const shown = await firstStartToken(server.store, server.url);
 if (shown) process.stdout.write(`${shown.join('\n')}\n`);
-logger.info({ url: server.url, db: config.dbPath }, 'listening');
+logger.info({ url: server.url, db: printableLocation(config.dbPath) }, 'listening');
 
 /** Exits once the asynchronous log destination has written out its last lines. */
 function exit(log: Logger, code: number): void {

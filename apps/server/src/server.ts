@@ -14,7 +14,8 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import { databaseFailure, listenFailure, StartError } from './start-failure.js';
-import { openStore } from './store/open-store.js';
+import { openStore, printableLocation } from './store/open-store.js';
+import { isPostgresUrl } from './store/postgres-store.js';
 import type { SessionStore } from './domain/session-store.js';
 
 export interface ServerOptions {
@@ -77,7 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     () => store.customerTree(),
     metrics,
   );
-  const opened = await openDatabase(options.dbPath ?? './data/sessions.db', hub);
+  const opened = await openDatabase(options.dbPath ?? './data/sessions.db', hub, logger);
   const { lock } = opened;
   const store = metrics.timedStore(opened.store);
   let shuttingDown = false;
@@ -172,21 +173,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 }
 
 /**
- * The database, opened only while no other server has it, and only if it takes writes (a
+ * The database, opened (a SQLite file only while no other server has it) only if it takes writes (a
  * read-only file opens and reads fine); a failure is one line for a person.
  */
-async function openDatabase(dbPath: string, hub: EventHub): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
+async function openDatabase(dbPath: string, hub: EventHub, logger: Logger): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
   let lock: InstanceLock | undefined;
   let store: SessionStore | undefined;
   try {
-    lock = lockDatabase(dbPath);
-    store = await openStore(dbPath, hub);
+    // Several nodes share one PostgreSQL database by design: only a SQLite file is locked.
+    if (!isPostgresUrl(dbPath)) lock = lockDatabase(dbPath);
+    store = await openStore(dbPath, hub, logger);
     await store.checkWritable();
     return { store, lock };
   } catch (error) {
     await store?.close();
     lock?.release();
-    throw error instanceof StartError ? error : databaseFailure(error, dbPath);
+    throw error instanceof StartError ? error : databaseFailure(error, printableLocation(dbPath));
   }
 }
 

@@ -4,6 +4,17 @@
 import type { Customer, Event, Session, SessionEvent, TerminateCommand } from '@sbc/contract';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
+/**
+ * The database cannot be reached or dropped the connection (not: a statement was wrong). Thrown
+ * by a backend so that the server answers 503 `database_unavailable` rather than 500.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(`database unavailable: ${message}`, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 /** A stored session as a lookup by Call-ID reads it: its JSON text as stored, and its customers. */
 export interface SessionRow {
   json: string;

@@ -1,12 +1,42 @@
 import { SessionService, type EventSink } from '../domain/session-service.js';
 import type { SessionStore } from '../domain/session-store.js';
+import type { Logger } from '../logger.js';
+import { PostgresEventFeed } from './postgres-event-feed.js';
+import { isPostgresUrl, PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 /**
  * The store that SBC_DB names, with the domain's rules over it: the one place that picks a
- * database backend. Today every value is a SQLite path (or `:memory:`). A server passes its event
- * hub: the events of every write go there once committed.
+ * database backend. A `postgres://` or `postgresql://` URL is PostgreSQL; any other value is a
+ * SQLite path (or `:memory:`). A server passes its event hub.
+ *
+ * On SQLite (one process) the domain publishes each write's events once committed. On
+ * PostgreSQL other nodes write too: the node's event feed, following the events table, is the
+ * only publisher, of this node's commits and every other's alike, in id order.
  */
-export async function openStore(location: string, events?: EventSink): Promise<SessionStore> {
-  return new SessionService(new SqliteStore(location), events);
+export async function openStore(location: string, events?: EventSink, logger?: Logger): Promise<SessionStore> {
+  if (!isPostgresUrl(location)) return new SessionService(new SqliteStore(location), events);
+  const backend = await PostgresStore.open(location);
+  if (events) {
+    const feed = new PostgresEventFeed(backend, events, (error) => logger?.warn({ err: error }, 'event feed: the database did not answer; retrying'));
+    try {
+      await feed.start();
+    } catch (error) {
+      await backend.close();
+      throw error;
+    }
+  }
+  return new SessionService(backend);
+}
+
+/** SBC_DB as it may be printed or logged: a URL's password hidden. */
+export function printableLocation(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const url = new URL(location);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'the PostgreSQL URL in SBC_DB (not a valid URL)';
+  }
 }

@@ -1,35 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AccessLevel, Customer, Event, Session } from '@sbc/contract';
+import type { Customer, Event, Session } from '@sbc/contract';
 import type { EventBody, ListScope, NewTokenRow, SessionRow, StoreBackend, WriteTransaction } from './backend.js';
 import { migrate } from './migrations.js';
+import { columnsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type SessionColumns, type TokenRow } from './rows.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
-
-/** The columns that lists filter and sort on, derived from the session JSON held in `data`. */
-interface SessionColumns {
-  started_key: string;
-  ended: string | null;
-  live: number;
-  direction: string | null;
-  a_number: string | null;
-  b_number: string | null;
-  source_customer_id: string | null;
-  destination_customer_id: string | null;
-  sbc_server: string | null;
-}
-
-const sessionColumns = [
-  'started_key',
-  'ended',
-  'live',
-  'direction',
-  'a_number',
-  'b_number',
-  'source_customer_id',
-  'destination_customer_id',
-  'sbc_server',
-] as const satisfies ReadonlyArray<keyof SessionColumns>;
 
 /** A stored session as a write needs it: where it is, what it holds, and its columns as stored. */
 interface StoredSession extends SessionColumns {
@@ -38,24 +14,6 @@ interface StoredSession extends SessionColumns {
 }
 
 const storedSessionSql = `SELECT id, data, ${sessionColumns.join(', ')} FROM sessions`;
-
-interface TokenRow {
-  id: string;
-  level: AccessLevel;
-  customer_id: string | null;
-  name: string | null;
-  sbc_server: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
-interface CustomerRow {
-  id: string;
-  name: string;
-  parent_reseller: string | null;
-  features: string;
-}
 
 /** The customers of a list's scope, given as a JSON array in @scope. */
 const scopeIdsSql = '(SELECT value FROM json_each(@scope))';
@@ -433,38 +391,6 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
 function readParents(sql: Sql): Map<string, string | undefined> {
   const rows = sql('SELECT id, parent_reseller FROM customers').raw().all() as Array<[string, string | null]>;
   return new Map(rows.map(([id, parent]) => [id, parent ?? undefined]));
-}
-
-function columnsOf(session: Session): SessionColumns {
-  return {
-    started_key: session.started ?? '',
-    ended: session.ended ?? null,
-    live: session.ended === undefined ? 1 : 0,
-    direction: session.direction ?? null,
-    a_number: session.aNumber ?? null,
-    b_number: session.bNumber ?? null,
-    source_customer_id: session.sourceCustomerId ?? null,
-    destination_customer_id: session.destinationCustomerId ?? null,
-    // The contract types an IP address as a oneOf of string formats; it is a string.
-    sbc_server: (session.sbcServer as string | undefined) ?? null,
-  };
-}
-
-function toCustomer(row: CustomerRow): Customer {
-  const features = JSON.parse(row.features) as Customer['features'];
-  return row.parent_reseller === null
-    ? { id: row.id, name: row.name, features }
-    : { id: row.id, name: row.name, parentReseller: row.parent_reseller, features };
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  const token: TokenRecord = { id: row.id, level: row.level, createdAt: new Date(row.created_at) };
-  if (row.customer_id !== null) token.customerId = row.customer_id;
-  if (row.name !== null) token.name = row.name;
-  if (row.sbc_server !== null) token.sbcServer = row.sbc_server;
-  if (row.expires_at !== null) token.expiresAt = new Date(row.expires_at);
-  if (row.revoked_at !== null) token.revokedAt = new Date(row.revoked_at);
-  return token;
 }
 
 /**

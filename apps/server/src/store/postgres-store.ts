@@ -1,0 +1,562 @@
+import pg from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryResultRow } from 'pg';
+import type { Customer, Event, Session } from '@sbc/contract';
+import { StoreUnavailableError, type EventBody, type ListScope, type NewTokenRow, type SessionRow, type StoreBackend, type WriteTransaction } from './backend.js';
+import { migratePostgres } from './postgres-migrations.js';
+import { columnsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type TokenRow } from './rows.js';
+import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
+
+/** Whether SBC_DB names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/**
+ * Connections of each pool. Transactions and reads have pools of their own: a transaction may
+ * read the customer tree while it holds its connection, and with one pool, as many transactions
+ * as connections would each wait for a connection that none gives back.
+ */
+const readConnections = 8;
+const writeConnections = 4;
+/** How long a request waits for a connection (new, or free in the pool) before the database counts as unavailable. */
+const connectTimeoutMs = 5000;
+/** The longest one statement runs: a request never hangs on a database that stopped answering. */
+const statementTimeoutMs = 30_000;
+/** How often a transaction that met a serialization failure or a deadlock is run again before the error goes to the caller. */
+const transactionAttempts = 5;
+
+/**
+ * The key of the transaction-level advisory lock every event-writing transaction holds from its
+ * first event to its commit (see PostgresTransaction.addEvent).
+ */
+export const eventWriteLock = 0x5bc0_0002;
+/**
+ * The first key of the domain's named locks (WriteTransaction.lock, StoreBackend.alone), the
+ * second being the name's hash: two-key advisory locks are a space apart from the one-key
+ * event lock above.
+ */
+const namedLockClass = 0x5bc;
+/** The channel that carries the newest event id of each commit that wrote events. */
+export const eventChannel = 'sbc_events';
+
+/**
+ * SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock,
+ * and a session inserted by another transaction between this one's read and its insert (under
+ * READ COMMITTED a concurrent insert of the same Call-ID ends as a unique violation).
+ */
+const retryable = new Set(['40001', '40P01']);
+const sessionInsertRace = { code: '23505', constraint: 'sessions_call_id_key' };
+
+/**
+ * Errors that mean the database cannot be reached or dropped the connection (not that a
+ * statement was wrong): the caller gets `database_unavailable` and may retry.
+ */
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code ?? '';
+  return (
+    /^(08|57P0[1-3]|53300)/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout/i.test(error.message)
+  );
+}
+
+/** The unavailability as the one error the server maps to 503, or the error as it is. */
+function unavailableOr(error: unknown): unknown {
+  return isUnavailable(error) ? new StoreUnavailableError((error as Error).message, { cause: error }) : error;
+}
+
+// bigint (ids, counts, times in ms) as numbers: every one stays far below 2^53.
+const types = new pg.TypeOverrides();
+types.setTypeParser(pg.types.builtins.INT8, Number);
+
+/** The connection settings of every connection the store makes, LISTEN included. */
+export function connectionConfig(url: string, max: number): PoolConfig {
+  // node-postgres lets what the URL says win over the other settings: the URL's own `options`
+  // (a search_path, say) come out of it and join ours.
+  const parsed = new URL(url);
+  const theirs = parsed.searchParams.get('options');
+  parsed.searchParams.delete('options');
+  return {
+    connectionString: parsed.toString(),
+    max,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    // A transaction left open by a node that froze does not hold its locks (the event lock) for ever.
+    idle_in_transaction_session_timeout: statementTimeoutMs,
+    // A 2xx means committed: a commit waits for its WAL flush whatever the server's default.
+    options: [theirs, '-c synchronous_commit=on'].filter(Boolean).join(' '),
+    keepAlive: true,
+    types,
+  };
+}
+
+/** Builds numbered parameters ($1, $2, …) as conditions are added. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The node's event feed, as the store sees it: told of each commit that wrote events, asked about in readiness, stopped at close. */
+export interface EventFollower {
+  wake(): void;
+  /** Why the feed cannot follow events right now, or undefined. */
+  problem(): string | undefined;
+  stop(): Promise<void>;
+}
+
+/** The store of several nodes: one PostgreSQL database; this module (with its migrations) holds all of its SQL. */
+export class PostgresStore implements StoreBackend {
+  private readonly reads: Pool;
+  private readonly writes: Pool;
+  private parents: { version: number; map: Map<string, string | undefined> } | undefined;
+  private follower: EventFollower | undefined;
+
+  private constructor(readonly url: string) {
+    this.reads = new pg.Pool(connectionConfig(url, readConnections));
+    this.writes = new pg.Pool(connectionConfig(url, writeConnections));
+    // An idle connection the server dropped (a restart) is an error of the pool, not of a request.
+    this.reads.on('error', () => undefined);
+    this.writes.on('error', () => undefined);
+  }
+
+  /** Connects and brings the schema to the latest version. */
+  static async open(url: string): Promise<PostgresStore> {
+    const store = new PostgresStore(url);
+    try {
+      const client = await store.writes.connect();
+      try {
+        await migratePostgres(client);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  /** The node's event feed: woken by each commit here that wrote events (no need to wait for the NOTIFY). */
+  followWith(follower: EventFollower): void {
+    this.follower = follower;
+  }
+
+  private async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.reads.query<R>(text, values)).rows;
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+  }
+
+  private async count(text: string, values: unknown[] = []): Promise<number> {
+    const [row] = await this.query<{ n: number }>(text, values);
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Runs `work` on one connection between BEGIN and COMMIT (READ COMMITTED; sessions are read
+   * FOR UPDATE). A serialization failure, a deadlock or a Call-ID inserted meanwhile by another
+   * node runs the whole work again, on a fresh transaction, up to a bound: the domain's work
+   * keeps its state inside the closure, so a second run starts from what is committed then.
+   */
+  async transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.onClient(async (client) => {
+          await client.query('BEGIN');
+          const tx = new PostgresTransaction(client);
+          try {
+            const result = await work(tx);
+            // Delivered at commit, to every node's feed: only the newest id (a payload is
+            // bounded to 8000 bytes; the feed reads the events themselves).
+            if (tx.newestEventId !== undefined) await client.query('SELECT pg_notify($1, $2)', [eventChannel, String(tx.newestEventId)]);
+            await client.query('COMMIT');
+            if (tx.newestEventId !== undefined) this.follower?.wake();
+            if (tx.changedCustomers) this.parents = undefined;
+            return result;
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const race = code === sessionInsertRace.code && (error as { constraint?: string }).constraint === sessionInsertRace.constraint;
+        if (attempt >= transactionAttempts || !(race || (code !== undefined && retryable.has(code)))) throw unavailableOr(error);
+        // A little later each time, and not in step with the transaction it met.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
+  }
+
+  /**
+   * A session-level advisory lock, tried on a connection of the run's own: the lock lasts while
+   * `work` runs and goes with the connection if this node dies mid-run.
+   */
+  async alone<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }> {
+    const client = new pg.Client(connectionConfig(this.url, 1));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS taken', [namedLockClass, name]);
+      if (!rows[0]?.taken) return { ran: false };
+      return { ran: true, result: await work() };
+    } catch (error) {
+      throw unavailableOr(error);
+    } finally {
+      // Ending the session releases the lock.
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** A connection of the write pool for `use`; one that broke is discarded rather than given back. */
+  private async onClient<T>(use: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.writes.connect();
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+    try {
+      const result = await use(client);
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(isUnavailable(error) ? (error as Error) : undefined);
+      throw error;
+    }
+  }
+
+  async sessionRow(callId: string): Promise<SessionRow | undefined> {
+    const [row] = await this.query<{ data: string; source_customer_id: string | null; destination_customer_id: string | null }>(
+      'SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = $1',
+      [callId],
+    );
+    return row && { json: row.data, sourceCustomerId: row.source_customer_id, destinationCustomerId: row.destination_customer_id };
+  }
+
+  async listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }> {
+    const params = new Params();
+    const where = listConditions(filter, scope, params);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = await this.count(`SELECT COUNT(*) AS n FROM sessions ${clause}`, params.values);
+    if (total === 0) return { total, sessions: [] };
+    const rows = await this.query<{ data: string }>(
+      `SELECT data FROM sessions ${clause} ORDER BY started_key DESC, call_id ASC LIMIT ${params.add(filter.limit)} OFFSET ${params.add(filter.offset)}`,
+      params.values,
+    );
+    return { total, sessions: rows.map((r) => JSON.parse(r.data) as Session) };
+  }
+
+  async countLiveSessions(): Promise<number> {
+    return this.count('SELECT COUNT(*) AS n FROM sessions WHERE live');
+  }
+
+  async deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }> {
+    const sessions = await this.execute(
+      `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < $1 LIMIT $2)`,
+      [before.toISOString(), batchSize],
+    );
+    const events = await this.execute('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < $1 ORDER BY id LIMIT $2)', [
+      before.getTime(),
+      batchSize,
+    ]);
+    return { deletedSessions: sessions, deletedEvents: events };
+  }
+
+  /** One statement in a transaction of its own; the rows it changed. */
+  private async execute(text: string, values: unknown[]): Promise<number> {
+    try {
+      return (await this.writes.query(text, values)).rowCount ?? 0;
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
+    const rows = await this.query<{ id: number; body: string }>('SELECT id, body FROM events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+    return rows.map((r) => ({ id: r.id, ...JSON.parse(r.body) }) as Event);
+  }
+
+  /** The newest event id committed, or 0: where a node's feed starts. */
+  async newestEventId(): Promise<number> {
+    return this.count('SELECT COALESCE(MAX(id), 0) AS n FROM events');
+  }
+
+  async pendingTerminates(sbcServer: string): Promise<Event[]> {
+    const rows = await this.query<{ call_id: string; event_id: number; requested_at: number }>(
+      'SELECT call_id, event_id, requested_at FROM terminate_commands WHERE sbc_server = $1 ORDER BY event_id',
+      [sbcServer],
+    );
+    return rows.map((r) => ({ id: r.event_id, type: 'terminate', callId: r.call_id, sbcServer, time: new Date(r.requested_at).toISOString() }));
+  }
+
+  async unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]> {
+    const rows = await this.query<{ sbc_server: string; count: number; oldest: number }>(
+      `SELECT sbc_server, COUNT(*) AS count, MIN(requested_at) AS oldest FROM terminate_commands
+       WHERE requested_at < $1 GROUP BY sbc_server ORDER BY sbc_server COLLATE "C"`,
+      [requestedBefore.getTime()],
+    );
+    return rows.map((r) => ({ sbcServer: r.sbc_server, count: r.count, oldest: new Date(r.oldest) }));
+  }
+
+  /** A customer write, in one transaction with the bump of the tree's version that tells every node to read it again. */
+  private async changeCustomers<T>(write: (client: PoolClient) => Promise<T>): Promise<T> {
+    try {
+      return await this.onClient(async (client) => {
+        await client.query('BEGIN');
+        try {
+          const result = await write(client);
+          await client.query('UPDATE customer_tree_version SET version = version + 1');
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      throw unavailableOr(error);
+    } finally {
+      this.parents = undefined;
+    }
+  }
+
+  async getCustomer(id: string): Promise<Customer | undefined> {
+    const [row] = await this.query<CustomerRow>('SELECT id, name, parent_reseller, features FROM customers WHERE id = $1', [id]);
+    return row && toCustomer(row);
+  }
+
+  async listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }> {
+    const total = await this.count('SELECT COUNT(*) AS n FROM customers');
+    const rows = await this.query<CustomerRow>('SELECT id, name, parent_reseller, features FROM customers ORDER BY id LIMIT $1 OFFSET $2', [limit, offset]);
+    return { total, customers: rows.map(toCustomer) };
+  }
+
+  async deleteCustomer(id: string): Promise<boolean> {
+    return this.changeCustomers(async (client) => ((await client.query('DELETE FROM customers WHERE id = $1', [id])).rowCount ?? 0) > 0);
+  }
+
+  /**
+   * Each customer's parent reseller, kept in memory: every scoped request and event delivery
+   * walks it. Read again when the tree's version moved (a write through any node or `pnpm admin`).
+   */
+  async customerTree(): Promise<CustomerParents> {
+    const version = await this.count('SELECT version AS n FROM customer_tree_version');
+    if (this.parents?.version !== version) {
+      const rows = await this.query<{ id: string; parent_reseller: string | null }>('SELECT id, parent_reseller FROM customers');
+      this.parents = { version, map: new Map(rows.map((r) => [r.id, r.parent_reseller ?? undefined])) };
+    }
+    return this.parents.map;
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const [row] = await this.query<TokenRow>('SELECT * FROM tokens WHERE hash = $1', [hash]);
+    return row && toToken(row);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (await this.query<TokenRow>('SELECT * FROM tokens ORDER BY created_at, id')).map(toToken);
+  }
+
+  async revokeToken(id: string, hash: string, now: Date): Promise<boolean> {
+    return (await this.execute('UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 OR hash = $3', [now.getTime(), id, hash])) > 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.checkWritable();
+    const problem = this.follower?.problem();
+    if (problem !== undefined) throw new Error(problem);
+  }
+
+  /** A standby (or a database set read-only) answers reads and refuses every write. */
+  async checkWritable(): Promise<void> {
+    const [row] = await this.query<{ read_only: string }>("SELECT current_setting('transaction_read_only') AS read_only");
+    if (row?.read_only !== 'off') throw new Error('the database takes no writes (transaction_read_only is on: a standby?)');
+  }
+
+  async close(): Promise<void> {
+    await this.follower?.stop();
+    await Promise.all([this.reads.end(), this.writes.end()]);
+  }
+}
+
+/**
+ * The WHERE conditions of a list (ANDed), the same rules as SQLite's: a reseller sees the
+ * sessions with a source or destination customer in its scope; a number is a substring of the
+ * A- or B-number, a leading `+` (an administrator's search) a prefix range on the number indexes.
+ */
+function listConditions(filter: SessionFilter, scope: ListScope, params: Params): string[] {
+  const where: string[] = [];
+  if (!scope.all) {
+    const customers = params.add(scope.customers);
+    where.push(`(source_customer_id = ANY(${customers}) OR destination_customer_id = ANY(${customers}))`);
+  }
+  const number = filter.number;
+  if (number !== undefined && number.startsWith('+') && scope.all) {
+    const low = params.add(number);
+    const high = params.add(nextPrefix(number));
+    where.push(`((a_number >= ${low} AND a_number < ${high}) OR (b_number >= ${low} AND b_number < ${high}))`);
+  } else if (number !== undefined) {
+    // The contract allows only digits (after a leading +): nothing in them is a LIKE wildcard.
+    // From 3 characters the trigram index finds the matches; 1 or 2 have no trigram, and the
+    // planner reads every session's numbers (a scan, as on SQLite, in time linear in the rows).
+    const pattern = params.add(`%${number}%`);
+    where.push(`(a_number LIKE ${pattern} OR b_number LIKE ${pattern})`);
+  }
+  if (filter.customer !== undefined && scope.all) {
+    const customer = params.add(filter.customer);
+    where.push(`(source_customer_id = ${customer} OR destination_customer_id = ${customer})`);
+  }
+  if (filter.live !== undefined) where.push(filter.live ? 'live' : 'NOT live');
+  if (filter.direction !== undefined) where.push(`direction = ${params.add(filter.direction)}`);
+  if (filter.international !== undefined) {
+    // Numbers starting with +CC sort between '+CC' and the next code up.
+    const range = `(b_number >= ${params.add(`+${filter.homeCountryCode}`)} AND b_number < ${params.add(nextPrefix(`+${filter.homeCountryCode}`))})`;
+    where.push(filter.international ? `NOT ${range}` : range);
+  }
+  return where;
+}
+
+/** The smallest text above every text that starts with `prefix`. */
+function nextPrefix(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/**
+ * One write transaction's reads and writes on its connection. A session read here is locked
+ * (FOR UPDATE) until commit: two nodes merging reports of one call take turns, and the second
+ * merges into what the first committed.
+ */
+class PostgresTransaction implements WriteTransaction {
+  /** Sessions read in this transaction: whether each is stored (an update) or not (an insert). */
+  private readonly stored = new Map<string, boolean>();
+  /** The newest event this transaction wrote, once it wrote one. */
+  newestEventId: number | undefined;
+  /** Whether it wrote a customer (and moved the tree's version, which tells every node to read the tree again). */
+  changedCustomers = false;
+
+  constructor(private readonly client: PoolClient) {}
+
+  private async rows<R extends QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    return (await this.client.query<R>(text, values)).rows;
+  }
+
+  async session(callId: string): Promise<Session | undefined> {
+    const [row] = await this.rows<{ data: string }>('SELECT data FROM sessions WHERE call_id = $1 FOR UPDATE', [callId]);
+    this.stored.set(callId, row !== undefined);
+    return row && (JSON.parse(row.data) as Session);
+  }
+
+  /**
+   * SKIP LOCKED: two nodes running the stale-call job at once each end a different part of the
+   * stale calls, and none twice (the other's are locked until it commits, then no longer live).
+   */
+  async liveSessionsStartedBefore(startedBefore: Date, limit: number): Promise<Session[]> {
+    const rows = await this.rows<{ data: string }>(
+      `SELECT data FROM sessions WHERE live
+         AND ((started_key <> '' AND started_key < $1) OR (started_key = '' AND created_at < $2))
+       LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [startedBefore.toISOString(), startedBefore.getTime(), limit],
+    );
+    return rows.map((row) => {
+      const session = JSON.parse(row.data) as Session;
+      this.stored.set(session.callId, true);
+      return session;
+    });
+  }
+
+  async putSession(session: Session, now: Date): Promise<void> {
+    const columns = columnsOf(session);
+    const values = [session.callId, JSON.stringify(session), ...sessionColumns.map((c) => columns[c])];
+    const stored = this.stored.get(session.callId) ?? (await this.session(session.callId)) !== undefined;
+    this.stored.set(session.callId, true);
+    if (stored) {
+      await this.client.query(`UPDATE sessions SET data = $2, ${sessionColumns.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE call_id = $1`, values);
+      return;
+    }
+    await this.client.query(
+      `INSERT INTO sessions (call_id, data, ${sessionColumns.join(', ')}, created_at)
+       VALUES ($1, $2, ${sessionColumns.map((_, i) => `$${i + 3}`).join(', ')}, $${sessionColumns.length + 3})`,
+      [...values, now.getTime()],
+    );
+  }
+
+  /**
+   * Event ids come from an identity, and PostgreSQL hands them out at insert but makes them
+   * visible at commit: were two transactions to write events at once, the one with the lower
+   * ids could commit second, and a feed that had already read past the higher ids ("id >
+   * cursor") would never see the lower ones. So every event-writing transaction takes one
+   * advisory lock before its first event and holds it until it commits or rolls back: event ids
+   * are handed out and become visible strictly in order, and `id > cursor` misses nothing. What
+   * it costs: the event-writing part of transactions (from their first event to their commit)
+   * runs one at a time across every node; the merging before it still runs in parallel.
+   */
+  async addEvent(body: EventBody, now: Date): Promise<Event> {
+    if (this.newestEventId === undefined) await this.client.query('SELECT pg_advisory_xact_lock($1)', [eventWriteLock]);
+    const [row] = await this.rows<{ id: number }>('INSERT INTO events (type, call_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id', [
+      body.type,
+      body.callId,
+      JSON.stringify(body),
+      now.getTime(),
+    ]);
+    const id = row!.id;
+    this.newestEventId = id;
+    return { id, ...body };
+  }
+
+  async terminateRequestedAt(callId: string): Promise<Date | undefined> {
+    const [pending] = await this.rows<{ requested_at: number }>('SELECT requested_at FROM terminate_commands WHERE call_id = $1', [callId]);
+    return pending && new Date(pending.requested_at);
+  }
+
+  async putTerminate(callId: string, sbcServer: string, eventId: number, requestedAt: Date): Promise<void> {
+    await this.client.query(
+      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
+      [callId, sbcServer, eventId, requestedAt.getTime()],
+    );
+  }
+
+  async deleteTerminate(callId: string): Promise<void> {
+    await this.client.query('DELETE FROM terminate_commands WHERE call_id = $1', [callId]);
+  }
+
+  /** Held to commit or rollback; what this transaction reads after it includes what the previous holder committed (READ COMMITTED). */
+  async lock(name: string): Promise<void> {
+    await this.client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [namedLockClass, name]);
+  }
+
+  async customerTree(): Promise<CustomerParents> {
+    const rows = await this.rows<{ id: string; parent_reseller: string | null }>('SELECT id, parent_reseller FROM customers', []);
+    return new Map(rows.map((r) => [r.id, r.parent_reseller ?? undefined]));
+  }
+
+  async putCustomer(customer: Customer): Promise<boolean> {
+    const [row] = await this.rows<{ created: boolean }>(
+      `INSERT INTO customers (id, name, parent_reseller, features) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_reseller = excluded.parent_reseller, features = excluded.features
+       RETURNING (xmax = 0) AS created`,
+      [customer.id, customer.name, customer.parentReseller ?? null, JSON.stringify(customer.features ?? [])],
+    );
+    if (!this.changedCustomers) await this.client.query('UPDATE customer_tree_version SET version = version + 1');
+    this.changedCustomers = true;
+    return row!.created;
+  }
+
+  async countTokens(): Promise<number> {
+    const [row] = await this.rows<{ n: number }>('SELECT COUNT(*) AS n FROM tokens', []);
+    return row!.n;
+  }
+
+  async insertToken(token: NewTokenRow): Promise<void> {
+    await this.client.query(
+      `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null],
+    );
+  }
+}
