@@ -114,14 +114,19 @@ export async function scratchDatabase(baseUrl: string, prefix: string): Promise<
   await onServer(baseUrl, `CREATE DATABASE ${name}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => onServer(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), drop: async () => void (await onServer(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
 }
 
-async function onServer(baseUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: baseUrl });
+/** Deadlocks the database has met so far, as PostgreSQL's statistics count them (they lag by up to a second). */
+export async function deadlocks(databaseUrl: string): Promise<number> {
+  return Number(await onServer(databaseUrl, 'SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()'));
+}
+
+async function onServer(url: string, sql: string): Promise<unknown> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<{ n: unknown }>(sql)).rows[0]?.n;
   } finally {
     await client.end();
   }

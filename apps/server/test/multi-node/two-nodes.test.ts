@@ -2,7 +2,7 @@ import type { Event, IngestResponse, Session } from '@sbc/contract';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer, call, json, sessionPath } from '../helpers.js';
 import { EventStreamClient } from '../sse.js';
-import { admin, eventually, scratchDatabase, sleep, startNode, type ServerNode } from './nodes.js';
+import { admin, deadlocks, eventually, scratchDatabase, sleep, startNode, type ServerNode } from './nodes.js';
 
 // Two server processes, A and B, on one PostgreSQL database behave as one server: what is
 // written through either reaches every subscriber of both, in one order, and what one node
@@ -125,6 +125,8 @@ describe.skipIf(!baseUrl)('two server nodes on one PostgreSQL database', () => {
         expect(session).toMatchObject({ aNumber: '+4581808888', started, answered });
       }
     }
+    // What the nodes retried: without deadlocks this test would show nothing.
+    await eventually('PostgreSQL counted a deadlock', async () => (await deadlocks(database.url)) > 0, 5000);
   });
 
   it('a DELETE answered by B reaches the SBC agent following A within a second', async () => {
