@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     'postgres-url': { type: 'string', default: process.env['SBC_BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     'postgres-database': { type: 'string', default: 'sbc_bench' },
+    'postgres-through-store': { type: 'boolean', default: false },
   },
 });
 if (args.store !== 'sqlite' && args.store !== 'postgres') throw new Error(`--store ${args.store}: expected sqlite or postgres`);
@@ -273,7 +274,7 @@ if (stages.has('ingest') || stages.has('events')) {
 }
 
 if (postgresRun) {
-  const postgres = await postgresDatabase(sessions, DEFAULT_SEED, { serverUrl: args['postgres-url'], database: args['postgres-database'] });
+  const postgres = await postgresDatabase(db, { serverUrl: args['postgres-url'], database: args['postgres-database'] }, args['postgres-through-store']);
   try {
     results['postgres'] = { sizes: postgres.sizes, ...(await postgresStages(db, postgres, mode, serverOptions, figures, noteLoad)) };
   } finally {
