@@ -1,9 +1,19 @@
 import { defineConfig } from 'vitest/config';
+import { storeProjects } from '../../vitest.stores.js';
+
+/** Tests of SQLite itself: its file's migrations, the instance lock, its query plans and its transactions. */
+const sqliteOnly = [
+  'test/migrations.test.ts',
+  'test/single-instance.test.ts',
+  'test/store-transactions.test.ts',
+  'test/search-scope.test.ts',
+  'test/readiness.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // better-sqlite3 is a native addon: one process per test file, not worker threads.
     pool: 'forks',
+    projects: storeProjects({ include: ['test/**/*.test.ts'], sqliteOnly, postgresOnly: ['test/postgres/**'] }),
   },
 });

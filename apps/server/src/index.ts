@@ -6,3 +6,5 @@ export type { Scope, SessionFilter, SessionStore, TokenInput, TokenRecord } from
 export { loadConfig, ConfigError } from './config.js';
 export { StartError } from './start-failure.js';
 export type { Config } from './config.js';
+export { temporarySchema } from './store/postgres-store.js';
+export { StoreUnavailableError } from './store/backend.js';

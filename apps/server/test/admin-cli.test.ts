@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAdmin, UsageError } from '../src/admin-commands.js';
-import { openStore } from '../src/store/open-store.js';
 import type { SessionStore } from '../src/domain/session-store.js';
+import { openTestStore } from './helpers.js';
 
 let dir: string;
 let store: SessionStore;
@@ -14,7 +14,7 @@ const admin = (...args: string[]) => runAdmin(args, store, (line) => out.push(li
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sbc-admin-'));
-  store = await openStore(join(dir, 'sessions.db'));
+  store = await openTestStore();
   out = [];
 });
 afterEach(async () => {

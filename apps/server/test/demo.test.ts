@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { demoSessions, loadDemo } from '../src/demo.js';
-import { openStore } from '../src/store/open-store.js';
+import { openTestStore } from './helpers.js';
 
 const now = new Date('2026-06-01T12:00:00.000Z');
 
@@ -19,7 +19,7 @@ describe('demo data', () => {
   });
 
   it("says what the store kept: each call counted by the store's own outcome", async () => {
-    const store = await openStore(':memory:');
+    const store = await openTestStore();
     const load = await loadDemo(store, 300, now);
     expect(load).toMatchObject({ customers: 8, created: 301, updated: 0, unchanged: 0, rejected: 0 });
     expect((await store.listSessions({ offset: 0, limit: 1, homeCountryCode: '45' }, { all: true })).total).toBe(301);

@@ -1,7 +1,7 @@
 import type { Session } from '@sbc/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { bearer, call, ids, json, resellerTrees, sessionPath, startTestServer, tokenFor } from './helpers.js';
+import { bearer, call, holdStore, ids, json, resellerTrees, sessionPath, startTestServer, tokenFor } from './helpers.js';
 import { EventStreamClient } from './sse.js';
 
 let server: RunningServer;
@@ -94,6 +94,20 @@ describe('DELETE /sbc/session/{id}', () => {
     await end();
     const late = await open(sbc1);
     expect(await late.waitFor(1)).toMatchObject([{ type: 'terminate', callId }]);
+  });
+
+  it('sends a command once to an SBC that connects while it is being issued', async () => {
+    const release = holdStore(server.store, 'pendingTerminates');
+    const sbc = await open(sbc1);
+    const watcher = await open(admin);
+    await watcher.waitForComment('connected');
+    await end();
+    // The live command has reached the stream, which is still reading its pending ones.
+    await watcher.waitFor(1);
+    release();
+    await report({ started: '2025-01-01T12:00:00.000Z' }, sbc1, 'marker@10.0.0.1');
+    await end('marker@10.0.0.1');
+    expect((await sbc.waitFor(2)).map((e) => e.callId)).toEqual([callId, 'marker@10.0.0.1']);
   });
 
   it('sends the command again on every reconnection until the end is reported', async () => {

@@ -1,13 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { loadContract, type AccessLevel, type Session } from '@sbc/contract';
-import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
+import { openStore, startServer, temporarySchema, type RunningServer, type ServerOptions } from '../src/index.js';
 import type { SessionStore } from '../src/domain/session-store.js';
 
 export const contract = loadContract();
 
+/**
+ * The PostgreSQL database the tests of the `postgres` project run on (vitest.config.ts), or
+ * undefined: SQLite.
+ */
+export const testPostgresUrl = process.env['SBC_TEST_STORE'] === 'postgres' ? process.env['SBC_TEST_POSTGRES_URL'] : undefined;
+
+/** Every test schema's name starts with this; each server's own is dropped when it closes. */
+export const testSchemaPrefix = 'sbc_test_';
+
+/**
+ * A server on a database of its own: in memory on SQLite, or a new schema on PostgreSQL in the
+ * `postgres` project, dropped when the server closes. A test that names its dbPath gets that.
+ */
 export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
-  return startServer({ dbPath: ':memory:', port: 0, host: '127.0.0.1', logLevel: 'silent', jobIntervalSeconds: 0, ...options });
+  const defaults: ServerOptions = { dbPath: ':memory:', port: 0, host: '127.0.0.1', logLevel: 'silent', jobIntervalSeconds: 0 };
+  if (testPostgresUrl === undefined || options.dbPath !== undefined) return startServer({ ...defaults, ...options });
+  const schema = await temporarySchema(testPostgresUrl, testSchemaPrefix);
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...defaults, ...options, dbPath: schema.url });
+  } catch (error) {
+    await schema.drop();
+    throw error;
+  }
+  const close = server.close;
+  return { ...server, close: async () => { await close(); await schema.drop(); } };
+}
+
+/**
+ * A database of its own for a test that opens stores itself: a file in a temporary directory
+ * on SQLite, a new schema on PostgreSQL. `remove` deletes it once its stores are closed.
+ */
+export async function testDatabase(): Promise<{ location: string; remove(): Promise<void> }> {
+  if (testPostgresUrl !== undefined) {
+    const schema = await temporarySchema(testPostgresUrl, testSchemaPrefix);
+    return { location: schema.url, remove: () => schema.drop() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sbc-test-'));
+  return { location: join(dir, 'sessions.db'), remove: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A store (no server) on a database of its own (testDatabase), removed when the store closes. */
+export async function openTestStore(): Promise<SessionStore> {
+  const database = await testDatabase();
+  const store = await openStore(database.location);
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    await database.remove();
+  };
+  return store;
 }
 
 export interface Answer<T = unknown> {
@@ -76,7 +128,7 @@ export async function resellerTrees(server: RunningServer): Promise<void> {
 }
 
 /** Holds every call of a store method until the returned release() is called: a request caught in flight. */
-export function holdStore(store: SessionStore, method: 'getSessionJson' | 'eventsAfter'): () => void {
+export function holdStore(store: SessionStore, method: 'getSessionJson' | 'eventsAfter' | 'pendingTerminates'): () => void {
   const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));

@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Customer } from '@sbc/contract';
 import { firstStartToken } from '../src/first-start.js';
 import type { RunningServer } from '../src/index.js';
-import { call, json, startTestServer, tokenFor } from './helpers.js';
-import { scratchDatabase } from './multi-node/nodes.js';
+import { temporarySchema } from '../src/index.js';
+import { call, json, startTestServer, testPostgresUrl, testSchemaPrefix, tokenFor } from './helpers.js';
 
 // Writes that check something and then write must hold when requests race: within one server
-// on SQLite, and between two servers on one database on PostgreSQL (SBC_TEST_POSTGRES_URL).
+// (on each store), and between two servers on one PostgreSQL schema (the postgres project).
 
 const [x, y] = ['ABABABABABABABABABABABAB', 'CDCDCDCDCDCDCDCDCDCDCDCD'];
 let server: RunningServer;
@@ -65,19 +65,21 @@ describe('the maintenance job', () => {
   });
 });
 
-describe.skipIf(!process.env['SBC_TEST_POSTGRES_URL'])('two servers on one PostgreSQL database', () => {
-  let database: Awaited<ReturnType<typeof scratchDatabase>>;
+describe.skipIf(testPostgresUrl === undefined)('two servers on one PostgreSQL schema', () => {
+  let schema: Awaited<ReturnType<typeof temporarySchema>>;
   let other: RunningServer;
+  const bothOn = async (url: string) => Promise.all([startTestServer({ dbPath: url }), startTestServer({ dbPath: url })]);
 
   beforeEach(async () => {
-    database = await scratchDatabase(process.env['SBC_TEST_POSTGRES_URL']!, 'multinode_racing');
-    [server, other] = await Promise.all([startTestServer({ dbPath: database.url }), startTestServer({ dbPath: database.url })]);
+    await server.close();
+    schema = await temporarySchema(testPostgresUrl!, testSchemaPrefix);
+    [server, other] = await bothOn(schema.url);
     admin = await tokenFor(server, 'ADMIN');
   });
   afterEach(async () => {
     await other.close();
     await server.close();
-    await database.drop();
+    await schema.drop();
   });
 
   const put = (node: RunningServer, id: string, body: object) => call<Customer>(node, 'putCustomer', `/sbc/customer/${id}`, json(admin, body, 'PUT'));
@@ -94,8 +96,8 @@ describe.skipIf(!process.env['SBC_TEST_POSTGRES_URL'])('two servers on one Postg
   });
 
   it('makes one first ADMIN token between two servers asking at once', async () => {
-    const fresh = await scratchDatabase(process.env['SBC_TEST_POSTGRES_URL']!, 'multinode_first');
-    const nodes = await Promise.all([startTestServer({ dbPath: fresh.url }), startTestServer({ dbPath: fresh.url })]);
+    const fresh = await temporarySchema(testPostgresUrl!, testSchemaPrefix);
+    const nodes = await bothOn(fresh.url);
     try {
       const shown = await Promise.all(nodes.map((node) => firstStartToken(node.store, node.url)));
       expect(shown.filter(Boolean)).toHaveLength(1);

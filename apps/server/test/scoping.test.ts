@@ -1,10 +1,7 @@
 import type { SessionList } from '@sbc/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openStore, type RunningServer } from '../src/index.js';
-import { bearer, call, ids, resellerTrees, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
+import { bearer, call, ids, resellerTrees, seed, sessionPath, startTestServer, testDatabase, tokenFor } from './helpers.js';
 
 let server: RunningServer;
 let resellerA: string;
@@ -104,10 +101,10 @@ describe("a reseller's scope when customers move", () => {
   const customer = 'EEEEEEEEEEEEEEEEEEEEEEEE';
   const scope = { all: false, resellerId: reseller } as const;
 
-  it('follows a move made through the same store and one made by another process on the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sbc-scope-'));
-    const server = await openStore(join(dir, 'sessions.db'));
-    const admin = await openStore(join(dir, 'sessions.db'));
+  it('follows a move made through the same store and one made by another process on the database', async () => {
+    const database = await testDatabase();
+    const server = await openStore(database.location);
+    const admin = await openStore(database.location);
     try {
       await server.putCustomer({ id: reseller, name: 'R', features: ['TELE'] });
       await server.putCustomer({ id: customer, name: 'C', features: [] });
@@ -122,7 +119,7 @@ describe("a reseller's scope when customers move", () => {
     } finally {
       await admin.close();
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.remove();
     }
   });
 });

@@ -24,7 +24,10 @@ import { mergeReport } from './report-merge.js';
 import { normalizeSession, summarize } from './session-shape.js';
 import { newToken } from './tokens.js';
 
-/** Where committed events go: the server's event hub. */
+/**
+ * Where committed events go: the server's event hub. Given on SQLite only: on PostgreSQL the
+ * node's event feed publishes every node's events, this one's included (store/open-store.ts).
+ */
 export interface EventSink {
   publish(events: readonly Event[]): void;
 }
@@ -75,6 +78,7 @@ export class SessionService implements SessionStore {
     return this.publishing(async (tx) => {
       const outcomes: ReportOutcome[] = [];
       const events: Event[] = [];
+      await tx.readAhead(reports.map((r) => r.callId));
       for (const { callId, report, reporter: own } of reports) {
         const existing = await tx.session(callId);
         const merged = mergeReport(existing, callId, report, { now, reporterSbc: (own ?? reporter).sbcServer });

@@ -46,6 +46,11 @@ export class EventStream implements Subscriber {
   readonly body = new PassThrough();
   readonly tokenId: string;
   private lastSentId = 0;
+  /**
+   * The pending terminate commands read when the stream opened: the same command may also
+   * arrive live, published after that read (another node's commit, or this one's a turn later).
+   */
+  private resentTerminates = new Set<number>();
   /** Live events that arrive while the replay (or the SBC's pending commands) is still being sent. */
   private pending: Event[] | undefined = [];
   private pendingBytes = 0;
@@ -82,7 +87,10 @@ export class EventStream implements Subscriber {
       const { principal } = this.caller;
       if (principal.level === 'SBC') {
         // Commands not yet answered by the session's end are sent again on every connection.
-        for (const command of await this.deps.store.pendingTerminates(principal.sbcServer!)) this.emit(command);
+        for (const command of await this.deps.store.pendingTerminates(principal.sbcServer!)) {
+          this.resentTerminates.add(command.id);
+          this.emit(command);
+        }
       } else if (lastEventId !== undefined) {
         await this.replay(lastEventId);
       }
@@ -93,7 +101,8 @@ export class EventStream implements Subscriber {
     }
     const waiting = this.pending ?? [];
     this.pending = undefined;
-    for (const event of waiting) this.emit(event);
+    for (const event of waiting) if (!(event.type === 'terminate' && this.resentTerminates.has(event.id))) this.emit(event);
+    this.resentTerminates.clear();
   }
 
   /**

@@ -38,6 +38,11 @@ export interface NewTokenRow extends Omit<TokenRecord, 'revokedAt'> {
  * it in the same transaction (two reports of one call in one batch).
  */
 export interface WriteTransaction {
+  /**
+   * Says which sessions the work will read (a batch's calls): a backend may read them all at
+   * once here rather than one by one. The work reads them through `session` all the same.
+   */
+  readAhead(callIds: string[]): Promise<void>;
   session(callId: string): Promise<Session | undefined>;
   /** Live sessions that started before `startedBefore` (or, without a start, were stored before it). */
   liveSessionsStartedBefore(startedBefore: Date, limit: number): Promise<Session[]>;

@@ -94,21 +94,26 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
 export const latestPostgresVersion = migrations.at(-1)?.version ?? 0;
 
 /**
- * The key of the transaction-level advisory lock that migrations run under: nodes starting
- * together take turns, and the second finds the work done. One key for the whole database
- * (every schema): CREATE EXTENSION is database-wide, and two at once would collide.
+ * The keys of the transaction-level advisory locks that migrations run under: nodes starting
+ * together on one schema take turns, and the second finds the work done. Stores in other schemas
+ * of the database (test servers) do not wait for each other; creating the extension, which is
+ * database-wide, takes a lock of its own.
  */
 const migrationLock = 0x5bc0_0001;
+const extensionLock = 0x5bc0_0003;
 
 /** Brings the schema on the connection's search_path to `target` (the latest unless a test stops earlier). */
 export async function migratePostgres(client: PoolClient, target = latestPostgresVersion): Promise<void> {
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock]);
     // Checked first: creating an extension needs a privilege that using one does not.
     const trigram = await client.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'");
-    // In public, beside the other extensions: every schema of the database uses the one copy.
-    if (trigram.rowCount === 0) await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
+    if (trigram.rowCount === 0) {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [extensionLock]);
+      // In public, beside the other extensions: every schema of the database uses the one copy.
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
+    }
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [migrationLock]);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)');
     const { rows } = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
     const current = rows[0]?.v ?? 0;

@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import type { Customer, Event, Session } from '@sbc/contract';
 import { StoreUnavailableError, type EventBody, type ListScope, type NewTokenRow, type SessionRow, type StoreBackend, type WriteTransaction } from './backend.js';
 import { migratePostgres } from './postgres-migrations.js';
-import { columnsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type TokenRow } from './rows.js';
+import { columnsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type SessionColumns, type TokenRow } from './rows.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
 /** Whether SBC_DB names a PostgreSQL database rather than a SQLite file. */
@@ -27,15 +28,17 @@ const transactionAttempts = 5;
 
 /**
  * The key of the transaction-level advisory lock every event-writing transaction holds from its
- * first event to its commit (see PostgresTransaction.addEvent).
+ * first event to its commit (see PostgresTransaction.addEvent); with the schema's name as the
+ * second key, so that stores in other schemas of the database (test servers) do not wait for it.
  */
-export const eventWriteLock = 0x5bc0_0002;
+const eventWriteLock = 0x5bc0_0002;
 /**
- * The first key of the domain's named locks (WriteTransaction.lock, StoreBackend.alone), the
- * second being the name's hash: two-key advisory locks are a space apart from the one-key
- * event lock above.
+ * The first key of the domain's named locks (WriteTransaction.lock, StoreBackend.alone); the
+ * second is the hash of the schema and the name, so that stores in other schemas of the
+ * database keep locks of their own.
  */
 const namedLockClass = 0x5bc;
+const namedLockKey = `hashtext(current_schema() || ':' || $2)`;
 /** The channel that carries the newest event id of each commit that wrote events. */
 export const eventChannel = 'sbc_events';
 
@@ -57,7 +60,7 @@ function isUnavailable(error: unknown): boolean {
   return (
     /^(08|57P0[1-3]|53300)/.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout/i.test(error.message)
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout|Query read timeout/i.test(error.message)
   );
 }
 
@@ -82,6 +85,9 @@ export function connectionConfig(url: string, max: number): PoolConfig {
     max,
     connectionTimeoutMillis: connectTimeoutMs,
     statement_timeout: statementTimeoutMs,
+    // The same bound on the client's side: a database that stopped answering without closing
+    // the connection (a host gone from the network) does not hold a request either.
+    query_timeout: statementTimeoutMs + 5000,
     // A transaction left open by a node that froze does not hold its locks (the event lock) for ever.
     idle_in_transaction_session_timeout: statementTimeoutMs,
     // A 2xx means committed: a commit waits for its WAL flush whatever the server's default.
@@ -172,6 +178,7 @@ export class PostgresStore implements StoreBackend {
           const tx = new PostgresTransaction(client);
           try {
             const result = await work(tx);
+            await tx.flush();
             // Delivered at commit, to every node's feed: only the newest id (a payload is
             // bounded to 8000 bytes; the feed reads the events themselves).
             if (tx.newestEventId !== undefined) await client.query('SELECT pg_notify($1, $2)', [eventChannel, String(tx.newestEventId)]);
@@ -202,7 +209,7 @@ export class PostgresStore implements StoreBackend {
     const client = new pg.Client(connectionConfig(this.url, 1));
     try {
       await client.connect();
-      const { rows } = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS taken', [namedLockClass, name]);
+      const { rows } = await client.query<{ taken: boolean }>(`SELECT pg_try_advisory_lock($1, ${namedLockKey}) AS taken`, [namedLockClass, name]);
       if (!rows[0]?.taken) return { ran: false };
       return { ran: true, result: await work() };
     } catch (error) {
@@ -379,9 +386,14 @@ export class PostgresStore implements StoreBackend {
     if (row?.read_only !== 'off') throw new Error('the database takes no writes (transaction_read_only is on: a standby?)');
   }
 
-  async close(): Promise<void> {
-    await this.follower?.stop();
-    await Promise.all([this.reads.end(), this.writes.end()]);
+  private closing: Promise<void> | undefined;
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.follower?.stop();
+      await Promise.all([this.reads.end(), this.writes.end()]);
+    })();
+    return this.closing;
   }
 }
 
@@ -397,7 +409,12 @@ function listConditions(filter: SessionFilter, scope: ListScope, params: Params)
     where.push(`(source_customer_id = ANY(${customers}) OR destination_customer_id = ANY(${customers}))`);
   }
   const number = filter.number;
-  if (number !== undefined && number.startsWith('+') && scope.all) {
+  if (number !== undefined && !scope.all) {
+    // A reseller's search: strpos, which no number index serves, so that the plan starts from
+    // the scope's customer indexes and reads its own calls and no other tenant's numbers.
+    const text = params.add(number);
+    where.push(`(strpos(a_number, ${text}) > 0 OR strpos(b_number, ${text}) > 0)`);
+  } else if (number !== undefined && number.startsWith('+')) {
     const low = params.add(number);
     const high = params.add(nextPrefix(number));
     where.push(`((a_number >= ${low} AND a_number < ${high}) OR (b_number >= ${low} AND b_number < ${high}))`);
@@ -427,14 +444,31 @@ function nextPrefix(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
+/** What a transaction will write at its end for a session: its JSON and list columns. */
+interface PendingSession {
+  data: string;
+  columns: SessionColumns;
+  /** The row exists (read and locked here): an UPDATE; else an INSERT. */
+  stored: boolean;
+}
+
+type PendingTerminate = { delete: true } | { delete: false; sbcServer: string; eventId: number; requestedAt: number };
+
 /**
  * One write transaction's reads and writes on its connection. A session read here is locked
  * (FOR UPDATE) until commit: two nodes merging reports of one call take turns, and the second
  * merges into what the first committed.
+ *
+ * Writes wait in memory and go at the end (flush), a statement per table for the whole batch:
+ * a batch of a thousand reports is a handful of round trips, not three thousand. Reads in the
+ * transaction see them (a later report of the same call merges into the earlier one).
  */
 class PostgresTransaction implements WriteTransaction {
-  /** Sessions read in this transaction: whether each is stored (an update) or not (an insert). */
-  private readonly stored = new Map<string, boolean>();
+  /** Sessions read and locked here, as stored (undefined: none stored), by Call-ID. */
+  private readonly read = new Map<string, string | undefined>();
+  private readonly sessions = new Map<string, PendingSession>();
+  private readonly events: unknown[][] = [[], [], [], [], []];
+  private readonly terminates = new Map<string, PendingTerminate>();
   /** The newest event this transaction wrote, once it wrote one. */
   newestEventId: number | undefined;
   /** Whether it wrote a customer (and moved the tree's version, which tells every node to read the tree again). */
@@ -446,10 +480,24 @@ class PostgresTransaction implements WriteTransaction {
     return (await this.client.query<R>(text, values)).rows;
   }
 
+  /** Locks the stored sessions of these calls in one read, in Call-ID order (two batches lock in the same order: no deadlock between them). */
+  async readAhead(callIds: string[]): Promise<void> {
+    const wanted = [...new Set(callIds)].filter((id) => !this.read.has(id) && !this.sessions.has(id));
+    if (wanted.length === 0) return;
+    const rows = await this.rows<{ call_id: string; data: string }>(
+      'SELECT call_id, data FROM sessions WHERE call_id = ANY($1) ORDER BY call_id FOR UPDATE',
+      [wanted],
+    );
+    for (const id of wanted) this.read.set(id, undefined);
+    for (const row of rows) this.read.set(row.call_id, row.data);
+  }
+
   async session(callId: string): Promise<Session | undefined> {
-    const [row] = await this.rows<{ data: string }>('SELECT data FROM sessions WHERE call_id = $1 FOR UPDATE', [callId]);
-    this.stored.set(callId, row !== undefined);
-    return row && (JSON.parse(row.data) as Session);
+    const pending = this.sessions.get(callId);
+    if (pending) return JSON.parse(pending.data) as Session;
+    if (!this.read.has(callId)) await this.readAhead([callId]);
+    const data = this.read.get(callId);
+    return data === undefined ? undefined : (JSON.parse(data) as Session);
   }
 
   /**
@@ -457,78 +505,129 @@ class PostgresTransaction implements WriteTransaction {
    * stale calls, and none twice (the other's are locked until it commits, then no longer live).
    */
   async liveSessionsStartedBefore(startedBefore: Date, limit: number): Promise<Session[]> {
-    const rows = await this.rows<{ data: string }>(
-      `SELECT data FROM sessions WHERE live
+    const rows = await this.rows<{ call_id: string; data: string }>(
+      `SELECT call_id, data FROM sessions WHERE live
          AND ((started_key <> '' AND started_key < $1) OR (started_key = '' AND created_at < $2))
        LIMIT $3 FOR UPDATE SKIP LOCKED`,
       [startedBefore.toISOString(), startedBefore.getTime(), limit],
     );
-    return rows.map((row) => {
-      const session = JSON.parse(row.data) as Session;
-      this.stored.set(session.callId, true);
-      return session;
-    });
+    return rows
+      .filter((row) => !this.sessions.has(row.call_id))
+      .map((row) => {
+        this.read.set(row.call_id, row.data);
+        return JSON.parse(row.data) as Session;
+      });
   }
 
   async putSession(session: Session, now: Date): Promise<void> {
-    const columns = columnsOf(session);
-    const values = [session.callId, JSON.stringify(session), ...sessionColumns.map((c) => columns[c])];
-    const stored = this.stored.get(session.callId) ?? (await this.session(session.callId)) !== undefined;
-    this.stored.set(session.callId, true);
-    if (stored) {
-      await this.client.query(`UPDATE sessions SET data = $2, ${sessionColumns.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE call_id = $1`, values);
-      return;
-    }
-    await this.client.query(
-      `INSERT INTO sessions (call_id, data, ${sessionColumns.join(', ')}, created_at)
-       VALUES ($1, $2, ${sessionColumns.map((_, i) => `$${i + 3}`).join(', ')}, $${sessionColumns.length + 3})`,
-      [...values, now.getTime()],
-    );
+    if (!this.read.has(session.callId) && !this.sessions.has(session.callId)) await this.readAhead([session.callId]);
+    const stored = this.sessions.get(session.callId)?.stored ?? this.read.get(session.callId) !== undefined;
+    this.createdAt = now.getTime();
+    this.sessions.set(session.callId, { data: JSON.stringify(session), columns: columnsOf(session), stored });
   }
+
+  /** When the sessions this transaction inserts were stored. */
+  private createdAt = 0;
 
   /**
    * Event ids come from an identity, and PostgreSQL hands them out at insert but makes them
    * visible at commit: were two transactions to write events at once, the one with the lower
    * ids could commit second, and a feed that had already read past the higher ids ("id >
    * cursor") would never see the lower ones. So every event-writing transaction takes one
-   * advisory lock before its first event and holds it until it commits or rolls back: event ids
-   * are handed out and become visible strictly in order, and `id > cursor` misses nothing. What
-   * it costs: the event-writing part of transactions (from their first event to their commit)
-   * runs one at a time across every node; the merging before it still runs in parallel.
+   * advisory lock before its first event id and holds it until it commits or rolls back: ids
+   * are handed out and become visible strictly in order, and `id > cursor` misses nothing.
+   * What it costs: from their first event to their commit, event-writing transactions run one
+   * at a time across every node (the batch is in memory by then: its flush and commit are a few
+   * round trips); reading and locking the sessions before it still runs in parallel.
+   *
+   * Under the lock no other transaction takes ids, so this one takes the next id once and
+   * counts on from it; the flush moves the sequence past the last id it used.
    */
   async addEvent(body: EventBody, now: Date): Promise<Event> {
-    if (this.newestEventId === undefined) await this.client.query('SELECT pg_advisory_xact_lock($1)', [eventWriteLock]);
-    const [row] = await this.rows<{ id: number }>('INSERT INTO events (type, call_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id', [
-      body.type,
-      body.callId,
-      JSON.stringify(body),
-      now.getTime(),
-    ]);
-    const id = row!.id;
+    let id: number;
+    if (this.newestEventId === undefined) {
+      const [row] = await this.rows<{ id: number }>(
+        `SELECT nextval(pg_get_serial_sequence('events', 'id')) AS id
+         FROM (SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))) AS locked`,
+        [eventWriteLock],
+      );
+      id = row!.id;
+    } else {
+      id = this.newestEventId + 1;
+    }
     this.newestEventId = id;
+    const row = [id, body.type, body.callId, JSON.stringify(body), now.getTime()];
+    row.forEach((value, column) => this.events[column]!.push(value));
     return { id, ...body };
   }
 
   async terminateRequestedAt(callId: string): Promise<Date | undefined> {
-    const [pending] = await this.rows<{ requested_at: number }>('SELECT requested_at FROM terminate_commands WHERE call_id = $1', [callId]);
-    return pending && new Date(pending.requested_at);
+    const pending = this.terminates.get(callId);
+    if (pending) return pending.delete ? undefined : new Date(pending.requestedAt);
+    const [stored] = await this.rows<{ requested_at: number }>('SELECT requested_at FROM terminate_commands WHERE call_id = $1', [callId]);
+    return stored && new Date(stored.requested_at);
   }
 
   async putTerminate(callId: string, sbcServer: string, eventId: number, requestedAt: Date): Promise<void> {
-    await this.client.query(
-      `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
-      [callId, sbcServer, eventId, requestedAt.getTime()],
-    );
+    // A command replaced keeps when it was first requested, as the stored row does.
+    const earlier = await this.terminateRequestedAt(callId);
+    this.terminates.set(callId, { delete: false, sbcServer, eventId, requestedAt: (earlier ?? requestedAt).getTime() });
   }
 
   async deleteTerminate(callId: string): Promise<void> {
-    await this.client.query('DELETE FROM terminate_commands WHERE call_id = $1', [callId]);
+    this.terminates.set(callId, { delete: true });
+  }
+
+  /** Writes what waits, a statement per kind of row: sessions, events, terminate commands. */
+  async flush(): Promise<void> {
+    const sessionColumnsOf = (pending: PendingSession[]) => sessionColumns.map((c) => pending.map((p) => p.columns[c]));
+    const unnestSessions = `unnest($1::text[], $2::text[], ${sessionColumns.map((c, i) => `$${i + 3}::${c === 'live' ? 'boolean' : 'text'}[]`).join(', ')})`;
+    const all = [...this.sessions.entries()];
+    const updates = all.filter(([, p]) => p.stored);
+    if (updates.length > 0) {
+      await this.client.query(
+        `UPDATE sessions s SET data = u.data, ${sessionColumns.map((c) => `${c} = u.${c}`).join(', ')}
+         FROM ${unnestSessions} AS u(call_id, data, ${sessionColumns.join(', ')})
+         WHERE s.call_id = u.call_id COLLATE "C"`,
+        [updates.map(([id]) => id), updates.map(([, p]) => p.data), ...sessionColumnsOf(updates.map(([, p]) => p))],
+      );
+    }
+    const inserts = all.filter(([, p]) => !p.stored);
+    if (inserts.length > 0) {
+      // A Call-ID that another transaction inserted meanwhile fails here (unique violation):
+      // the whole transaction runs again, and merges into that session.
+      await this.client.query(
+        `INSERT INTO sessions (call_id, data, ${sessionColumns.join(', ')}, created_at)
+         SELECT *, $${sessionColumns.length + 3}::bigint FROM ${unnestSessions}`,
+        [inserts.map(([id]) => id), inserts.map(([, p]) => p.data), ...sessionColumnsOf(inserts.map(([, p]) => p)), this.createdAt],
+      );
+    }
+    if (this.newestEventId !== undefined) {
+      await this.client.query(
+        `WITH written AS (
+           INSERT INTO events (id, type, call_id, body, created_at) OVERRIDING SYSTEM VALUE
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]))
+         SELECT setval(pg_get_serial_sequence('events', 'id'), $6)`,
+        [...this.events, this.newestEventId],
+      );
+    }
+    const terminates = [...this.terminates.entries()];
+    const deleted = terminates.filter(([, t]) => t.delete).map(([id]) => id);
+    if (deleted.length > 0) await this.client.query('DELETE FROM terminate_commands WHERE call_id = ANY($1)', [deleted]);
+    const put = terminates.flatMap(([id, t]) => (t.delete ? [] : [{ id, ...t }]));
+    if (put.length > 0) {
+      await this.client.query(
+        `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+         ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
+        [put.map((t) => t.id), put.map((t) => t.sbcServer), put.map((t) => t.eventId), put.map((t) => t.requestedAt)],
+      );
+    }
   }
 
   /** Held to commit or rollback; what this transaction reads after it includes what the previous holder committed (READ COMMITTED). */
   async lock(name: string): Promise<void> {
-    await this.client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [namedLockClass, name]);
+    await this.client.query(`SELECT pg_advisory_xact_lock($1, ${namedLockKey})`, [namedLockClass, name]);
   }
 
   async customerTree(): Promise<CustomerParents> {
@@ -559,4 +658,27 @@ class PostgresTransaction implements WriteTransaction {
       [token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null],
     );
   }
+}
+
+/**
+ * A new empty schema in the database of `baseUrl`, and the URL of a store inside it (the schema
+ * first on the search_path, `public` after it for pg_trgm): how test suites give each server a
+ * database of its own on one PostgreSQL. `drop` removes the schema and everything in it.
+ */
+export async function temporarySchema(baseUrl: string, prefix: string): Promise<{ url: string; schema: string; drop(): Promise<void> }> {
+  const schema = `${prefix}${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client(connectionConfig(baseUrl, 1));
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  // The name is ours (a prefix and hex digits): safe to write into the statement.
+  await admin(`CREATE SCHEMA ${schema}`);
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema},public`);
+  return { url: url.toString(), schema, drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
 }

@@ -433,6 +433,9 @@ class SqliteTransaction implements WriteTransaction {
     ).run(token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null);
   }
 
+  /** Each read is a lookup in this process's own page cache: nothing to gain from reading ahead. */
+  async readAhead(): Promise<void> {}
+
   async session(callId: string): Promise<Session | undefined> {
     const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
     this.read.set(callId, row ?? null);

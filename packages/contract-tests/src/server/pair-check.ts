@@ -40,7 +40,7 @@ async function sendAsScenarioSays(target: PairTarget, scenario: Scenario): Promi
   // A stream is read until its first event (the scenario replays stored ones), so that there is an Event to check.
   const firstEvent = { streamMs: 5000, until: (text: string) => parseEventStream(text).length > 0 };
   const run = () => exchange(target.contract, target.url, request, target.coverage, 'scenario', firstEvent);
-  return { request, result: scenario.storeDown ? await withFailingStore(target.store, run) : await run() };
+  return { request, result: scenario.storeDown ? await withFailingStore(target.store, run, scenario.storeDown) : await run() };
 }
 
 /** A new token uses up its one request on the rate-limited server with another operation; then the scenario's request goes. */

@@ -3,12 +3,14 @@ import type { Contract } from '@sbc/contract';
 import { pairKey, type DocumentedPair } from '../spec/matrix.js';
 import type { WireRequest } from '../spec/wire-request.js';
 import { customers, jsonRequest, sbcNodes, sessions, type PrincipalName } from './world.js';
+import type { StoreFault } from './server-under-test.js';
 
 /** How to make the server give one documented answer: a request, who sends it, and whether the store is down. */
 export interface Scenario {
   as: PrincipalName | 'no token';
   request: WireRequest;
-  storeDown?: boolean;
+  /** The store fails while the request runs: with a fault (500), or unreachable (503 `database_unavailable`). */
+  storeDown?: StoreFault;
   /** Sent to the rate-limited server, by a token that has just used up its bucket. */
   overRateLimit?: boolean;
 }
@@ -92,12 +94,13 @@ const specific: Record<string, () => Scenario> = {
   [pairKey('putCustomer', 413)]: () => ({ as: 'ADMIN', request: { ...overLimit(), target: `/sbc/customer/${customers.unknown}` } }),
   [pairKey('putCustomer', 415)]: () => ({ as: 'ADMIN', request: jsonRequest('PUT', `/sbc/customer/${customers.unknown}`, { name: 'x' }, 'text/plain') }),
   [pairKey('putCustomer', 422)]: () => ({ as: 'ADMIN', request: jsonRequest('PUT', `/sbc/customer/${customers.unknown}`, { name: '' }) }),
-  [pairKey('getReadiness', 503)]: () => ({ as: 'no token', request: get('/readyz'), storeDown: true }),
+  [pairKey('getReadiness', 503)]: () => ({ as: 'no token', request: get('/readyz'), storeDown: 'fault' }),
 };
 
 /**
  * The scenario for a documented pair: a specific one, or a generic rule (2xx: the accepted request;
- * 401: no token; 403: a level the operation does not allow; 429: over the rate limit; 500: the store is down).
+ * 401: no token; 403: a level the operation does not allow; 429: over the rate limit; 500: the store fails;
+ * 503: the database cannot be reached).
  */
 export function scenarioFor(contract: Contract, pair: DocumentedPair): Scenario | undefined {
   const own = specific[pairKey(pair.operationId, pair.status)];
@@ -108,7 +111,8 @@ export function scenarioFor(contract: Contract, pair: DocumentedPair): Scenario 
   if (pair.status === '401') return { as: 'no token', request: accepted };
   if (pair.status === '403') return { as: 'VIEWER', request: accepted };
   if (pair.status === '429') return { as: admin, request: accepted, overRateLimit: true };
-  if (pair.status === '500') return { as: admin, request: accepted, storeDown: true };
+  if (pair.status === '500') return { as: admin, request: accepted, storeDown: 'fault' };
+  if (pair.status === '503') return { as: admin, request: accepted, storeDown: 'unreachable' };
   if (pair.status === '200' || pair.status === '201') return { as: admin, request: accepted };
   return undefined;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 
-const dist = join(import.meta.dirname, '..', '..', 'dist');
+const dist = join(import.meta.dirname, '..', '..', '..', 'dist');
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -117,9 +117,12 @@ export async function scratchDatabase(baseUrl: string, prefix: string): Promise<
   return { url: url.toString(), drop: async () => void (await onServer(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
 }
 
-/** Deadlocks the database has met so far, as PostgreSQL's statistics count them (they lag by up to a second). */
-export async function deadlocks(databaseUrl: string): Promise<number> {
-  return Number(await onServer(databaseUrl, 'SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()'));
+/**
+ * Transactions the database has rolled back so far, as PostgreSQL's statistics count them (a
+ * backend reports them within seconds): on this suite's own database, the nodes' retries.
+ */
+export async function rollbacks(databaseUrl: string): Promise<number> {
+  return Number(await onServer(databaseUrl, 'SELECT xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()'));
 }
 
 async function onServer(url: string, sql: string): Promise<unknown> {
