@@ -101,7 +101,7 @@ describe.skipIf(testPostgresUrl === undefined)('two servers on one PostgreSQL sc
     try {
       const shown = await Promise.all(nodes.map((node) => firstStartToken(node.store, node.url)));
       expect(shown.filter(Boolean)).toHaveLength(1);
-      expect(await nodes[0]!.store.listTokens()).toHaveLength(1);
+      expect(await nodes[0].store.listTokens()).toHaveLength(1);
     } finally {
       await Promise.all(nodes.map((node) => node.close()));
       await fresh.drop();
