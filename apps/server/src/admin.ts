@@ -46,7 +46,8 @@ async function main(args: string[]): Promise<number> {
   let store: SessionStore | undefined;
   try {
     const config = loadConfig();
-    store = await openStore(config.dbPath);
+    // One command at a time: a connection for its reads and one for its writes (PostgreSQL).
+    store = await openStore(config.dbPath, { poolSize: 2 });
     await parsed.run({ store, print: out, note: err, homeCountryCode: config.homeCountryCode, baseDir: process.env['INIT_CWD'] ?? process.cwd() });
     return 0;
   } catch (error) {

@@ -6,6 +6,7 @@ export interface Config {
   port: number;
   host: string;
   dbPath: string;
+  dbPoolSize: number;
   homeCountryCode: string;
   retentionHours: number;
   maxCallHours: number;
@@ -64,6 +65,7 @@ export const variables = [
   { name: 'PORT', key: 'port', fallback: '8080', describe: 'an integer from 0 to 65535', parse: integer(0, 65535) },
   { name: 'HOST', key: 'host', fallback: '127.0.0.1', describe: 'an address or host name to listen on', parse: (t: string) => (/^[A-Za-z0-9.:_-]+$/.test(t) ? t : undefined) },
   { name: 'SBC_DB', key: 'dbPath', fallback: './data/sessions.db', describe: 'a file path, :memory:, or a postgres:// URL', parse: (t: string) => (t.trim() ? t : undefined) },
+  { name: 'SBC_DB_POOL_SIZE', key: 'dbPoolSize', fallback: '12', describe: 'an integer number of connections from 2 to 1000 (PostgreSQL only)', parse: integer(2, 1000) },
   { name: 'HOME_COUNTRY_CODE', key: 'homeCountryCode', fallback: '45', describe: 'a country calling code of 1 to 3 digits, without +', parse: (t: string) => (/^[1-9][0-9]{0,2}$/.test(t) ? t : undefined) },
   { name: 'RETENTION_HOURS', key: 'retentionHours', fallback: '24', describe: 'a number of hours above 0 and at most 8760', parse: positiveNumber(8760) },
   { name: 'MAX_CALL_HOURS', key: 'maxCallHours', fallback: '12', describe: 'a number of hours above 0 and at most 720', parse: positiveNumber(720) },

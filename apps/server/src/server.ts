@@ -14,12 +14,14 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import { databaseFailure, listenFailure, StartError } from './start-failure.js';
-import { openStore, printableLocation } from './store/open-store.js';
+import { openStore, printableLocation, type StoreOptions } from './store/open-store.js';
 import { isPostgresUrl } from './store/postgres-store.js';
 import type { SessionStore } from './domain/session-store.js';
 
 export interface ServerOptions {
   dbPath?: string;
+  /** PostgreSQL connections of this server besides its event feed's (SQLite: unused). */
+  dbPoolSize?: number;
   port?: number;
   host?: string;
   logLevel?: LogLevel;
@@ -78,7 +80,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     () => store.customerTree(),
     metrics,
   );
-  const opened = await openDatabase(options.dbPath ?? './data/sessions.db', hub, logger);
+  const opened = await openDatabase(options.dbPath ?? './data/sessions.db', { events: hub, logger, poolSize: options.dbPoolSize });
   const { lock } = opened;
   const store = metrics.timedStore(opened.store);
   let shuttingDown = false;
@@ -176,13 +178,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
  * The database, opened (a SQLite file only while no other server has it) only if it takes writes (a
  * read-only file opens and reads fine); a failure is one line for a person.
  */
-async function openDatabase(dbPath: string, hub: EventHub, logger: Logger): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
+async function openDatabase(dbPath: string, options: StoreOptions): Promise<{ store: SessionStore; lock: InstanceLock | undefined }> {
   let lock: InstanceLock | undefined;
   let store: SessionStore | undefined;
   try {
     // Several nodes share one PostgreSQL database by design: only a SQLite file is locked.
     if (!isPostgresUrl(dbPath)) lock = lockDatabase(dbPath);
-    store = await openStore(dbPath, hub, logger);
+    store = await openStore(dbPath, options);
     await store.checkWritable();
     return { store, lock };
   } catch (error) {

@@ -8,6 +8,7 @@ describe('configuration from the environment', () => {
       port: 8080,
       host: '127.0.0.1',
       dbPath: '/srv/sbc/data/sessions.db',
+      dbPoolSize: 12,
       homeCountryCode: '45',
       retentionHours: 24,
       maxCallHours: 12,
@@ -31,6 +32,7 @@ describe('configuration from the environment', () => {
       PORT: '9000',
       HOST: '0.0.0.0',
       SBC_DB: '/var/lib/sbc.db',
+      SBC_DB_POOL_SIZE: '30',
       HOME_COUNTRY_CODE: '46',
       RETENTION_HOURS: '48',
       MAX_CALL_HOURS: '2.5',
@@ -42,7 +44,7 @@ describe('configuration from the environment', () => {
       RATE_LIMIT_PER_SECOND: '2.5',
       RATE_LIMIT_BURST: '10',
     });
-    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', dbPath: '/var/lib/sbc.db', homeCountryCode: '46', retentionHours: 48, maxCallHours: 2.5, bodyLimit: 524288, logLevel: 'warn', rateLimitPerSecond: 2.5, rateLimitBurst: 10 });
+    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', dbPath: '/var/lib/sbc.db', dbPoolSize: 30, homeCountryCode: '46', retentionHours: 48, maxCallHours: 2.5, bodyLimit: 524288, logLevel: 'warn', rateLimitPerSecond: 2.5, rateLimitBurst: 10 });
   });
 
   it('turns the rate limit off with RATE_LIMIT_PER_SECOND=0', () => {
@@ -53,11 +55,18 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ SBC_DB: ':memory:' }).dbPath).toBe(':memory:');
   });
 
+  it('keeps a PostgreSQL URL as it is, rather than reading it as a relative path', () => {
+    const url = 'postgres://sbc@db.example:5432/sbc?application_name=node-a';
+    expect(loadConfig({ SBC_DB: url, INIT_CWD: '/srv/sbc' }).dbPath).toBe(url);
+    expect(loadConfig({ SBC_DB: 'postgresql://db.example/sbc', INIT_CWD: '/srv/sbc' }).dbPath).toBe('postgresql://db.example/sbc');
+  });
+
   it.each([
     ['PORT', '70000'],
     ['PORT', 'http'],
     ['HOME_COUNTRY_CODE', '+45'],
     ['RETENTION_HOURS', '0'],
+    ['SBC_DB_POOL_SIZE', '1'],
     ['MAX_CALL_HOURS', '-1'],
     ['BODY_LIMIT', 'huge'],
     ['LOG_LEVEL', 'loud'],

@@ -5,18 +5,26 @@ import { PostgresEventFeed } from './postgres-event-feed.js';
 import { isPostgresUrl, PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
+export interface StoreOptions {
+  /** The server's event hub: the events of every write go there once committed. */
+  events?: EventSink;
+  logger?: Logger;
+  /** PostgreSQL: connections this process opens for requests and jobs (SBC_DB_POOL_SIZE), besides its feed's own. */
+  poolSize?: number;
+}
+
 /**
  * The store that SBC_DB names, with the domain's rules over it: the one place that picks a
  * database backend. A `postgres://` or `postgresql://` URL is PostgreSQL; any other value is a
- * SQLite path (or `:memory:`). A server passes its event hub.
+ * SQLite path (or `:memory:`).
  *
  * On SQLite (one process) the domain publishes each write's events once committed. On
  * PostgreSQL other nodes write too: the node's event feed, following the events table, is the
  * only publisher, of this node's commits and every other's alike, in id order.
  */
-export async function openStore(location: string, events?: EventSink, logger?: Logger): Promise<SessionStore> {
+export async function openStore(location: string, { events, logger, poolSize }: StoreOptions = {}): Promise<SessionStore> {
   if (!isPostgresUrl(location)) return new SessionService(new SqliteStore(location), events);
-  const backend = await PostgresStore.open(location);
+  const backend = await PostgresStore.open(location, poolSize);
   if (events) {
     const feed = new PostgresEventFeed(backend, events, (error) => logger?.warn({ err: error }, 'event feed: the database did not answer; retrying'));
     try {

@@ -13,12 +13,13 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 /**
- * Connections of each pool. Transactions and reads have pools of their own: a transaction may
- * read the customer tree while it holds its connection, and with one pool, as many transactions
- * as connections would each wait for a connection that none gives back.
+ * How a node's connections (SBC_DB_POOL_SIZE) are shared: a third for write transactions, the
+ * rest for reads. Transactions and reads have pools of their own: a transaction may read the
+ * customer tree while it holds its connection, and with one pool, as many transactions as
+ * connections would each wait for a connection that none gives back.
  */
-const readConnections = 8;
-const writeConnections = 4;
+export const defaultPoolSize = 12;
+const writeShare = 1 / 3;
 /** How long a request waits for a connection (new, or free in the pool) before the database counts as unavailable. */
 const connectTimeoutMs = 5000;
 /** The longest one statement runs: a request never hangs on a database that stopped answering. */
@@ -121,8 +122,12 @@ export class PostgresStore implements StoreBackend {
   private parents: { version: number; map: Map<string, string | undefined> } | undefined;
   private follower: EventFollower | undefined;
 
-  private constructor(readonly url: string) {
-    this.reads = new pg.Pool(connectionConfig(url, readConnections));
+  private constructor(
+    readonly url: string,
+    poolSize: number,
+  ) {
+    const writeConnections = Math.max(1, Math.floor(poolSize * writeShare));
+    this.reads = new pg.Pool(connectionConfig(url, Math.max(1, poolSize - writeConnections)));
     this.writes = new pg.Pool(connectionConfig(url, writeConnections));
     // An idle connection the server dropped (a restart) is an error of the pool, not of a request.
     this.reads.on('error', () => undefined);
@@ -130,8 +135,8 @@ export class PostgresStore implements StoreBackend {
   }
 
   /** Connects and brings the schema to the latest version. */
-  static async open(url: string): Promise<PostgresStore> {
-    const store = new PostgresStore(url);
+  static async open(url: string, poolSize = defaultPoolSize): Promise<PostgresStore> {
+    const store = new PostgresStore(url, poolSize);
     try {
       const client = await store.writes.connect();
       try {
@@ -467,8 +472,11 @@ class PostgresTransaction implements WriteTransaction {
   /** Sessions read and locked here, as stored (undefined: none stored), by Call-ID. */
   private readonly read = new Map<string, string | undefined>();
   private readonly sessions = new Map<string, PendingSession>();
+  /** The events to insert, column by column: id, type, call_id, body, created_at. */
   private readonly events: unknown[][] = [[], [], [], [], []];
   private readonly terminates = new Map<string, PendingTerminate>();
+  /** When the sessions this transaction inserts were stored. */
+  private createdAt = 0;
   /** The newest event this transaction wrote, once it wrote one. */
   newestEventId: number | undefined;
   /** Whether it wrote a customer (and moved the tree's version, which tells every node to read the tree again). */
@@ -525,9 +533,6 @@ class PostgresTransaction implements WriteTransaction {
     this.createdAt = now.getTime();
     this.sessions.set(session.callId, { data: JSON.stringify(session), columns: columnsOf(session), stored });
   }
-
-  /** When the sessions this transaction inserts were stored. */
-  private createdAt = 0;
 
   /**
    * Event ids come from an identity, and PostgreSQL hands them out at insert but makes them
