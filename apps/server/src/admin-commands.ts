@@ -6,7 +6,6 @@ import { readCustomers, validCustomer } from './admin-customers-file.js';
 import { table } from './admin-table.js';
 import { parseCommandLine, UsageError, type Options, type Values } from './admin-usage.js';
 import { loadDemo } from './demo.js';
-import { parentProblem } from './domain/customer-tree.js';
 import type { SessionStore, TokenRecord } from './domain/session-store.js';
 
 export { UsageError } from './admin-usage.js';
@@ -166,10 +165,9 @@ token for up to a second after looking it up, so it stops working within a secon
         },
         'customer',
       );
-      const problem = await store.checkParent(customer.id, customer.parentReseller);
-      if (problem) throw new UsageError(problem);
-      const { created, customer: stored } = await store.putCustomer(customer);
-      print(`${created ? 'Created' : 'Replaced'} customer ${stored.id}.`);
+      const written = await store.putCustomer(customer);
+      if ('refused' in written) throw new UsageError(written.refused);
+      print(`${written.created ? 'Created' : 'Replaced'} customer ${written.customer.id}.`);
     },
   }),
   'customer get': command({
@@ -227,9 +225,9 @@ the whole file. A relative path is read from the directory where the command was
     positionals: ['file'],
     async run(_values, [file], { store, print, baseDir }) {
       const customers = readCustomers(file!, baseDir);
-      await checkTree(store, customers);
-      const { created, replaced } = await store.importCustomers(customers);
-      print(`Imported ${customers.length} customers: ${created} created, ${replaced} replaced.`);
+      const imported = await store.importCustomers(customers);
+      if ('refused' in imported) throw new UsageError(imported.refused);
+      print(`Imported ${customers.length} customers: ${imported.created} created, ${imported.replaced} replaced.`);
     },
   }),
   demo: command({
@@ -306,19 +304,4 @@ export async function runAdmin(args: string[], store: SessionStore, print: Print
   const parsed = parseAdmin(args);
   if ('help' in parsed) return print(parsed.help);
   await parsed.run({ store, print, note: options.note ?? print, homeCountryCode: options.homeCountryCode ?? '45', baseDir: options.baseDir ?? process.cwd() });
-}
-
-/** Every parent must exist (in the file or the database) and no chain may loop. */
-async function checkTree(store: SessionStore, customers: Array<{ id: string; parentReseller?: string }>): Promise<void> {
-  const parents = new Map(await store.customerTree());
-  for (const customer of customers) parents.set(customer.id, customer.parentReseller);
-  for (const customer of customers) {
-    const problem = parentProblem(customer.id, customer.parentReseller, parents);
-    if (problem === undefined) continue;
-    throw new UsageError(
-      'unknown' in problem
-        ? `Customer ${customer.id}: parentReseller ${problem.unknown} is not a known customer`
-        : `Customer ${customer.id}: parentReseller chain loops through ${problem.loopsThrough}`,
-    );
-  }
 }

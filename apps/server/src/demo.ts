@@ -101,7 +101,8 @@ export interface DemoLoad {
 
 /** Loads the demo customers, the seed's example session and `count` demo calls. */
 export async function loadDemo(store: SessionStore, count: number, now: Date): Promise<DemoLoad> {
-  await store.importCustomers(demoCustomers);
+  const imported = await store.importCustomers(demoCustomers);
+  if ('refused' in imported) throw new Error(`the demo customers were refused: ${imported.refused}`);
   const seed = seedExample(now);
   const reports = [{ callId: seed.callId, report: seed }, ...demoSessions(count, now)];
   const load: DemoLoad = { customers: demoCustomers.length, created: 0, updated: 0, unchanged: 0, rejected: 0, seedCallId: seed.callId };

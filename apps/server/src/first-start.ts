@@ -5,8 +5,9 @@ import type { SessionStore } from './domain/session-store.js';
  * once, with a curl example; only its hash is stored. Undefined when tokens already exist.
  */
 export async function firstStartToken(store: SessionStore, url: string): Promise<string[] | undefined> {
-  if ((await store.countTokens()) > 0) return undefined;
-  const { token } = await store.createToken({ level: 'ADMIN', name: 'first start' });
+  const created = await store.createFirstToken({ level: 'ADMIN', name: 'first start' });
+  if (created === undefined) return undefined;
+  const { token } = created;
   return [
     '',
     'A first ADMIN token was created. It is shown only this once: keep it somewhere safe.',

@@ -11,6 +11,8 @@ export interface MaintenanceOptions {
 }
 
 export interface MaintenanceTotals {
+  /** False when another run held the job (on this server or another on the database): it did nothing. */
+  ran: boolean;
   deletedSessions: number;
   deletedEvents: number;
   endedStale: number;
@@ -30,10 +32,17 @@ const maxBatch = 5000;
  * Ends calls that outlived MAX_CALL_HOURS and deletes what outlived RETENTION_HOURS, in rounds
  * sized to take about `roundBudgetMs` each, with a turn of the event loop between them: however
  * large the backlog (after downtime, or a shorter RETENTION_HOURS), no request waits long for
- * it. Then warns of end requests that their SBC left unanswered.
+ * it. Then warns of end requests that their SBC left unanswered. One server on the database runs
+ * it at a time: the others skip their turn rather than wait, so that a call is ended once and an
+ * operator warned once a run.
  */
 export async function runMaintenance(options: MaintenanceOptions): Promise<MaintenanceTotals> {
-  const totals = { deletedSessions: 0, deletedEvents: 0, endedStale: 0, endRequestsUnanswered: 0 };
+  const totals = await options.store.alone('maintenance', () => maintain(options));
+  return totals ?? { ran: false, deletedSessions: 0, deletedEvents: 0, endedStale: 0, endRequestsUnanswered: 0 };
+}
+
+async function maintain(options: MaintenanceOptions): Promise<MaintenanceTotals> {
+  const totals = { ran: true, deletedSessions: 0, deletedEvents: 0, endedStale: 0, endRequestsUnanswered: 0 };
   let batchSize = firstBatch;
   for (;;) {
     const started = performance.now();

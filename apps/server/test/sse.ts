@@ -19,7 +19,7 @@ export class EventStreamClient {
   private waiters: Array<() => void> = [];
   ended = false;
 
-  static async open(server: RunningServer, token: string, query = '', headers: Record<string, string> = {}): Promise<EventStreamClient> {
+  static async open(server: Pick<RunningServer, 'url'>, token: string, query = '', headers: Record<string, string> = {}): Promise<EventStreamClient> {
     const client = new EventStreamClient();
     const response = await fetch(`${server.url}/sbc/events${query}`, {
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },

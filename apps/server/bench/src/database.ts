@@ -139,7 +139,8 @@ function checkAgainstContract(seed: number, count: number): void {
 }
 const CONTRACT_CHECKED = 2000;
 
-async function build(path: string, count: number, seed: number): Promise<Omit<BenchDatabase, 'path' | 'fileBytes' | 'cached'>> {
+/** Loads the data set through the store of a server opened on `path` (a SQLite file or a PostgreSQL URL). */
+export async function build(path: string, count: number, seed: number): Promise<Omit<BenchDatabase, 'path' | 'fileBytes' | 'cached'>> {
   checkAgainstContract(seed, count);
   const started = performance.now();
   const server = await openStore(path);
@@ -166,10 +167,12 @@ async function build(path: string, count: number, seed: number): Promise<Omit<Be
   const sbc: Record<string, string> = {};
   for (const node of SBC_NODES) sbc[node] = (await store.createToken({ level: 'SBC', sbcServer: node, name: `bench ${node}` }, now)).token;
   await server.close();
-  // The cached file must stand alone: fold the write-ahead log into it.
-  const db = new Database(path);
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+  if (!/^postgres(ql)?:\/\//.test(path)) {
+    // The cached file must stand alone: fold the write-ahead log into it.
+    const db = new Database(path);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+  }
   const seconds = (performance.now() - started) / 1000;
   log(`data set: ${count} sessions stored in ${seconds.toFixed(1)} s (${(storeMs / 1000).toFixed(1)} s in the store)`);
   return {

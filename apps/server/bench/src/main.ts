@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { benchDatabase, CACHE_DIR, type BenchDatabase } from './database.js';
 import { customers, DEFAULT_SEED, INGEST_RANGES } from './dataset.js';
 import { cpuMsOf, rssOf, rssPartsOf } from './processes.js';
+import { postgresDatabase, postgresStages } from './postgres.js';
 import { markdownTable, table, verdict, type Figure } from './report.js';
 import { startNamed, type ServerName, type ServerOptions } from './servers.js';
 import { eventsRun, ingestRun, lookupRun, retentionRun, sequentialRun, type Contender, type EventsRun, type LookupRun, type RetentionRun } from './stages.js';
@@ -57,13 +58,21 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string' },
     profile: { type: 'boolean', default: false },
     out: { type: 'string' },
+    store: { type: 'string', default: 'sqlite' },
+    'postgres-url': { type: 'string', default: process.env['SBC_BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'postgres-database': { type: 'string', default: 'sbc_bench' },
+    'postgres-through-store': { type: 'boolean', default: false },
   },
 });
+if (args.store !== 'sqlite' && args.store !== 'postgres') throw new Error(`--store ${args.store}: expected sqlite or postgres`);
+const postgresRun = args.store === 'postgres';
 const mode = args.quick ? MODES.quick : MODES.default;
 const sessions = args.sessions ? Number(args.sessions) : mode.sessions;
-const stages = new Set<Stage>(args.only ? (args.only.split(',') as Stage[]) : STAGES);
+// A PostgreSQL run measures the PostgreSQL stages (postgres.ts) instead of SQLite's own.
+const stages = postgresRun ? new Set<Stage>() : new Set<Stage>(args.only ? (args.only.split(',') as Stage[]) : STAGES);
 const here = fileURLToPath(new URL('..', import.meta.url));
-const resultsPath = args.out ?? (args.quick ? join(CACHE_DIR, 'quick-results.json') : join(here, 'results', 'latest.json'));
+const resultsPath =
+  args.out ?? (args.quick ? join(CACHE_DIR, postgresRun ? 'quick-postgres-results.json' : 'quick-results.json') : join(here, 'results', postgresRun ? 'postgres-latest.json' : 'latest.json'));
 const profileDir = join(CACHE_DIR, 'profiles');
 const serverOptions: ServerOptions = {
   ...(args['log-level'] ? { logLevel: args['log-level'] } : {}),
@@ -321,6 +330,15 @@ if (stages.has('ingest') || stages.has('events') || stages.has('retention')) {
     }
   } finally {
     for (const suffix of ['', '-wal', '-shm', '.lock', '.lock-journal']) rmSync(work + suffix, { force: true });
+  }
+}
+
+if (postgresRun) {
+  const postgres = await postgresDatabase(db, { serverUrl: args['postgres-url'], database: args['postgres-database'] }, args['postgres-through-store']);
+  try {
+    results['postgres'] = { sizes: postgres.sizes, ...(await postgresStages(db, postgres, mode, serverOptions, figures, noteLoad)) };
+  } finally {
+    await postgres.drop();
   }
 }
 

@@ -6,6 +6,7 @@ import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
 import type { EventBody, ListScope, StoreBackend, WriteTransaction } from '../store/backend.js';
 import type {
   CustomerParents,
+  CustomerWrite,
   EndRequest,
   Maintenance,
   ReportInput,
@@ -168,10 +169,13 @@ export class SessionService implements SessionStore {
     return this.backend.countLiveSessions();
   }
 
-  async putCustomer(input: Customer): Promise<{ created: boolean; customer: Customer }> {
+  async putCustomer(input: Customer): Promise<CustomerWrite<{ created: boolean; customer: Customer }>> {
     const customer = canonicalCustomer(input);
-    const [created] = await this.backend.upsertCustomers([customer]);
-    return { created: created!, customer };
+    return this.backend.transaction(async (tx) => {
+      const problem = await treeProblem(tx, [customer]);
+      if (problem) return { refused: problem.message };
+      return { created: await tx.putCustomer(customer), customer };
+    });
   }
 
   getCustomer(id: string): Promise<Customer | undefined> {
@@ -190,38 +194,34 @@ export class SessionService implements SessionStore {
     return customersBelow(await this.backend.customerTree(), canonicalHexId(resellerId));
   }
 
-  async importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }> {
-    const created = (await this.backend.upsertCustomers(customers.map(canonicalCustomer))).filter(Boolean).length;
-    return { created, replaced: customers.length - created };
+  async importCustomers(input: Customer[]): Promise<CustomerWrite<{ created: number; replaced: number }>> {
+    const customers = input.map(canonicalCustomer);
+    return this.backend.transaction(async (tx) => {
+      const problem = await treeProblem(tx, customers);
+      if (problem) return { refused: `Customer ${problem.id}: ${problem.message}` };
+      let created = 0;
+      for (const customer of customers) if (await tx.putCustomer(customer)) created++;
+      return { created, replaced: customers.length - created };
+    });
   }
 
   deleteCustomer(id: string): Promise<boolean> {
     return this.backend.deleteCustomer(id);
   }
 
-  async checkParent(childId: string, parentId: string | undefined): Promise<string | undefined> {
-    const id = canonicalHexId(childId);
-    const parentReseller = parentId === undefined ? undefined : canonicalHexId(parentId);
-    const problem = parentProblem(id, parentReseller, await this.backend.customerTree());
-    if (problem === undefined) return undefined;
-    return 'unknown' in problem
-      ? `parentReseller ${problem.unknown} is not a known customer`
-      : `parentReseller ${parentReseller} would make ${id} its own reseller`;
+  createToken(input: TokenInput, now: Date = new Date()): Promise<{ token: string; id: string }> {
+    return this.backend.transaction((tx) => insertNewToken(tx, input, now));
   }
 
-  async createToken(input: TokenInput, now: Date = new Date()): Promise<{ token: string; id: string }> {
-    const { token, id } = newToken();
-    await this.backend.insertToken({
-      id,
-      hash: hashToken(token),
-      level: input.level,
-      createdAt: now,
-      ...(input.customerId !== undefined ? { customerId: canonicalHexId(input.customerId) } : {}),
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.sbcServer !== undefined ? { sbcServer: input.sbcServer } : {}),
-      ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
+  /**
+   * Counted and created under one lock: servers starting together on an empty database make one
+   * first token between them, whichever counts first.
+   */
+  createFirstToken(input: TokenInput, now: Date = new Date()): Promise<{ token: string; id: string } | undefined> {
+    return this.backend.transaction(async (tx) => {
+      await tx.lock(tokensLock);
+      return (await tx.countTokens()) > 0 ? undefined : insertNewToken(tx, input, now);
     });
-    return { token, id };
   }
 
   findToken(secret: string): Promise<TokenRecord | undefined> {
@@ -236,8 +236,9 @@ export class SessionService implements SessionStore {
     return this.backend.revokeToken(idOrSecret, hashToken(idOrSecret), now);
   }
 
-  countTokens(): Promise<number> {
-    return this.backend.countTokens();
+  async alone<T>(job: string, work: () => Promise<T>): Promise<T | undefined> {
+    const run = await this.backend.alone(job, work);
+    return run.ran ? run.result : undefined;
   }
 
   ping(): Promise<void> {
@@ -262,6 +263,47 @@ function storedTerms(filter: SessionFilter): SessionFilter {
   if (filter.customer !== undefined) terms.customer = canonicalHexId(filter.customer);
   if (filter.number !== undefined) terms.number = filter.number.replace(/^ /, '+');
   return terms;
+}
+
+/** Writes that change customers, and those that must see every committed customer, take this lock first. */
+const customersLock = 'customers';
+/** Writes that count tokens before adding one take this lock first. */
+const tokensLock = 'tokens';
+
+/**
+ * Why these customers cannot be written as they are: each parent must exist (in the stored tree
+ * or among them) and no chain of parents may come back. Read under the customers lock, so that
+ * two servers writing at once cannot each pass the check and make a cycle together.
+ */
+async function treeProblem(tx: WriteTransaction, customers: Customer[]): Promise<{ id: string; message: string } | undefined> {
+  await tx.lock(customersLock);
+  const parents = new Map(await tx.customerTree());
+  for (const customer of customers) parents.set(customer.id, customer.parentReseller);
+  for (const { id, parentReseller } of customers) {
+    const problem = parentProblem(id, parentReseller, parents);
+    if (problem === undefined) continue;
+    const message =
+      'unknown' in problem
+        ? `parentReseller ${problem.unknown} is not a known customer`
+        : `parentReseller ${parentReseller} would make ${id} its own reseller`;
+    return { id, message };
+  }
+  return undefined;
+}
+
+async function insertNewToken(tx: WriteTransaction, input: TokenInput, now: Date): Promise<{ token: string; id: string }> {
+  const { token, id } = newToken();
+  await tx.insertToken({
+    id,
+    hash: hashToken(token),
+    level: input.level,
+    createdAt: now,
+    ...(input.customerId !== undefined ? { customerId: canonicalHexId(input.customerId) } : {}),
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.sbcServer !== undefined ? { sbcServer: input.sbcServer } : {}),
+    ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
+  });
+  return { token, id };
 }
 
 function sessionEvent(type: SessionEvent['type'], session: Session, time: string): EventBody {

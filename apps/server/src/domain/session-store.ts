@@ -61,6 +61,9 @@ export type ReportOutcome =
   | { result: 'created' | 'updated' | 'unchanged'; session: Session }
   | ({ result: 'rejected' } & ReportRefusal);
 
+/** A customer write's outcome, or why it was refused (a sentence naming the field). */
+export type CustomerWrite<T> = T | { refused: string };
+
 /** What a request to end a call did; not found when the session does not exist or is outside the scope. */
 export type EndRequest =
   | { found: false }
@@ -109,20 +112,22 @@ export interface SessionStore {
   /** Live calls and the window's per-minute traffic of the sessions in the scope (see domain/traffic-stats.ts). */
   trafficStats(query: TrafficQuery, scope: Scope): Promise<TrafficStats>;
 
-  /** Customer ids are kept in one case (see hex-ids.ts): every method here takes them in either. */
-  putCustomer(customer: Customer): Promise<{ created: boolean; customer: Customer }>;
+  /**
+   * Customer ids are kept in one case (see hex-ids.ts): every method here takes them in either.
+   * Refused when its parent is not a customer or the tree would have a cycle, checked in the write
+   * itself (two servers writing at once cannot make one together).
+   */
+  putCustomer(customer: Customer): Promise<CustomerWrite<{ created: boolean; customer: Customer }>>;
   getCustomer(id: string): Promise<Customer | undefined>;
   listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }>;
   /** Each customer's parent as of now (event streams check every event's scope against it). */
   customerTree(): Promise<CustomerParents>;
   /** The reseller and every customer below it, at any depth. */
   customersInScope(resellerId: string): Promise<string[]>;
-  /** Creates or replaces many customers in one transaction, parents in any order. */
-  importCustomers(customers: Customer[]): Promise<{ created: number; replaced: number }>;
+  /** Creates or replaces many customers in one transaction, parents in any order; refused whole as putCustomer would refuse one. */
+  importCustomers(customers: Customer[]): Promise<CustomerWrite<{ created: number; replaced: number }>>;
   /** Deletes a customer; false when there is none. Whether it may go is the caller's rule. */
   deleteCustomer(id: string): Promise<boolean>;
-  /** Why this customer cannot be stored (unknown parent, a cycle), or undefined. */
-  checkParent(id: string, parentReseller: string | undefined): Promise<string | undefined>;
 
   createToken(input: TokenInput, now?: Date): Promise<{ token: string; id: string }>;
   /** The token record for a presented secret, whatever its state (revoked or expired included). */
@@ -130,7 +135,14 @@ export interface SessionStore {
   listTokens(): Promise<TokenRecord[]>;
   /** Revokes by id or by the secret itself; false when no such token. */
   revokeToken(idOrSecret: string, now?: Date): Promise<boolean>;
-  countTokens(): Promise<number>;
+  /** Creates this token only when the database has none yet (the first start's ADMIN token). */
+  createFirstToken(input: TokenInput, now?: Date): Promise<{ token: string; id: string } | undefined>;
+
+  /**
+   * Runs `job` unless it is running already, on this server or another on the same database:
+   * undefined, at once, when it is (the server running it does the work).
+   */
+  alone<T>(job: string, work: () => Promise<T>): Promise<T | undefined>;
 
   /** Answers when the database answers and takes writes; rejects, saying why, while writes fail. */
   ping(): Promise<void>;

@@ -7,12 +7,11 @@ import type { RouteDeps } from './deps.js';
 export function customerRoutes({ store }: RouteDeps) {
   return {
     async putCustomer(ctx: Context, { path: { id }, body: input }: OperationInput<'putCustomer'>) {
-      const problem = await store.checkParent(id, input.parentReseller);
-      if (problem) throw unprocessable('parentReseller', problem);
       const customer: Customer = { id, name: input.name, ...(input.parentReseller ? { parentReseller: input.parentReseller } : {}), features: input.features ?? [] };
-      const { created, customer: stored } = await store.putCustomer(customer);
-      ctx.status = created ? 201 : 200;
-      ctx.body = stored;
+      const written = await store.putCustomer(customer);
+      if ('refused' in written) throw unprocessable('parentReseller', written.refused);
+      ctx.status = written.created ? 201 : 200;
+      ctx.body = written.customer;
     },
 
     async getCustomer(ctx: Context, { path }: OperationInput<'getCustomer'>) {

@@ -100,6 +100,19 @@ export interface WriteTransaction {
   /** Stores the call's terminate command (at most one a call: replaces an earlier one). */
   putTerminate(callId: string, sbcServer: string, eventId: number, requestedAt: Date): Promise<void>;
   deleteTerminate(callId: string): Promise<void>;
+
+  /**
+   * Holds the lock of this name until the transaction ends, waiting for it when another
+   * transaction (of this server or another on the same database) holds it: writes that take it
+   * run one after another, and what they read after it includes every earlier one's commit.
+   */
+  lock(name: string): Promise<void>;
+  /** Each customer's parent, as this transaction sees it. */
+  customerTree(): Promise<CustomerParents>;
+  /** Creates or replaces a customer; true when it is new. */
+  putCustomer(customer: Customer): Promise<boolean>;
+  countTokens(): Promise<number>;
+  insertToken(token: NewTokenRow): Promise<void>;
 }
 
 /** Reads answer what is committed: never the rows of a transaction still open. */
@@ -110,6 +123,13 @@ export interface StoreBackend {
    * and hold other reads until it commits, and would wait for itself.
    */
   transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` while this server holds the lock of this name, which no other server on the
+   * database (nor another run in this one) holds meanwhile; when another holds it, returns at once
+   * without running `work`. Not waited for: the holder does the job. The lock goes when `work` ends, or
+   * with the server's connection if the server dies.
+   */
+  alone<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
 
   sessionRow(callId: string): Promise<SessionRow | undefined>;
   listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }>;
@@ -129,20 +149,16 @@ export interface StoreBackend {
   /** Terminate commands requested before `requestedBefore`, by SBC node. */
   unansweredEndRequests(requestedBefore: Date): Promise<UnansweredEndRequests[]>;
 
-  /** Creates or replaces customers in one transaction; for each, whether it was new. */
-  upsertCustomers(customers: Customer[]): Promise<boolean[]>;
   getCustomer(id: string): Promise<Customer | undefined>;
   listCustomers(offset: number, limit: number): Promise<{ total: number; customers: Customer[] }>;
   deleteCustomer(id: string): Promise<boolean>;
   /** Each customer's parent as of now. */
   customerTree(): Promise<CustomerParents>;
 
-  insertToken(token: NewTokenRow): Promise<void>;
   findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<TokenRecord[]>;
   /** Revokes the token with this id or this hash (once: the first time is kept); false when none. */
   revokeToken(id: string, hash: string, now: Date): Promise<boolean>;
-  countTokens(): Promise<number>;
 
   /** Answers when the database answers and takes writes; rejects, saying why, while writes fail. */
   ping(): Promise<void>;

@@ -45,6 +45,13 @@ const transactionAttempts = 5;
  * second key, so that stores in other schemas of the database (test servers) do not wait for it.
  */
 const eventWriteLock = 0x5bc0_0002;
+/**
+ * The first key of the domain's named locks (WriteTransaction.lock, StoreBackend.alone); the
+ * second is the hash of the schema and the name, so that stores in other schemas of the
+ * database keep locks of their own.
+ */
+const namedLockClass = 0x5bc;
+const namedLockKey = `hashtext(current_schema() || ':' || $2)`;
 /** The channel that carries the newest event id of each commit that wrote events. */
 export const eventChannel = 'sbc_events';
 
@@ -194,6 +201,7 @@ export class PostgresStore implements StoreBackend {
             if (tx.newestEventId !== undefined) await client.query('SELECT pg_notify($1, $2)', [eventChannel, String(tx.newestEventId)]);
             await client.query('COMMIT');
             if (tx.newestEventId !== undefined) this.follower?.wake();
+            if (tx.changedCustomers) this.parents = undefined;
             return result;
           } catch (error) {
             await client.query('ROLLBACK').catch(() => undefined);
@@ -207,6 +215,25 @@ export class PostgresStore implements StoreBackend {
         // A little later each time, and not in step with the transaction it met.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
       }
+    }
+  }
+
+  /**
+   * A session-level advisory lock, tried on a connection of the run's own: the lock lasts while
+   * `work` runs and goes with the connection if this node dies mid-run.
+   */
+  async alone<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }> {
+    const client = new pg.Client(connectionConfig(this.url, 1));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ taken: boolean }>(`SELECT pg_try_advisory_lock($1, ${namedLockKey}) AS taken`, [namedLockClass, name]);
+      if (!rows[0]?.taken) return { ran: false };
+      return { ran: true, result: await work() };
+    } catch (error) {
+      throw unavailableOr(error);
+    } finally {
+      // Ending the session releases the lock.
+      await client.end().catch(() => undefined);
     }
   }
 
@@ -378,22 +405,6 @@ export class PostgresStore implements StoreBackend {
     return rows.map((r) => ({ sbcServer: r.sbc_server, count: r.count, oldest: new Date(r.oldest) }));
   }
 
-  async upsertCustomers(customers: Customer[]): Promise<boolean[]> {
-    return this.changeCustomers(async (client) => {
-      const created: boolean[] = [];
-      for (const c of customers) {
-        const { rows } = await client.query<{ created: boolean }>(
-          `INSERT INTO customers (id, name, parent_reseller, features) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_reseller = excluded.parent_reseller, features = excluded.features
-           RETURNING (xmax = 0) AS created`,
-          [c.id, c.name, c.parentReseller ?? null, JSON.stringify(c.features ?? [])],
-        );
-        created.push(rows[0]!.created);
-      }
-      return created;
-    });
-  }
-
   /** A customer write, in one transaction with the bump of the tree's version that tells every node to read it again. */
   private async changeCustomers<T>(write: (client: PoolClient) => Promise<T>): Promise<T> {
     try {
@@ -444,13 +455,6 @@ export class PostgresStore implements StoreBackend {
     return this.parents.map;
   }
 
-  async insertToken(token: NewTokenRow): Promise<void> {
-    await this.execute(
-      `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null],
-    );
-  }
-
   async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
     const [row] = await this.query<TokenRow>('SELECT * FROM tokens WHERE hash = $1', [hash]);
     return row && toToken(row);
@@ -462,10 +466,6 @@ export class PostgresStore implements StoreBackend {
 
   async revokeToken(id: string, hash: string, now: Date): Promise<boolean> {
     return (await this.execute('UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 OR hash = $3', [now.getTime(), id, hash])) > 0;
-  }
-
-  async countTokens(): Promise<number> {
-    return this.count('SELECT COUNT(*) AS n FROM tokens');
   }
 
   async ping(): Promise<void> {
@@ -578,6 +578,8 @@ class PostgresTransaction implements WriteTransaction {
   private createdAt = 0;
   /** The newest event this transaction wrote, once it wrote one. */
   newestEventId: number | undefined;
+  /** Whether it wrote a customer (and moved the tree's version, which tells every node to read the tree again). */
+  changedCustomers = false;
 
   constructor(private readonly client: PoolClient) {}
 
@@ -725,6 +727,40 @@ class PostgresTransaction implements WriteTransaction {
         [put.map((t) => t.id), put.map((t) => t.sbcServer), put.map((t) => t.eventId), put.map((t) => t.requestedAt)],
       );
     }
+  }
+
+  /** Held to commit or rollback; what this transaction reads after it includes what the previous holder committed (READ COMMITTED). */
+  async lock(name: string): Promise<void> {
+    await this.client.query(`SELECT pg_advisory_xact_lock($1, ${namedLockKey})`, [namedLockClass, name]);
+  }
+
+  async customerTree(): Promise<CustomerParents> {
+    const rows = await this.rows<{ id: string; parent_reseller: string | null }>('SELECT id, parent_reseller FROM customers', []);
+    return new Map(rows.map((r) => [r.id, r.parent_reseller ?? undefined]));
+  }
+
+  async putCustomer(customer: Customer): Promise<boolean> {
+    const [row] = await this.rows<{ created: boolean }>(
+      `INSERT INTO customers (id, name, parent_reseller, features) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_reseller = excluded.parent_reseller, features = excluded.features
+       RETURNING (xmax = 0) AS created`,
+      [customer.id, customer.name, customer.parentReseller ?? null, JSON.stringify(customer.features ?? [])],
+    );
+    if (!this.changedCustomers) await this.client.query('UPDATE customer_tree_version SET version = version + 1');
+    this.changedCustomers = true;
+    return row!.created;
+  }
+
+  async countTokens(): Promise<number> {
+    const [row] = await this.rows<{ n: number }>('SELECT COUNT(*) AS n FROM tokens', []);
+    return row!.n;
+  }
+
+  async insertToken(token: NewTokenRow): Promise<void> {
+    await this.client.query(
+      `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null],
+    );
   }
 }
 

@@ -64,6 +64,8 @@ export class SqliteStore implements StoreBackend {
   private readonly backgroundPath: string | undefined;
   /** Opened when there is first something to delete: a start, and a server with nothing to delete, do without its thread. */
   private background: BackgroundConnection | undefined;
+  /** The names of the jobs this process is running alone (see alone). */
+  private readonly running = new Set<string>();
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -109,10 +111,7 @@ export class SqliteStore implements StoreBackend {
    */
   private customerParents(): Map<string, string | undefined> {
     const version = this.sql('PRAGMA data_version').pluck().get() as number;
-    if (this.parents?.version !== version) {
-      const rows = this.sql('SELECT id, parent_reseller FROM customers').raw().all() as Array<[string, string | null]>;
-      this.parents = { version, map: new Map(rows.map(([id, parent]) => [id, parent ?? undefined])) };
-    }
+    if (this.parents?.version !== version) this.parents = { version, map: readParents(this.sql) };
     return this.parents.map;
   }
 
@@ -179,16 +178,34 @@ export class SqliteStore implements StoreBackend {
 
   async transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
+      const tx = new SqliteTransaction(this.sql);
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await work(new SqliteTransaction(this.sql));
+        const result = await work(tx);
         this.db.exec('COMMIT');
         return result;
       } catch (error) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw error;
+      } finally {
+        // This connection's own writes leave `data_version` as it was: the kept parents are read again.
+        if (tx.changedCustomers) this.parents = undefined;
       }
     });
+  }
+
+  /**
+   * One server per file (store/instance-lock.ts), so only this process's own runs can overlap;
+   * `pnpm admin` runs no jobs.
+   */
+  async alone<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }> {
+    if (this.running.has(name)) return { ran: false };
+    this.running.add(name);
+    try {
+      return { ran: true, result: await work() };
+    } finally {
+      this.running.delete(name);
+    }
   }
 
   async eventsAfter(afterId: number, limit: number): Promise<Event[]> {
@@ -314,10 +331,6 @@ export class SqliteStore implements StoreBackend {
     return liveCountsOf(rows);
   }
 
-  async upsertCustomers(customers: Customer[]): Promise<boolean[]> {
-    return this.changeCustomers(() => this.db.transaction(() => customers.map((c) => this.upsertCustomer(c))).immediate());
-  }
-
   /** This connection's own writes leave `data_version` as it was: the kept customer parents are read again. */
   private async changeCustomers<T>(write: () => T): Promise<T> {
     try {
@@ -325,16 +338,6 @@ export class SqliteStore implements StoreBackend {
     } finally {
       this.parents = undefined;
     }
-  }
-
-  /** True when the customer is new. */
-  private upsertCustomer(customer: Customer): boolean {
-    const existed = this.sql('SELECT 1 FROM customers WHERE id = ?').get(customer.id) !== undefined;
-    this.sql(
-      `INSERT INTO customers (id, name, parent_reseller, features) VALUES (@id, @name, @parent, @features)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_reseller = excluded.parent_reseller, features = excluded.features`,
-    ).run({ id: customer.id, name: customer.name, parent: customer.parentReseller ?? null, features: JSON.stringify(customer.features ?? []) });
-    return !existed;
   }
 
   async getCustomer(id: string): Promise<Customer | undefined> {
@@ -358,15 +361,6 @@ export class SqliteStore implements StoreBackend {
     return this.customerParents();
   }
 
-  async insertToken(token: NewTokenRow): Promise<void> {
-    await this.exclusive(() =>
-      this.sql(
-        `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null),
-    );
-  }
-
   async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
     if (this.db.inTransaction) await this.writes;
     const row = this.sql('SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined;
@@ -381,11 +375,6 @@ export class SqliteStore implements StoreBackend {
   async revokeToken(id: string, hash: string, now: Date): Promise<boolean> {
     const revoke = this.sql('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR hash = ?');
     return this.exclusive(() => revoke.run(now.getTime(), id, hash).changes > 0);
-  }
-
-  async countTokens(): Promise<number> {
-    if (this.db.inTransaction) await this.writes;
-    return (this.sql('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
   }
 
   async ping(): Promise<void> {
@@ -503,6 +492,11 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
   return { ids: 'SELECT id FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like', params: { like: `%${text}%` } };
 }
 
+function readParents(sql: Sql): Map<string, string | undefined> {
+  const rows = sql('SELECT id, parent_reseller FROM customers').raw().all() as Array<[string, string | null]>;
+  return new Map(rows.map(([id, parent]) => [id, parent ?? undefined]));
+}
+
 /**
  * One write transaction's reads and writes. A session is read before it is written (the merge
  * needs it): the row read is kept, so that the write can insert without asking again, or update
@@ -511,8 +505,37 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
 class SqliteTransaction implements WriteTransaction {
   /** Rows read in this transaction by Call-ID; null: not stored. */
   private readonly read = new Map<string, StoredSession | null>();
+  changedCustomers = false;
 
   constructor(private readonly sql: Sql) {}
+
+  /** BEGIN IMMEDIATE already makes every write transaction on the file wait for the one before. */
+  async lock(): Promise<void> {}
+
+  async customerTree(): Promise<CustomerParents> {
+    return readParents(this.sql);
+  }
+
+  async putCustomer(customer: Customer): Promise<boolean> {
+    const existed = this.sql('SELECT 1 FROM customers WHERE id = ?').get(customer.id) !== undefined;
+    this.sql(
+      `INSERT INTO customers (id, name, parent_reseller, features) VALUES (@id, @name, @parent, @features)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_reseller = excluded.parent_reseller, features = excluded.features`,
+    ).run({ id: customer.id, name: customer.name, parent: customer.parentReseller ?? null, features: JSON.stringify(customer.features ?? []) });
+    this.changedCustomers = true;
+    return !existed;
+  }
+
+  async countTokens(): Promise<number> {
+    return (this.sql('SELECT COUNT(*) AS n FROM tokens').get() as { n: number }).n;
+  }
+
+  async insertToken(token: NewTokenRow): Promise<void> {
+    this.sql(
+      `INSERT INTO tokens (id, hash, level, customer_id, name, sbc_server, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(token.id, token.hash, token.level, token.customerId ?? null, token.name ?? null, token.sbcServer ?? null, token.createdAt.getTime(), token.expiresAt?.getTime() ?? null);
+  }
 
   /** Each read is a lookup in this process's own page cache: nothing to gain from reading ahead. */
   async readAhead(): Promise<void> {}
