@@ -141,7 +141,9 @@ describe('PostgreSQL transactions', () => {
         return mine;
       });
     await expect(Promise.all([crossing('x', 'y'), crossing('y', 'x')])).resolves.toEqual(['x', 'y']);
-    expect(runs).toBe(3);
+    // One of the two was chosen as the deadlock's victim and ran again (on a loaded machine the
+    // retry may itself wait out the survivor's lock and be chosen once more).
+    expect(runs).toBeGreaterThanOrEqual(3);
   });
 
   it('two nodes merging the first reports of one call both succeed, and the session holds both', async () => {
