@@ -18,21 +18,33 @@ export interface MaintenanceTotals {
   endRequestsUnanswered: number;
 }
 
-const batchSize = 500;
+/**
+ * How long one round of maintenance may hold the event loop: a request that arrives meanwhile
+ * waits for the rest of the round, so rounds are sized to take about this long.
+ */
+const roundBudgetMs = 10;
+const firstBatch = 50;
+const maxBatch = 5000;
 
 /**
- * Ends calls that outlived MAX_CALL_HOURS and deletes what outlived RETENTION_HOURS, in small
- * batches with a turn of the event loop between them so requests are never held up for long;
- * then warns of end requests that their SBC left unanswered.
+ * Ends calls that outlived MAX_CALL_HOURS and deletes what outlived RETENTION_HOURS, in rounds
+ * sized to take about `roundBudgetMs` each, with a turn of the event loop between them: however
+ * large the backlog (after downtime, or a shorter RETENTION_HOURS), no request waits long for
+ * it. Then warns of end requests that their SBC left unanswered.
  */
 export async function runMaintenance(options: MaintenanceOptions): Promise<MaintenanceTotals> {
   const totals = { deletedSessions: 0, deletedEvents: 0, endedStale: 0, endRequestsUnanswered: 0 };
+  let batchSize = firstBatch;
   for (;;) {
+    const started = performance.now();
     const round = await options.store.maintain(options.now(), options.retentionHours, options.maxCallHours, batchSize);
+    const tookMs = performance.now() - started;
     totals.deletedSessions += round.deletedSessions;
     totals.deletedEvents += round.deletedEvents;
     totals.endedStale += round.endedStale.length;
     if (round.deletedSessions < batchSize && round.deletedEvents < batchSize && round.endedStale.length < batchSize) break;
+    // Cold pages, a busy disk or a slower machine make a row cost more: the next round follows.
+    batchSize = Math.max(1, Math.min(maxBatch, 2 * batchSize, Math.floor((batchSize * roundBudgetMs) / Math.max(tookMs, 0.1))));
     await new Promise((resolve) => setImmediate(resolve));
   }
   totals.endRequestsUnanswered = await warnOfUnansweredEndRequests(options);

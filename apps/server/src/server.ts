@@ -144,10 +144,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const intervalMs = (options.jobIntervalSeconds ?? 60) * 1000;
   let jobRunning: Promise<unknown> = Promise.resolve();
+  let jobBusy = false;
   const timer =
     intervalMs > 0
       ? setInterval(() => {
-          jobRunning = runMaintenance(maintenance).catch((error: unknown) => logger.error({ err: error }, 'maintenance failed'));
+          // A run that drains a large backlog outlasts the interval: one run at a time.
+          if (jobBusy) return;
+          jobBusy = true;
+          jobRunning = runMaintenance(maintenance)
+            .catch((error: unknown) => logger.error({ err: error }, 'maintenance failed'))
+            .finally(() => (jobBusy = false));
         }, intervalMs)
       : undefined;
   timer?.unref();

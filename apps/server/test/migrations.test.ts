@@ -27,6 +27,7 @@ describe('schema migrations', () => {
     expect(plan('SELECT data FROM sessions ORDER BY started_key DESC, call_id LIMIT 100')).toContain('sessions_order');
     expect(plan("SELECT data FROM sessions WHERE source_customer_id = 'a' OR destination_customer_id = 'a'")).toMatch(/sessions_source_customer.*sessions_destination_customer/);
     expect(plan("SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < 'x' LIMIT 10")).toContain('sessions_ended');
+    expect(plan('SELECT id FROM events WHERE created_at < 5 ORDER BY created_at, id LIMIT 10')).toContain('COVERING INDEX events_created');
     expect(plan("SELECT id FROM sessions WHERE a_number >= '+4570' AND a_number < '+4571'")).toContain('sessions_a_number');
     expect(plan("SELECT id FROM sessions WHERE b_number >= '+4570' AND b_number < '+4571'")).toContain('sessions_b_number');
   });
@@ -62,5 +63,40 @@ describe('migration 5', () => {
     const data = (id: string) => JSON.parse(db.prepare('SELECT data FROM sessions WHERE call_id = ?').pluck().get(id) as string);
     expect(data('asked@x')).toEqual({ callId: 'asked@x', terminationRequested: '2030-01-01T12:00:01.234Z' });
     expect(data('quiet@x')).toEqual({ callId: 'quiet@x' });
+  });
+});
+
+describe('migration 8', () => {
+  const insertSession = (db: Database.Database, callId: string, aNumber: string | null, bNumber: string | null) =>
+    db
+      .prepare(`INSERT INTO sessions (call_id, data, started_key, live, a_number, b_number, created_at) VALUES (?, '{}', '', 1, ?, ?, 0)`)
+      .run(callId, aNumber, bNumber);
+  const numbers = (db: Database.Database) => db.prepare('SELECT number FROM numbers ORDER BY number').pluck().all();
+  const containing = (db: Database.Database, text: string) =>
+    db.prepare('SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH ?) ORDER BY number').pluck().all(`"${text}"`);
+
+  it("indexes each distinct number of a version 7 database's sessions once, for substring search", () => {
+    const db = new Database(':memory:');
+    migrate(db, 7);
+    insertSession(db, 'one@x', '+4570301234', '+4512345678');
+    insertSession(db, 'two@x', '+4570301234', '+4699999999');
+    insertSession(db, 'three@x', 'anonymous', null);
+    migrate(db);
+    expect(numbers(db)).toEqual(['+4512345678', '+4570301234', '+4699999999', 'anonymous']);
+    expect(containing(db, '0301')).toEqual(['+4570301234']);
+  });
+
+  it('indexes a new number as its first session is stored, and drops it with the last session that holds it', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    insertSession(db, 'one@x', '+4570301234', '+4512345678');
+    insertSession(db, 'two@x', '+4570301234', null);
+    expect(containing(db, '7030')).toEqual(['+4570301234']);
+    db.prepare("DELETE FROM sessions WHERE call_id = 'one@x'").run();
+    expect(numbers(db)).toEqual(['+4570301234']);
+    expect(containing(db, '2345')).toEqual([]);
+    db.prepare("UPDATE sessions SET a_number = '+4511112222' WHERE call_id = 'two@x'").run();
+    expect(numbers(db)).toEqual(['+4511112222']);
+    expect(containing(db, '1111')).toEqual(['+4511112222']);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Session } from '@sbc/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
@@ -119,5 +122,28 @@ describe('the background job', () => {
     while ((await own.store.getSession('bg@x', { all: true }))?.ended === undefined) await new Promise((r) => setTimeout(r, 20));
     expect((await own.store.getSession('bg@x', { all: true }))!.endedReason).toBe('TIMEOUT');
     await own.close();
+  });
+});
+
+describe('retention of a database file', () => {
+  it('deletes expired sessions and events through the background connection, and the server reads the file without them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbc-retention-'));
+    const own = await startTestServer({ dbPath: join(dir, 'sessions.db'), now: () => new Date(clock), retentionHours: 24 });
+    try {
+      const token = await tokenFor(own, 'SBC', { sbcServer: '10.0.0.1' });
+      const reader = await tokenFor(own, 'ADMIN');
+      const sessions = Array.from({ length: 300 }, (_, i) => ({ callId: `file-${i}@x`, started: at(0), ended: at(0.5), endedReason: 'BYE' }));
+      clock = start + 0.5 * hour;
+      await call(own, 'ingestSessions', '/sbc/ingest', json(token, { sessions }, 'POST'));
+      await call(own, 'reportSession', sessionPath('kept@x'), json(token, { started: at(0) }));
+      clock = start + 30 * hour;
+      // Each call that starts and ends in one report made two events, started and ended.
+      expect(await own.runMaintenance()).toMatchObject({ deletedSessions: 300, deletedEvents: 2 * 300 + 1 });
+      expect((await call(own, 'getSession', sessionPath('file-7@x'), { headers: bearer(reader) })).status).toBe(404);
+      expect((await call(own, 'getSession', sessionPath('kept@x'), { headers: bearer(reader) })).status).toBe(200);
+    } finally {
+      await own.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -53,7 +53,7 @@ async function openStore(path: string) {
 }
 
 const removeDatabase = (path: string) => {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(path + suffix, { force: true });
 };
 
 /** A database's schema as SQLite reports it. */

@@ -10,7 +10,7 @@ import { customers, DEFAULT_SEED, INGEST_RANGES } from './dataset.js';
 import { cpuMsOf, rssOf, rssPartsOf } from './processes.js';
 import { markdownTable, table, verdict, type Figure } from './report.js';
 import { startNamed, type ServerName, type ServerOptions } from './servers.js';
-import { eventsRun, ingestRun, lookupRun, sequentialRun, type Contender, type EventsRun, type LookupRun } from './stages.js';
+import { eventsRun, ingestRun, lookupRun, retentionRun, sequentialRun, type Contender, type EventsRun, type LookupRun, type RetentionRun } from './stages.js';
 import { lookupPaths, numberSearchPaths, writePaths } from './workload.js';
 
 /**
@@ -29,6 +29,7 @@ const MODES = {
     },
     events: { subscribers: 100, sessions: 10_000, maxSeconds: 20 },
     stats: { requests: 40, seconds: 60 },
+    retention: { backlog: 200_000, maxSeconds: 60 },
   },
   quick: {
     sessions: 100_000,
@@ -41,10 +42,11 @@ const MODES = {
     },
     events: { subscribers: 100, sessions: 2_000, maxSeconds: 10 },
     stats: { requests: 15, seconds: 20 },
+    retention: { backlog: 20_000, maxSeconds: 30 },
   },
 } as const;
 
-const STAGES = ['lookup', 'search', 'ingest', 'events', 'stats'] as const;
+const STAGES = ['lookup', 'search', 'ingest', 'events', 'retention', 'stats'] as const;
 type Stage = (typeof STAGES)[number];
 
 const { values: args } = parseArgs({
@@ -97,11 +99,14 @@ async function withServer<T>(name: ServerName, path: string, body: (server: Awai
   }
 }
 
-/** How much of the memory is V8's heap, from the server's own /metrics. */
+/** How much of the memory is V8's (heap in use, heap reserved) and Buffers' (external), from the server's own /metrics. */
 async function heapNote(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const heap = /^nodejs_heap_size_used_bytes (\d+)/m.exec(text);
-  return heap ? `V8 heap in use ${(Number(heap[1]) / MB).toFixed(0)} MB` : '';
+  const metric = (name: string) => {
+    const found = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+    return found ? `${(Number(found[1]) / MB).toFixed(0)} MB` : 'n/a';
+  };
+  return `V8 heap in use ${metric('nodejs_heap_size_used_bytes')} of ${metric('nodejs_heap_size_total_bytes')} reserved, external (Buffers) ${metric('nodejs_external_memory_bytes')}`;
 }
 
 const runStarted = performance.now();
@@ -173,10 +178,10 @@ if (stages.has('lookup')) {
     { name: 'lookup: bare Koa baseline', value: koa.requestsPerSecond, unit: 'req/s', note: note(koa) },
     { name: 'lookup: SBC session API, LOG_LEVEL=warn', value: quiet.requestsPerSecond, unit: 'req/s', note: `${note(quiet)}; no access log line per request: ${(quiet.requestsPerSecond / sbc.requestsPerSecond).toFixed(2)}x the default` },
     { name: 'lookup: SBC session API, RESELLER_ADMIN', value: reseller.requestsPerSecond, unit: 'req/s', note: `${note(reseller)}; sessions of the reseller's own customers: ${(reseller.requestsPerSecond / sbc.requestsPerSecond).toFixed(2)}x ADMIN` },
-    { name: 'lookup throughput / raw', value: sbc.requestsPerSecond / raw.requestsPerSecond, unit: 'x', target: { op: '>=', value: 0.8 }, note: `best rounds; median of the per-round ratios ${medianRatios.rawRps.toFixed(2)}x` },
-    { name: 'lookup throughput / Koa', value: sbc.requestsPerSecond / koa.requestsPerSecond, unit: 'x', target: { op: '>=', value: 1.0 }, note: `best rounds; median of the per-round ratios ${medianRatios.koaRps.toFixed(2)}x` },
+    { name: 'lookup throughput / raw', value: sbc.requestsPerSecond / raw.requestsPerSecond, unit: 'x', note: `best rounds; median of the per-round ratios ${medianRatios.rawRps.toFixed(2)}x` },
+    { name: 'lookup throughput / Koa', value: sbc.requestsPerSecond / koa.requestsPerSecond, unit: 'x', target: { op: '>=', value: 0.9 }, note: `best rounds; median of the per-round ratios ${medianRatios.koaRps.toFixed(2)}x` },
     { name: 'lookup CPU efficiency / raw', value: cpuCost.raw / cpuCost.sbc, unit: 'x', note: `server CPU per request, median of rounds: ${cpuCost.sbc.toFixed(0)} µs vs ${cpuCost.raw.toFixed(0)} µs (what throughput / raw would be with a core to itself)` },
-    { name: 'lookup CPU efficiency / Koa', value: cpuCost.koa / cpuCost.sbc, unit: 'x', note: `${cpuCost.sbc.toFixed(0)} µs vs ${cpuCost.koa.toFixed(0)} µs; LOG_LEVEL=warn ${cpuCost.quiet.toFixed(0)} µs, RESELLER_ADMIN ${cpuCost.reseller.toFixed(0)} µs` },
+    { name: 'lookup server CPU per request / Koa', value: cpuCost.sbc / cpuCost.koa, unit: 'x', target: { op: '<=', value: 1.1 }, note: `median of rounds: ${cpuCost.sbc.toFixed(0)} µs vs ${cpuCost.koa.toFixed(0)} µs; LOG_LEVEL=warn ${cpuCost.quiet.toFixed(0)} µs, RESELLER_ADMIN ${cpuCost.reseller.toFixed(0)} µs` },
     { name: 'lookup p99 / raw p99', value: raw.p99Ms > 0 ? sbc.p99Ms / raw.p99Ms : null, unit: 'x', target: { op: '<=', value: 2.0 }, note: `${sbc.p99Ms} ms vs ${raw.p99Ms} ms (autocannon: whole ms); median per round ${medianRatios.rawP99.toFixed(2)}x` },
     { name: 'RSS after loading the data set', value: sbc.rssReadyBytes / MB, unit: 'MB', target: { op: '<=', value: 200 }, note: `baselines: raw ${(raw.rssReadyBytes / MB).toFixed(0)} MB, Koa ${(koa.rssReadyBytes / MB).toFixed(0)} MB` },
     { name: 'RSS after the lookup load', value: sbc.rssAfterBytes / MB, unit: 'MB', target: { op: '<=', value: 200 }, note: `baselines: raw ${(raw.rssAfterBytes / MB).toFixed(0)} MB, Koa ${(koa.rssAfterBytes / MB).toFixed(0)} MB` },
@@ -196,7 +201,8 @@ if (stages.has('search')) {
   results['search'] = value;
   figures.push(
     { name: 'number substring search p50', value: value.number.p50Ms, unit: 'ms', note: `${value.number.requests} searches, one at a time, ADMIN token` },
-    { name: 'number substring search p95', value: value.number.p95Ms, unit: 'ms', target: { op: '<=', value: 20 }, note: `max ${value.number.maxMs.toFixed(1)} ms` },
+    { name: 'number substring search p95', value: value.number.p95Ms, unit: 'ms', target: { op: '<=', value: 15 } },
+    { name: 'number substring search p99', value: value.number.p99Ms, unit: 'ms', target: { op: '<=', value: 40 }, note: `max ${value.number.maxMs.toFixed(1)} ms` },
     { name: 'live page (live=true&limit=100) p50', value: value.live.p50Ms, unit: 'ms', note: `${value.live.requests} pages, one at a time` },
     { name: 'live page (live=true&limit=100) p95', value: value.live.p95Ms, unit: 'ms', target: { op: '<=', value: 5 }, note: `max ${value.live.maxMs.toFixed(1)} ms` },
   );
@@ -246,57 +252,75 @@ if (after !== before) {
   rmSync(db.path, { force: true });
 }
 
-if (stages.has('ingest') || stages.has('events')) {
+if (stages.has('ingest') || stages.has('events') || stages.has('retention')) {
   // Writes go to a copy: the cached data set stays as it was built.
   const work = join(CACHE_DIR, `work-${process.pid}.db`);
   copyFileSync(db.path, work);
   try {
-    await withServer('sbc', work, async (server) => {
-      const ingest: Record<string, unknown> = {};
-      if (stages.has('ingest')) {
-        const plans = [
-          ['batch1000', { mode: 'batch', batchSize: 1000, perNode: 1, seed: DEFAULT_SEED, firstIndex: INGEST_RANGES.batch1000, ...mode.ingest.batch1000 }],
-          ['batch100', { mode: 'batch', batchSize: 100, perNode: 1, seed: DEFAULT_SEED, firstIndex: INGEST_RANGES.batch100, ...mode.ingest.batch100 }],
-          ['patch', { mode: 'patch', batchSize: 1, seed: DEFAULT_SEED, firstIndex: INGEST_RANGES.patch, ...mode.ingest.patch }],
-        ] as const;
-        for (const [name, plan] of plans) {
-          noteLoad(`ingest ${name}`);
-          const run = await ingestRun(server, db, plan);
-          ingest[name] = run;
-          log(`  ${name}: ${run.reportsPerSecond.toFixed(0)} reports/s, ${run.sessionsPerSecond.toFixed(0)} lifecycles/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, failures ${run.failures}${run.firstFailure ? ` (${run.firstFailure})` : ''}`);
-          const note = `${run.sessionsPerSecond.toFixed(0)} whole calls/s (start, answer, end); ${run.requestsPerSecond.toFixed(1)} requests/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms${run.failures ? `; ${run.failures} FAILED` : ''}`;
-          if (name === 'batch1000') figures.push({ name: 'ingest, batches of 1000', value: run.reportsPerSecond, unit: 'reports/s', target: { op: '>=', value: 20_000 }, note });
-          if (name === 'batch100') figures.push({ name: 'ingest, batches of 100', value: run.reportsPerSecond, unit: 'reports/s', note });
-          if (name === 'patch') figures.push({ name: 'ingest, single PATCHes', value: run.reportsPerSecond, unit: 'PATCH/s', target: { op: '>=', value: 2_000 }, note: `${plan.perNode * 4} connections; ${note}` });
+    if (stages.has('ingest') || stages.has('events')) {
+      await withServer('sbc', work, async (server) => {
+        const ingest: Record<string, unknown> = {};
+        if (stages.has('ingest')) {
+          const plans = [
+            ['batch1000', { mode: 'batch', batchSize: 1000, perNode: 1, seed: DEFAULT_SEED, firstIndex: INGEST_RANGES.batch1000, ...mode.ingest.batch1000 }],
+            ['batch100', { mode: 'batch', batchSize: 100, perNode: 1, seed: DEFAULT_SEED, firstIndex: INGEST_RANGES.batch100, ...mode.ingest.batch100 }],
+            ['patch', { mode: 'patch', batchSize: 1, seed: DEFAULT_SEED, firstIndex: INGEST_RANGES.patch, ...mode.ingest.patch }],
+          ] as const;
+          for (const [name, plan] of plans) {
+            noteLoad(`ingest ${name}`);
+            const run = await ingestRun(server, db, plan);
+            ingest[name] = run;
+            log(`  ${name}: ${run.reportsPerSecond.toFixed(0)} reports/s, ${run.sessionsPerSecond.toFixed(0)} lifecycles/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, failures ${run.failures}${run.firstFailure ? ` (${run.firstFailure})` : ''}`);
+            const note = `${run.sessionsPerSecond.toFixed(0)} whole calls/s (start, answer, end); ${run.requestsPerSecond.toFixed(1)} requests/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms${run.failures ? `; ${run.failures} FAILED` : ''}`;
+            if (name === 'batch1000') figures.push({ name: 'ingest, batches of 1000', value: run.reportsPerSecond, unit: 'reports/s', target: { op: '>=', value: 20_000 }, note });
+            if (name === 'batch100') figures.push({ name: 'ingest, batches of 100', value: run.reportsPerSecond, unit: 'reports/s', note });
+            if (name === 'patch') figures.push({ name: 'ingest, single PATCHes', value: run.reportsPerSecond, unit: 'PATCH/s', target: { op: '>=', value: 3_000 }, note: `${plan.perNode * 4} connections; ${note}` });
+          }
+          results['ingest'] = ingest;
         }
-        results['ingest'] = ingest;
-      }
-      if (stages.has('events')) {
-        noteLoad('events');
-        const run: EventsRun = await eventsRun(server, db, mode.events.subscribers, {
-          mode: 'batch',
-          batchSize: 100,
-          perNode: 1,
-          seed: DEFAULT_SEED,
-          firstIndex: INGEST_RANGES.events,
-          sessions: mode.events.sessions,
-          maxSeconds: mode.events.maxSeconds,
-        });
-        results['events'] = run;
-        log(`  events: ${run.delivery.messagesPerSecond.toFixed(0)} messages/s to ${run.subscribers} subscribers, ${(run.deliveredShare * 100).toFixed(1)}% delivered, ${run.delivery.disconnected} disconnected`);
-        figures.push({
-          name: `events delivered to ${run.subscribers} SSE subscribers`,
-          value: run.delivery.messagesPerSecond,
-          unit: 'events/s',
-          note: `during ingest of ${run.ingest.reportsPerSecond.toFixed(0)} reports/s (batches of 100); ${(run.deliveredShare * 100).toFixed(1)}% of ${(run.expectedPerSubscriber * run.subscribers).toLocaleString('en-US')} delivered, ${run.delivery.disconnected} disconnected`,
-        });
-      }
-      const parts = rssPartsOf(server.pid);
-      const split = `anonymous ${(parts.anon / MB).toFixed(0)} MB, file-backed ${(parts.file / MB).toFixed(0)} MB, shared ${(parts.shmem / MB).toFixed(0)} MB`;
-      figures.push({ name: 'RSS after ingest and events', value: rssOf(server.pid) / MB, unit: 'MB', target: { op: '<=', value: 200 }, note: `${split}; ${await heapNote(server.url)}` });
-    });
+        if (stages.has('events')) {
+          noteLoad('events');
+          const run: EventsRun = await eventsRun(server, db, mode.events.subscribers, {
+            mode: 'batch',
+            batchSize: 100,
+            perNode: 1,
+            seed: DEFAULT_SEED,
+            firstIndex: INGEST_RANGES.events,
+            sessions: mode.events.sessions,
+            maxSeconds: mode.events.maxSeconds,
+          });
+          results['events'] = run;
+          log(`  events: ${run.delivery.messagesPerSecond.toFixed(0)} messages/s to ${run.subscribers} subscribers, ${(run.deliveredShare * 100).toFixed(1)}% delivered, ${run.delivery.disconnected} disconnected`);
+          figures.push({
+            name: `events delivered to ${run.subscribers} SSE subscribers`,
+            value: run.delivery.messagesPerSecond,
+            unit: 'events/s',
+            note: `during ingest of ${run.ingest.reportsPerSecond.toFixed(0)} reports/s (batches of 100); ${(run.deliveredShare * 100).toFixed(1)}% of ${(run.expectedPerSubscriber * run.subscribers).toLocaleString('en-US')} delivered, ${run.delivery.disconnected} disconnected`,
+          });
+        }
+        const parts = rssPartsOf(server.pid);
+        const split = `anonymous ${(parts.anon / MB).toFixed(0)} MB, file-backed ${(parts.file / MB).toFixed(0)} MB, shared ${(parts.shmem / MB).toFixed(0)} MB`;
+        figures.push({ name: 'RSS after ingest and events', value: rssOf(server.pid) / MB, unit: 'MB', target: { op: '<=', value: 200 }, note: `${split}; ${await heapNote(server.url)}` });
+      });
+    }
+    if (stages.has('retention')) {
+      noteLoad('retention');
+      const backlog = Math.min(mode.retention.backlog, Math.floor(sessions / 5));
+      const healthzFile = writePaths(CACHE_DIR, 'healthz', ['/healthz']);
+      const run: RetentionRun = await retentionRun(work, healthzFile, backlog, mode.retention.maxSeconds, serverOptions);
+      results['retention'] = run;
+      const { healthz } = run;
+      log(`  retention: ${run.deletedSessions} of ${run.backlog} deleted, drained in ${run.drainSeconds?.toFixed(1) ?? '-'} s; /healthz p50 ${healthz.p50Ms.toFixed(1)} ms, p99 ${healthz.p99Ms.toFixed(1)} ms, max ${healthz.maxMs.toFixed(1)} ms`);
+      const drained = run.drainSeconds === null ? `not drained in ${mode.retention.maxSeconds} s: ${run.deletedSessions.toLocaleString('en-US')} deleted` : `drained in ${run.drainSeconds.toFixed(1)} s`;
+      const idle = run.healthzIdle;
+      const note = `${healthz.requests} requests one at a time while ${run.backlog.toLocaleString('en-US')} ended sessions past retention are deleted (${drained}); p50 ${healthz.p50Ms.toFixed(2)} ms; with nothing to delete p50 ${idle.p50Ms.toFixed(2)}, p99 ${idle.p99Ms.toFixed(1)}, max ${idle.maxMs.toFixed(1)} ms`;
+      figures.push(
+        { name: '/healthz p99 while the retention backlog drains', value: healthz.p99Ms, unit: 'ms', target: { op: '<=', value: 50 }, note },
+        { name: '/healthz max while the retention backlog drains', value: healthz.maxMs, unit: 'ms', target: { op: '<=', value: 50 }, note: `${(run.deletedSessions / (run.drainSeconds ?? mode.retention.maxSeconds)).toFixed(0)} sessions deleted per second` },
+      );
+    }
   } finally {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(work + suffix, { force: true });
+    for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(work + suffix, { force: true });
   }
 }
 

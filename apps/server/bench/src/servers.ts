@@ -12,6 +12,8 @@ export interface ServerOptions {
   logLevel?: string;
   /** Extra node flags, such as --cpu-prof. */
   nodeOptions?: string[];
+  /** More of the server's settings, as environment variables. */
+  env?: Record<string, string>;
 }
 
 export function startNamed(name: ServerName, dbPath: string, options: ServerOptions = {}): Promise<ServerProcess> {
@@ -20,7 +22,7 @@ export function startNamed(name: ServerName, dbPath: string, options: ServerOpti
     name,
     script: children(server.script),
     readyPath: server.readyPath,
-    env: { SBC_DB: dbPath, ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}) },
+    env: { SBC_DB: dbPath, ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}), ...options.env },
     ...(options.nodeOptions ? { nodeOptions: options.nodeOptions } : {}),
   });
 }

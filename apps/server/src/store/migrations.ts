@@ -182,6 +182,52 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
         WHERE json_extract(body, '$.session.destinationCustomerId') <> upper(json_extract(body, '$.session.destinationCustomerId'));
     `,
   },
+  {
+    version: 8,
+    name: 'number search indexes each distinct number once (numbers, number_trigrams) instead of every session\'s two numbers',
+    // Numbers recur (a customer base calls and is called again and again): the trigram index
+    // shrinks by that factor, a new session writes it only for a number never seen before, and a
+    // substring search finds the few matching numbers, then their sessions on the number indexes.
+    // A number goes when the last session that holds it goes.
+    sql: `
+      DROP TRIGGER sessions_numbers_insert;
+      DROP TRIGGER sessions_numbers_delete;
+      DROP TRIGGER sessions_numbers_update;
+      DROP TABLE session_numbers;
+
+      CREATE TABLE numbers (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE
+      );
+      CREATE VIRTUAL TABLE number_trigrams USING fts5(number, content = 'numbers', content_rowid = 'id', tokenize = 'trigram');
+      CREATE TRIGGER numbers_trigrams_insert AFTER INSERT ON numbers BEGIN
+        INSERT INTO number_trigrams(rowid, number) VALUES (new.id, new.number);
+      END;
+      CREATE TRIGGER numbers_trigrams_delete AFTER DELETE ON numbers BEGIN
+        INSERT INTO number_trigrams(number_trigrams, rowid, number) VALUES ('delete', old.id, old.number);
+      END;
+      INSERT INTO numbers (number)
+        SELECT a_number FROM sessions WHERE a_number IS NOT NULL UNION SELECT b_number FROM sessions WHERE b_number IS NOT NULL;
+
+      CREATE TRIGGER sessions_numbers_insert AFTER INSERT ON sessions BEGIN
+        INSERT OR IGNORE INTO numbers (number)
+          SELECT new.a_number WHERE new.a_number IS NOT NULL UNION ALL SELECT new.b_number WHERE new.b_number IS NOT NULL;
+      END;
+      CREATE TRIGGER sessions_numbers_update AFTER UPDATE OF a_number, b_number ON sessions
+        WHEN old.a_number IS NOT new.a_number OR old.b_number IS NOT new.b_number BEGIN
+        INSERT OR IGNORE INTO numbers (number)
+          SELECT new.a_number WHERE new.a_number IS NOT NULL UNION ALL SELECT new.b_number WHERE new.b_number IS NOT NULL;
+        DELETE FROM numbers WHERE number IN (old.a_number, old.b_number)
+          AND NOT EXISTS (SELECT 1 FROM sessions WHERE a_number = numbers.number)
+          AND NOT EXISTS (SELECT 1 FROM sessions WHERE b_number = numbers.number);
+      END;
+      CREATE TRIGGER sessions_numbers_delete AFTER DELETE ON sessions BEGIN
+        DELETE FROM numbers WHERE number IN (old.a_number, old.b_number)
+          AND NOT EXISTS (SELECT 1 FROM sessions WHERE a_number = numbers.number)
+          AND NOT EXISTS (SELECT 1 FROM sessions WHERE b_number = numbers.number);
+      END;
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session } from '@sbc/contract';
 import type { EventBody, ListScope, LiveCounts, NewTokenRow, SessionRow, StoreBackend, TrafficCounts, WriteTransaction } from './backend.js';
+import { BackgroundConnection } from './background-connection.js';
 import { migrate } from './migrations.js';
 import { columnsOf, liveCountsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type LiveGroupRow, type SessionColumns, type TokenRow } from './rows.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
@@ -33,6 +34,16 @@ function scopedIds(where: string[], columns = 'id'): string {
       AND (source_customer_id IS NULL OR source_customer_id NOT IN ${scopeIdsSql})${also}`;
 }
 
+/**
+ * Deleting what outlived retention, in the order of the indexes that find it (ended sessions
+ * by end; events by creation: ordered by id, the planner walks the whole table, and finds
+ * nothing to delete only at its end).
+ */
+const backgroundSql = {
+  deleteExpiredSessions: 'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)',
+  deleteExpiredEvents: 'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY created_at, id LIMIT ?)',
+};
+
 /** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
 const storageFailure = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
@@ -50,6 +61,9 @@ export class SqliteStore implements StoreBackend {
    * transaction is open waits for it, so that no answer shows what is not committed.
    */
   private writes: Promise<unknown> = Promise.resolve();
+  private readonly backgroundPath: string | undefined;
+  /** Opened when there is first something to delete: a start, and a server with nothing to delete, do without its thread. */
+  private background: BackgroundConnection | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -66,6 +80,8 @@ export class SqliteStore implements StoreBackend {
     // index pages over and over, and a checkpoint copies each once however often it changed.
     this.db.pragma('wal_autocheckpoint = 10000');
     migrate(this.db);
+    // A file has a second connection for the deletions of retention; :memory: is this connection's alone.
+    this.backgroundPath = path === ':memory:' || path.startsWith('file:') ? undefined : path;
   }
 
   /** Prepared once per SQL text; list queries vary only by which filters are present. */
@@ -108,7 +124,7 @@ export class SqliteStore implements StoreBackend {
     const visible = scope.all ? where : [inScope, ...where];
     const clause = visible.length ? `WHERE ${visible.join(' AND ')}` : '';
     const order = 'ORDER BY started_key DESC, call_id ASC';
-    const page = { ...params, offset: filter.offset, limit: filter.limit };
+    const page: Record<string, unknown> = { ...params, offset: filter.offset, limit: filter.limit };
     const wanted = filter.offset + filter.limit;
     const count = (sql: string) => (this.sql(`SELECT COUNT(*) AS n FROM (${sql})`).get(params) as { n: number }).n;
     let total: number;
@@ -126,11 +142,14 @@ export class SqliteStore implements StoreBackend {
       total = count(`SELECT 1 FROM sessions INDEXED BY sessions_live ${clause}`);
       rows = `SELECT data FROM sessions INDEXED BY sessions_live ${clause} ${order} LIMIT @limit OFFSET @offset`;
     } else if (numberIds !== undefined && scope.all && where.length === 1) {
-      // A number search alone: count the matching ids, and for many matches walk the sessions
-      // in list order rather than fetch and sort every match.
-      total = count(numberIds);
+      // A number search alone: the matching ids are found once (through the matching numbers:
+      // the costly part), counted, and handed back for the page; for many matches the page walks
+      // the sessions in list order rather than fetch and sort every match.
+      const ids = this.sql(numberIds).pluck().all(params) as number[];
+      total = ids.length;
+      page['ids'] = JSON.stringify(ids);
       const index = this.walkInListOrder(total, wanted) ? 'INDEXED BY sessions_order' : '';
-      rows = `SELECT data FROM sessions ${index} ${clause} ${order} LIMIT @limit OFFSET @offset`;
+      rows = `SELECT data FROM sessions ${index} WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
     } else if (!scope.all) {
       // A reseller's calls: counted on the customer indexes, which hold every filtered column.
       const ids = scopedIds(where);
@@ -202,16 +221,31 @@ export class SqliteStore implements StoreBackend {
   }
 
   async deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }> {
-    return this.exclusive(() => ({
-      deletedSessions: this.sql(
-        `DELETE FROM sessions WHERE id IN (
-           SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)`,
-      ).run(before.toISOString(), batchSize).changes,
-      deletedEvents: this.sql('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY id LIMIT ?)').run(
-        before.getTime(),
-        batchSize,
-      ).changes,
-    }));
+    const steps = [
+      { statement: 'deleteExpiredSessions', params: [before.toISOString(), batchSize] },
+      { statement: 'deleteExpiredEvents', params: [before.getTime(), batchSize] },
+    ];
+    return this.exclusive(async () => {
+      // Two index seeks tell whether there is anything to delete: most runs find nothing.
+      const due =
+        this.sql('SELECT 1 FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT 1').get(before.toISOString()) !== undefined ||
+        this.sql('SELECT 1 FROM events WHERE created_at < ? LIMIT 1').get(before.getTime()) !== undefined;
+      if (!due) return { deletedSessions: 0, deletedEvents: 0 };
+      if (this.backgroundPath !== undefined) this.background ??= new BackgroundConnection(this.backgroundPath, backgroundSql);
+      const [deletedSessions = 0, deletedEvents = 0] = this.background ? await this.background.run(steps) : this.runHere(steps);
+      return { deletedSessions, deletedEvents };
+    });
+  }
+
+  /** What the background connection would run, on this one (a database only this connection sees). */
+  private runHere(steps: Array<{ statement: string; params: unknown[] }>): number[] {
+    // Not flushed on its own: a deletion lost with the power is made again by the next run.
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(() => steps.map((step) => this.sql(backgroundSql[step.statement as keyof typeof backgroundSql]).run(...step.params).changes)).immediate();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   async countLiveSessions(): Promise<number> {
@@ -396,6 +430,8 @@ export class SqliteStore implements StoreBackend {
   }
 
   async close(): Promise<void> {
+    // The background connection first: the last one to close folds the WAL into the file.
+    await this.background?.close().catch(() => undefined);
     if (this.db.open) this.db.close();
   }
 }
@@ -456,7 +492,14 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
       params: { numberLow: text, numberHigh: nextPrefix(text) },
     };
   }
-  if (text.length >= 3) return { ids: 'SELECT rowid FROM session_numbers WHERE session_numbers MATCH @match', params: { match: `"${text}"` } };
+  if (text.length >= 3) {
+    // The distinct numbers that contain the text (trigrams), then their sessions (number indexes).
+    const matching = 'SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match)';
+    return {
+      ids: `SELECT id FROM sessions WHERE a_number IN (${matching}) UNION SELECT id FROM sessions WHERE b_number IN (${matching})`,
+      params: { match: `"${text}"` },
+    };
+  }
   return { ids: 'SELECT id FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like', params: { like: `%${text}%` } };
 }
 

@@ -15,6 +15,9 @@ const server = await startServer({
   logLevel: (process.env.LOG_LEVEL ?? 'info') as 'info',
   now: () => new Date(DATASET_NOW + (Date.now() - startedAt)),
   ...BENCH_SETTINGS,
+  // The retention stage's: a backlog past retention, and the job soon after start.
+  ...(process.env.RETENTION_HOURS ? { retentionHours: Number(process.env.RETENTION_HOURS) } : {}),
+  ...(process.env.JOB_INTERVAL_SECONDS ? { jobIntervalSeconds: Number(process.env.JOB_INTERVAL_SECONDS) } : {}),
 });
 
 process.once('SIGTERM', () => {

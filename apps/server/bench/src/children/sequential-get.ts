@@ -12,12 +12,15 @@ export interface SequentialGetInput {
   token: string;
   pathsFile: string;
   maxSeconds: number;
+  /** Go round the paths again until the time runs out or a line arrives on stdin. */
+  repeat?: boolean;
 }
 
 export interface SequentialGetResult {
   requests: number;
   p50Ms: number;
   p95Ms: number;
+  p99Ms: number;
   maxMs: number;
   non2xx: number;
 }
@@ -28,7 +31,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const target = new URL(input.url);
 
 function get(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const req = request(
       { host: target.hostname, port: target.port, path, agent, headers: { authorization: `Bearer ${input.token}` } },
       (res) => {
@@ -37,7 +40,11 @@ function get(path: string): Promise<number> {
       },
     );
     req.setTimeout(30_000, () => req.destroy(new Error(`timeout on ${path}`)));
-    req.once('error', reject);
+    // A connection the server dropped is a failed request (status 0), counted, not the end of the run.
+    req.once('error', (error) => {
+      process.stderr.write(`sequential-get: ${path}: ${error.message}\n`);
+      resolve(0);
+    });
     req.end();
   });
 }
@@ -45,19 +52,24 @@ function get(path: string): Promise<number> {
 const durations: number[] = [];
 let non2xx = 0;
 const deadline = performance.now() + input.maxSeconds * 1000;
-for (const path of paths) {
-  if (performance.now() > deadline) break;
+let stopped = false;
+if (input.repeat) process.stdin.once('data', () => (stopped = true));
+for (let i = 0; i < paths.length || (input.repeat && paths.length > 0); i++) {
+  if (performance.now() > deadline || stopped) break;
+  const path = paths[i % paths.length] as string;
   const start = performance.now();
   const status = await get(path);
   durations.push(performance.now() - start);
   if (status < 200 || status > 299) non2xx++;
 }
 agent.destroy();
+if (input.repeat) process.stdin.destroy();
 durations.sort((a, b) => a - b);
 const result: SequentialGetResult = {
   requests: durations.length,
   p50Ms: percentile(durations, 50),
   p95Ms: percentile(durations, 95),
+  p99Ms: percentile(durations, 99),
   maxMs: durations[durations.length - 1] ?? 0,
   non2xx,
 };
