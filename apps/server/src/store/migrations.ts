@@ -246,10 +246,10 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       DROP INDEX sessions_ended;
       CREATE INDEX sessions_order ON sessions(started_key DESC, call_id, ended, answered, talk_ms);
       CREATE INDEX sessions_source_customer
-        ON sessions(source_customer_id, started_key DESC, call_id, destination_customer_id, direction, live, b_number, ended, answered, talk_ms)
+        ON sessions(source_customer_id, started_key DESC, call_id, destination_customer_id, direction, live, b_number, a_number, ended, answered, talk_ms)
         WHERE source_customer_id IS NOT NULL;
       CREATE INDEX sessions_destination_customer
-        ON sessions(destination_customer_id, started_key DESC, call_id, source_customer_id, direction, live, b_number, ended, answered, talk_ms)
+        ON sessions(destination_customer_id, started_key DESC, call_id, source_customer_id, direction, live, b_number, a_number, ended, answered, talk_ms)
         WHERE destination_customer_id IS NOT NULL;
       CREATE INDEX sessions_ended ON sessions(ended, source_customer_id, destination_customer_id) WHERE ended IS NOT NULL;
     `,
