@@ -213,6 +213,19 @@ describe('GET /sbc/stats reading answers', () => {
   });
 });
 
+describe('GET /sbc/stats and clocks ahead', () => {
+  it("counts a call that started and ended ahead of the server's clock in the current minute", async () => {
+    const server = await startFileServer();
+    await seed(server, { callId: 'ahead', started: '2026-01-15T12:01:10.000Z', answered: '2026-01-15T12:01:15.000Z', ended: '2026-01-15T12:01:45.000Z' });
+    const { series } = (await stats(server, await tokenFor(server, 'ADMIN'), '?window=2')).window;
+    await server.close();
+    expect(series.map(({ started, answered, concurrent }) => ({ started, answered, concurrent }))).toEqual([
+      { started: 0, answered: 0, concurrent: 0 },
+      { started: 1, answered: 1, concurrent: 0 },
+    ]);
+  });
+});
+
 describe('GET /sbc/stats polled', () => {
   let server: RunningServer;
   let clock: Date;

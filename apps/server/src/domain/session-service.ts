@@ -84,7 +84,7 @@ export class SessionService implements SessionStore {
     const listScope: ListScope = scope.all ? scope : { all: false, customers: await this.customersInScope(scope.resellerId) };
     const key = JSON.stringify([listScope, minutes, top]);
     return this.recentStats.get(key, now.getTime(), async () => {
-      const counts = await this.backend.trafficCounts(windowStart(now, minutes).toISOString(), top, listScope);
+      const counts = await this.backend.trafficCounts({ from: windowStart(now, minutes).toISOString(), minutes }, top, listScope);
       return trafficStats(now, minutes, counts);
     });
   }

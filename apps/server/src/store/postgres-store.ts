@@ -13,6 +13,7 @@ import {
   type StartedInMinute,
   type StoreBackend,
   type TrafficCounts,
+  type TrafficWindow,
   type WriteTransaction,
 } from './backend.js';
 import { migratePostgres } from './postgres-migrations.js';
@@ -264,7 +265,7 @@ export class PostgresStore implements StoreBackend {
    * sessions_ended. The indexes hold every column the windows need (index-only scans, as far as
    * the visibility map allows).
    */
-  async trafficCounts(from: string, top: number, scope: ListScope): Promise<TrafficCounts> {
+  async trafficCounts({ from }: TrafficWindow, top: number, scope: ListScope): Promise<TrafficCounts> {
     const values = scope.all ? [from] : [from, scope.customers];
     const calls = scope.all
       ? 'SELECT started_key, ended, answered, talk_ms FROM sessions WHERE started_key >= $1'
