@@ -100,3 +100,43 @@ describe('migration 8', () => {
     expect(containing(db, '1111')).toEqual(['+4511112222']);
   });
 });
+
+describe('migration 9', () => {
+  it("gives the sessions of a version 8 database their answer and talk time as columns, from the session's JSON", () => {
+    const db = new Database(':memory:');
+    migrate(db, 8);
+    const insert = db.prepare(`INSERT INTO sessions (call_id, data, started_key, ended, live, created_at) VALUES (?, ?, '', ?, ?, 0)`);
+    const talked = { callId: 'talked@x', answered: '2026-01-15T12:00:05.000Z', ended: '2026-01-15T12:01:05.500Z' };
+    const talking = { callId: 'talking@x', answered: '2026-01-15T12:00:05.000Z' };
+    const failed = { callId: 'failed@x', ended: '2026-01-15T12:00:09.000Z' };
+    insert.run(talked.callId, JSON.stringify(talked), talked.ended, 0);
+    insert.run(talking.callId, JSON.stringify(talking), null, 1);
+    insert.run(failed.callId, JSON.stringify(failed), failed.ended, 0);
+    migrate(db);
+    expect(db.prepare('SELECT call_id, answered, talk_ms FROM sessions ORDER BY call_id').all()).toEqual([
+      { call_id: 'failed@x', answered: null, talk_ms: null },
+      { call_id: 'talked@x', answered: '2026-01-15T12:00:05.000Z', talk_ms: 60_500 },
+      { call_id: 'talking@x', answered: '2026-01-15T12:00:05.000Z', talk_ms: null },
+    ]);
+  });
+
+  it("counts a window's calls from the indexes alone, an administrator's and a reseller's", () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => (r as { detail: string }).detail).join(' | ');
+    const counts = 'COUNT(*), COUNT(answered), COUNT(ended), COUNT(talk_ms), TOTAL(talk_ms)';
+    expect(plan(`SELECT ${counts} FROM sessions INDEXED BY sessions_order WHERE started_key >= 'x'`)).toContain('COVERING INDEX sessions_order');
+    expect(plan(`SELECT ${counts} FROM sessions INDEXED BY sessions_source_customer WHERE source_customer_id IN ('a') AND started_key >= 'x'`)).toContain(
+      'COVERING INDEX sessions_source_customer',
+    );
+    expect(
+      plan(
+        `SELECT ${counts} FROM sessions INDEXED BY sessions_destination_customer WHERE destination_customer_id IN ('a')
+           AND (source_customer_id IS NULL OR source_customer_id NOT IN ('a')) AND started_key >= 'x'`,
+      ),
+    ).toContain('COVERING INDEX sessions_destination_customer');
+    expect(
+      plan("SELECT COUNT(*) FROM sessions INDEXED BY sessions_ended WHERE ended >= 'x' AND (+source_customer_id IN ('a') OR +destination_customer_id IN ('a'))"),
+    ).toContain('COVERING INDEX sessions_ended');
+  });
+});

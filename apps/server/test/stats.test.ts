@@ -1,10 +1,20 @@
 import type { Error as ErrorBody, Session, TrafficStats } from '@sbc/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { bearer, call, ids, resellerTrees, seed, startTestServer, tokenFor } from './helpers.js';
+import { bearer, call, ids, resellerTrees, seed, startTestServer, testDatabase, tokenFor } from './helpers.js';
 
 const now = new Date('2026-01-15T12:00:30.000Z');
 type Call = Partial<Session> & { callId: string };
+
+/**
+ * A server on a database of its own: on SQLite a file, whose statistics are counted on the
+ * background connection (an in-memory database counts on the server's own).
+ */
+async function startFileServer(): Promise<RunningServer> {
+  const database = await testDatabase();
+  const server = await startTestServer({ now: () => now, dbPath: database.location });
+  return { ...server, close: async () => { await server.close(); await database.remove(); } };
+}
 
 async function stats(server: RunningServer, token: string, query = ''): Promise<TrafficStats> {
   const answer = await call<TrafficStats>(server, 'getTrafficStats', `/sbc/stats${query}`, { headers: bearer(token) });
@@ -29,7 +39,7 @@ describe('GET /sbc/stats over a window of known calls', () => {
   let window: TrafficStats['window'];
 
   beforeAll(async () => {
-    server = await startTestServer({ now: () => now });
+    server = await startFileServer();
     admin = await tokenFor(server, 'ADMIN');
     await seed(server, ...calls);
     window = (await stats(server, admin, '?window=3')).window;
@@ -127,7 +137,7 @@ describe("GET /sbc/stats in a reseller's scope", () => {
   let body: TrafficStats;
 
   beforeAll(async () => {
-    server = await startTestServer({ now: () => now });
+    server = await startFileServer();
     await resellerTrees(server);
     const started = '2026-01-15T12:00:00.000Z';
     await seed(
@@ -200,5 +210,41 @@ describe('GET /sbc/stats reading answers', () => {
     await seed(server, { callId: 'ringing', started: '2026-01-15T12:00:00.000Z', userName: lookalike, userAgent: `"answered":"2026-01-15T12:00:01.000Z"` });
     const body = await stats(server, await tokenFor(server, 'ADMIN'), '?window=1');
     expect({ live: body.live.answered, window: body.window.answered }).toEqual({ live: 0, window: 0 });
+  });
+});
+
+describe('GET /sbc/stats and clocks ahead', () => {
+  it("counts a call that started and ended ahead of the server's clock in the current minute", async () => {
+    const server = await startFileServer();
+    await seed(server, { callId: 'ahead', started: '2026-01-15T12:01:10.000Z', answered: '2026-01-15T12:01:15.000Z', ended: '2026-01-15T12:01:45.000Z' });
+    const { series } = (await stats(server, await tokenFor(server, 'ADMIN'), '?window=2')).window;
+    await server.close();
+    expect(series.map(({ started, answered, concurrent }) => ({ started, answered, concurrent }))).toEqual([
+      { started: 0, answered: 0, concurrent: 0 },
+      { started: 1, answered: 1, concurrent: 0 },
+    ]);
+  });
+});
+
+describe('GET /sbc/stats polled', () => {
+  let server: RunningServer;
+  let clock: Date;
+  let admin: string;
+
+  beforeAll(async () => {
+    clock = now;
+    server = await startTestServer({ now: () => clock });
+    admin = await tokenFor(server, 'ADMIN');
+    await seed(server, { callId: 'first', started: '2026-01-15T12:00:00.000Z' });
+  });
+  afterAll(() => server.close());
+
+  it('gives the same question asked again within 5 seconds the earlier answer, then counts again', async () => {
+    const counted = await stats(server, admin, '?window=1');
+    await seed(server, { callId: 'second', started: '2026-01-15T12:00:01.000Z' });
+    clock = new Date(now.getTime() + 4999);
+    expect(await stats(server, admin, '?window=1')).toEqual(counted);
+    clock = new Date(now.getTime() + 5000);
+    expect((await stats(server, admin, '?window=1')).live.calls).toBe(2);
   });
 });

@@ -323,6 +323,10 @@ export interface paths {
          *
          *     See `TrafficStats` for how each figure is counted.
          *
+         *     Answers may be up to 5 seconds old: the same question (the same scope, `window` and `top`)
+         *     asked again within 5 seconds of the one that was counted gets that answer again, its `time`
+         *     telling when it was counted. Screens that poll the statistics share one count.
+         *
          *     Access level: RESELLER_ADMIN with the TELE feature (the calls of its own customers and of
          *     the customers below it), or ADMIN.
          */

@@ -23,7 +23,8 @@ import type {
 import { customersBelow, parentProblem, scopeIncludes } from './customer-tree.js';
 import { mergeReport } from './report-merge.js';
 import { normalizeSession, summarize } from './session-shape.js';
-import { trafficStats, windowStart } from './traffic-stats.js';
+import { RecentAnswers } from './recent-answers.js';
+import { statsMaxAgeSeconds, trafficStats, windowStart } from './traffic-stats.js';
 import { newToken } from './tokens.js';
 
 /**
@@ -39,6 +40,9 @@ export interface EventSink {
  * transaction has committed: the one place events are published from.
  */
 export class SessionService implements SessionStore {
+  /** Traffic statistics by scope, window and top: a wall of consoles polling them costs one count per few seconds. */
+  private readonly recentStats = new RecentAnswers<TrafficStats>(statsMaxAgeSeconds * 1000, 100);
+
   constructor(
     private readonly backend: StoreBackend,
     private readonly events: EventSink = { publish() {} },
@@ -79,8 +83,11 @@ export class SessionService implements SessionStore {
   async trafficStats({ now, minutes, top }: TrafficQuery, scope: Scope): Promise<TrafficStats> {
     // The same scope as a list's: a call counts when its source or destination customer is in the tree.
     const listScope: ListScope = scope.all ? scope : { all: false, customers: await this.customersInScope(scope.resellerId) };
-    const counts = await this.backend.trafficCounts(windowStart(now, minutes).toISOString(), top, listScope);
-    return trafficStats(now, minutes, counts);
+    const key = JSON.stringify([listScope, minutes, top]);
+    return this.recentStats.get(key, now.getTime(), async () => {
+      const counts = await this.backend.trafficCounts({ from: windowStart(now, minutes).toISOString(), minutes }, top, listScope);
+      return trafficStats(now, minutes, counts);
+    });
   }
 
   async applyReports(reports: ReportInput[], reporter: Reporter, now: Date): Promise<{ outcomes: ReportOutcome[]; events: Event[] }> {

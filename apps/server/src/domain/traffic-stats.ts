@@ -6,6 +6,9 @@ import type { GroupCount, StartedInMinute, TrafficCounts } from '../store/backen
 
 const minuteMs = 60_000;
 
+/** How old an answer may be when given again to the same question (scope, window, top): the contract says so too. */
+export const statsMaxAgeSeconds = 5;
+
 /** The longest window: the retention, since older calls are no longer kept (at least one minute). */
 export function longestWindowMinutes(retentionHours: number): number {
   return Math.max(1, Math.floor(retentionHours * 60));

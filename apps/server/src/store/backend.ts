@@ -46,6 +46,12 @@ export interface LiveCounts {
   topPeers: Array<{ peer: string; calls: number }>;
 }
 
+/** The minutes of traffic statistics: `minutes` whole minutes from `from`. */
+export interface TrafficWindow {
+  from: string;
+  minutes: number;
+}
+
 /** The calls that started in one minute (`YYYY-MM-DDTHH:MM`, UTC) and what became of them. */
 export interface StartedInMinute {
   minute: string;
@@ -135,10 +141,11 @@ export interface StoreBackend {
   listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }>;
   countLiveSessions(): Promise<number>;
   /**
-   * The live calls of the scope and its calls since `from` (an ISO timestamp), counted in one
-   * consistent read; `top` bounds the customers and peers named.
+   * The live calls of the scope and its calls in the window of `minutes` whole minutes from
+   * `from` (an ISO timestamp at a minute's start; calls after the window count in its last
+   * minute), counted in one consistent read; `top` bounds the customers and peers named.
    */
-  trafficCounts(from: string, top: number, scope: ListScope): Promise<TrafficCounts>;
+  trafficCounts(window: TrafficWindow, top: number, scope: ListScope): Promise<TrafficCounts>;
   /** Deletes a batch of sessions ended before `before`, and one of events stored before it. */
   deleteExpired(before: Date, batchSize: number): Promise<{ deletedSessions: number; deletedEvents: number }>;
 

@@ -5,8 +5,9 @@ import Database from 'better-sqlite3';
 /**
  * A second connection to the database file, in a worker thread: for writes that may read many
  * pages from disk (deleting what outlived its retention) and the WAL checkpoints that follow
- * them. better-sqlite3 answers synchronously, so on the server's own connection a page that is
- * not in memory holds every request until the disk delivers it; here only the worker waits.
+ * them, and for reads that walk many index entries (traffic statistics over a day). better-sqlite3
+ * answers synchronously, so on the server's own connection a page that is not in memory, or a
+ * walk over a million entries, holds every request until it is done; here only the worker waits.
  * The caller still runs one write at a time (SQLite has one writer): it awaits the worker
  * instead of blocking on it.
  */
@@ -40,6 +41,11 @@ export class BackgroundConnection {
   /** Runs the named statements in order in one transaction; the rows each changed. */
   run(steps: Array<{ statement: string; params: unknown[] }>): Promise<number[]> {
     return this.call('run', steps) as Promise<number[]>;
+  }
+
+  /** Runs the named statements in order in one read transaction (one snapshot); the rows of each. */
+  read(steps: Array<{ statement: string; params: unknown[] }>): Promise<unknown[][]> {
+    return this.call('read', steps) as Promise<unknown[][]>;
   }
 
   async close(): Promise<void> {
@@ -86,9 +92,11 @@ db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = NORMAL');
 const statements = new Map(Object.entries(workerData.statements).map(([name, sql]) => [name, db.prepare(sql)]));
 const run = db.transaction((steps) => steps.map((step) => statements.get(step.statement).run(...step.params).changes));
+const read = db.transaction((steps) => steps.map((step) => statements.get(step.statement).all(...step.params)));
 parentPort.on('message', ({ id, op, args }) => {
   try {
     if (op === 'run') parentPort.postMessage({ id, result: run.immediate(args) });
+    else if (op === 'read') parentPort.postMessage({ id, result: read.deferred(args) });
     else if (op === 'close') {
       db.close();
       parentPort.postMessage({ id });

@@ -13,11 +13,15 @@ import {
   type StartedInMinute,
   type StoreBackend,
   type TrafficCounts,
+  type TrafficWindow,
   type WriteTransaction,
 } from './backend.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { columnsOf, liveCountsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type LiveGroupRow, type SessionColumns, type TokenRow } from './rows.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
+
+/** The PostgreSQL type of each session column written from an array parameter (the rest are text). */
+const columnTypes: Partial<Record<keyof SessionColumns, string>> = { live: 'boolean', talk_ms: 'bigint' };
 
 /** Whether SBC_DB names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(location: string): boolean {
@@ -283,26 +287,28 @@ export class PostgresStore implements StoreBackend {
   /**
    * The three counts of SQLite's trafficCounts, in one REPEATABLE READ snapshot: the live calls
    * on sessions_live (materialised once, grouped four ways), the calls started since `from` on
-   * sessions_order (a reseller's on its customer indexes), and the calls ended since `from` on
-   * sessions_ended.
+   * sessions_order (a reseller's on its two customer indexes, the calls of its source customers
+   * and then those reached only as destination), and the calls ended since `from` on
+   * sessions_ended. The indexes hold every column the windows need (index-only scans, as far as
+   * the visibility map allows).
    */
-  async trafficCounts(from: string, top: number, scope: ListScope): Promise<TrafficCounts> {
-    const inScope = scope.all ? '' : 'AND (source_customer_id = ANY($2) OR destination_customer_id = ANY($2))';
+  async trafficCounts({ from }: TrafficWindow, top: number, scope: ListScope): Promise<TrafficCounts> {
     const values = scope.all ? [from] : [from, scope.customers];
+    const calls = scope.all
+      ? 'SELECT started_key, ended, answered, talk_ms FROM sessions WHERE started_key >= $1'
+      : `SELECT started_key, ended, answered, talk_ms FROM sessions WHERE source_customer_id = ANY($2) AND started_key >= $1
+         UNION ALL SELECT started_key, ended, answered, talk_ms FROM sessions WHERE destination_customer_id = ANY($2) AND started_key >= $1
+           AND (source_customer_id IS NULL OR NOT source_customer_id = ANY($2))`;
+    const endedInScope = scope.all ? '' : 'AND (source_customer_id = ANY($2) OR destination_customer_id = ANY($2))';
     return this.snapshot(async (client) => {
-      // Each OFFSET 0 keeps its subquery from being merged into the one above: the answer is found
-      // and the talk time computed once per call, and the sort that groups them carries neither `data` nor repeats.
       const started = await client.query<StartedInMinute>(
         `SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
            COUNT(ended) - COUNT(talk_ms) AS failed, COUNT(talk_ms) AS completed, COALESCE(SUM(talk_ms), 0)::float8 AS "talkMs"
-         FROM (SELECT started_key, ended, answered, round(EXTRACT(EPOCH FROM ended::timestamptz - answered::timestamptz) * 1000) AS talk_ms
-           FROM (SELECT started_key, ended, ${answeredOf('data')} AS answered FROM sessions WHERE started_key >= $1 ${inScope} OFFSET 0) calls
-           OFFSET 0) timed
-         GROUP BY 1 ORDER BY 1`,
+         FROM (${calls}) calls GROUP BY 1 ORDER BY 1`,
         values,
       );
       const ended = await client.query<EndedInMinute>(
-        `SELECT substr(ended, 1, 16) AS minute, COUNT(*) AS ended FROM sessions WHERE ended >= $1 ${inScope} GROUP BY 1 ORDER BY 1`,
+        `SELECT substr(ended, 1, 16) AS minute, COUNT(*) AS ended FROM sessions WHERE ended >= $1 ${endedInScope} GROUP BY 1 ORDER BY 1`,
         values,
       );
       return { live: await this.liveCounts(client, top, scope), startedByMinute: started.rows, endedByMinute: ended.rows };
@@ -315,7 +321,7 @@ export class PostgresStore implements StoreBackend {
     const { rows } = await client.query<LiveGroupRow>(
       `WITH live AS MATERIALIZED (
          SELECT sbc_server, direction, source_customer_id AS source, destination_customer_id AS destination,
-           j ->> 'answered' IS NOT NULL AS answered, j ->> 'sourcePeer' AS source_peer, j ->> 'destinationPeer' AS destination_peer
+           answered IS NOT NULL AS answered, j ->> 'sourcePeer' AS source_peer, j ->> 'destinationPeer' AS destination_peer
          FROM sessions CROSS JOIN LATERAL (SELECT data::json AS j) parsed
          WHERE live ${scope.all ? '' : 'AND (source_customer_id = ANY($2) OR destination_customer_id = ANY($2))'}
        ),
@@ -489,16 +495,6 @@ export class PostgresStore implements StoreBackend {
     })();
     return this.closing;
   }
-}
-
-/**
- * The `answered` time of a session's JSON text, found as text rather than parsed: parsing every
- * call of a window as JSON is most of the statement's time on PostgreSQL. Sound because the text
- * is the JSON of a flat Session (JSON.stringify, no spaces) whose string values escape every `"`:
- * `"answered":"` can only be the key, and its value is a Timestamp of 24 characters.
- */
-function answeredOf(column: string): string {
-  return `substr(${column}, nullif(strpos(${column}, '"answered":"'), 0) + 12, 24)`;
 }
 
 /**
@@ -685,7 +681,7 @@ class PostgresTransaction implements WriteTransaction {
   /** Writes what waits, a statement per kind of row: sessions, events, terminate commands. */
   async flush(): Promise<void> {
     const sessionColumnsOf = (pending: PendingSession[]) => sessionColumns.map((c) => pending.map((p) => p.columns[c]));
-    const unnestSessions = `unnest($1::text[], $2::text[], ${sessionColumns.map((c, i) => `$${i + 3}::${c === 'live' ? 'boolean' : 'text'}[]`).join(', ')})`;
+    const unnestSessions = `unnest($1::text[], $2::text[], ${sessionColumns.map((c, i) => `$${i + 3}::${columnTypes[c] ?? 'text'}[]`).join(', ')})`;
     const all = [...this.sessions.entries()];
     const updates = all.filter(([, p]) => p.stored);
     if (updates.length > 0) {

@@ -8,6 +8,10 @@ import type { LiveCounts } from './backend.js';
 export interface SessionColumns {
   started_key: string;
   ended: string | null;
+  /** When the call was answered: traffic statistics count answers without reading `data`. */
+  answered: string | null;
+  /** Milliseconds from answer to end, once an answered call has ended: the statistics' talk time. */
+  talk_ms: number | null;
   /** 1 while the call is live, else 0 (PostgreSQL reads these as a boolean too). */
   live: number;
   direction: string | null;
@@ -21,6 +25,8 @@ export interface SessionColumns {
 export const sessionColumns = [
   'started_key',
   'ended',
+  'answered',
+  'talk_ms',
   'live',
   'direction',
   'a_number',
@@ -52,6 +58,8 @@ export function columnsOf(session: Session): SessionColumns {
   return {
     started_key: session.started ?? '',
     ended: session.ended ?? null,
+    answered: session.answered ?? null,
+    talk_ms: session.answered !== undefined && session.ended !== undefined ? Date.parse(session.ended) - Date.parse(session.answered) : null,
     live: session.ended === undefined ? 1 : 0,
     direction: session.direction ?? null,
     a_number: session.aNumber ?? null,

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer, Event, Session } from '@sbc/contract';
-import type { EventBody, ListScope, LiveCounts, NewTokenRow, SessionRow, StoreBackend, TrafficCounts, WriteTransaction } from './backend.js';
+import type { EventBody, ListScope, NewTokenRow, SessionRow, StartedInMinute, StoreBackend, TrafficCounts, TrafficWindow, WriteTransaction } from './backend.js';
 import { BackgroundConnection } from './background-connection.js';
 import { migrate } from './migrations.js';
 import { columnsOf, liveCountsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type LiveGroupRow, type SessionColumns, type TokenRow } from './rows.js';
@@ -35,6 +35,60 @@ function scopedIds(where: string[], columns = 'id'): string {
 }
 
 /**
+ * The window's minutes, each with its start and the next one's (the last: after every time,
+ * so that calls ahead of the clock count in it). An administrator's window is counted a minute
+ * at a time, each a range of sessions_order (starts) or sessions_ended (ends): grouping a day's
+ * million entries by a `substr` of the key would sort them all (3.5 times as long, measured on
+ * the bench's data set).
+ */
+const windowMinutesSql = `WITH RECURSIVE minutes(i, start, next) AS (
+    SELECT 0, @from, CASE WHEN @minutes = 1 THEN '~' ELSE strftime('%Y-%m-%dT%H:%M:00.000Z', @from, '+1 minute') END
+    UNION ALL SELECT i + 1, next, CASE WHEN i + 2 = @minutes THEN '~' ELSE strftime('%Y-%m-%dT%H:%M:00.000Z', next, '+1 minute') END
+      FROM minutes WHERE i + 1 < @minutes
+  )`;
+
+/** A minute of trafficStarted: its counts as a JSON array (one scalar subquery gives them all). */
+interface MinuteRanges {
+  minute: string;
+  counts: string;
+}
+
+function startedInMinute({ minute, counts }: MinuteRanges): StartedInMinute {
+  const [started, answered, failed, completed, talkMs] = JSON.parse(counts) as number[];
+  return { minute, started: started!, answered: answered!, failed: failed!, completed: completed!, talkMs: talkMs! };
+}
+
+/** The calls that started in the window (`calls`: each one's started_key, ended, answered, talk_ms), by minute. */
+function startedByMinuteSql(calls: string): string {
+  return `SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
+      COUNT(ended) - COUNT(talk_ms) AS failed, COUNT(talk_ms) AS completed, TOTAL(talk_ms) AS talkMs
+    FROM (${calls}) GROUP BY minute ORDER BY minute`;
+}
+
+/** One pass over the live calls of the scope, grouped four ways; customers outside the scope are never counted. */
+function liveCountsSql(scoped: boolean): string {
+  return `WITH live AS MATERIALIZED (
+      SELECT sbc_server, direction, source_customer_id AS source, destination_customer_id AS destination, answered IS NOT NULL AS answered,
+        json_extract(data, '$.sourcePeer') AS source_peer, json_extract(data, '$.destinationPeer') AS destination_peer
+      FROM sessions INDEXED BY sessions_live WHERE live = 1 ${scoped ? `AND ${inScope}` : ''}
+    ),
+    customer_calls AS (
+      SELECT source AS id FROM live WHERE source IS NOT NULL
+      UNION ALL SELECT destination FROM live WHERE destination IS NOT NULL AND destination IS NOT source
+    ),
+    peer_calls AS (
+      SELECT source_peer AS peer FROM live WHERE source_peer IS NOT NULL
+      UNION ALL SELECT destination_peer FROM live WHERE destination_peer IS NOT NULL AND destination_peer IS NOT source_peer
+    )
+    SELECT 'sbc' AS kind, sbc_server AS key, COUNT(*) AS calls, SUM(answered) AS answered, NULL AS name FROM live GROUP BY sbc_server
+    UNION ALL SELECT 'direction', direction, COUNT(*), NULL, NULL FROM live GROUP BY direction
+    UNION ALL SELECT * FROM (
+      SELECT 'customer', id, COUNT(*), NULL, (SELECT name FROM customers WHERE customers.id = customer_calls.id)
+      FROM customer_calls ${scoped ? `WHERE id IN ${scopeIdsSql}` : ''} GROUP BY id ORDER BY 3 DESC, 2 LIMIT @top)
+    UNION ALL SELECT * FROM (SELECT 'peer', peer, COUNT(*), NULL, NULL FROM peer_calls GROUP BY peer ORDER BY 3 DESC, 2 LIMIT @top)`;
+}
+
+/**
  * Deleting what outlived retention, in the order of the indexes that find it (ended sessions
  * by end; events by creation: ordered by id, the planner walks the whole table, and finds
  * nothing to delete only at its end).
@@ -42,6 +96,18 @@ function scopedIds(where: string[], columns = 'id'): string {
 const backgroundSql = {
   deleteExpiredSessions: 'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT ?)',
   deleteExpiredEvents: 'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? ORDER BY created_at, id LIMIT ?)',
+  trafficLive: liveCountsSql(false),
+  trafficLiveScoped: liveCountsSql(true),
+  trafficStarted: `${windowMinutesSql} SELECT substr(start, 1, 16) AS minute, (
+      SELECT json_array(COUNT(*), COUNT(answered), COUNT(ended) - COUNT(talk_ms), COUNT(talk_ms), TOTAL(talk_ms))
+      FROM sessions INDEXED BY sessions_order WHERE started_key >= start AND started_key < next) AS counts
+    FROM minutes`,
+  trafficStartedScoped: startedByMinuteSql(scopedIds(['started_key >= @from'], 'started_key, ended, answered, talk_ms')),
+  trafficEnded: `${windowMinutesSql} SELECT substr(start, 1, 16) AS minute,
+      (SELECT COUNT(*) FROM sessions INDEXED BY sessions_ended WHERE ended >= start AND ended < next) AS ended
+    FROM minutes`,
+  trafficEndedScoped: `SELECT substr(ended, 1, 16) AS minute, COUNT(*) AS ended FROM sessions INDEXED BY sessions_ended
+    WHERE ended >= @from AND ${inScope} GROUP BY minute ORDER BY minute`,
 };
 
 /** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
@@ -62,7 +128,7 @@ export class SqliteStore implements StoreBackend {
    */
   private writes: Promise<unknown> = Promise.resolve();
   private readonly backgroundPath: string | undefined;
-  /** Opened when there is first something to delete: a start, and a server with nothing to delete, do without its thread. */
+  /** See backgroundConnection. */
   private background: BackgroundConnection | undefined;
   /** The names of the jobs this process is running alone (see alone). */
   private readonly running = new Set<string>();
@@ -248,10 +314,16 @@ export class SqliteStore implements StoreBackend {
         this.sql('SELECT 1 FROM sessions WHERE ended IS NOT NULL AND ended < ? LIMIT 1').get(before.toISOString()) !== undefined ||
         this.sql('SELECT 1 FROM events WHERE created_at < ? LIMIT 1').get(before.getTime()) !== undefined;
       if (!due) return { deletedSessions: 0, deletedEvents: 0 };
-      if (this.backgroundPath !== undefined) this.background ??= new BackgroundConnection(this.backgroundPath, backgroundSql);
-      const [deletedSessions = 0, deletedEvents = 0] = this.background ? await this.background.run(steps) : this.runHere(steps);
+      const background = this.backgroundConnection();
+      const [deletedSessions = 0, deletedEvents = 0] = background ? await background.run(steps) : this.runHere(steps);
       return { deletedSessions, deletedEvents };
     });
+  }
+
+  /** Opened when there is first something for it to do: a start, and a server that neither deletes nor counts, do without its thread. */
+  private backgroundConnection(): BackgroundConnection | undefined {
+    if (this.backgroundPath !== undefined) this.background ??= new BackgroundConnection(this.backgroundPath, backgroundSql);
+    return this.background;
   }
 
   /** What the background connection would run, on this one (a database only this connection sees). */
@@ -271,64 +343,27 @@ export class SqliteStore implements StoreBackend {
   }
 
   /**
-   * Three statements in one read transaction, each on an index: the live calls through
-   * sessions_live (a few thousand rows, read once into a materialised CTE that four groupings
-   * share), the calls started since `from` through the list-order index (a reseller's through
-   * its customers' indexes, which hold started_key), and the calls ended since `from` on
-   * sessions_ended alone (an administrator's: no row is read). Only `answered` and the peers
-   * live nowhere but in the session's JSON.
+   * In one read transaction, on the background connection when there is one (a day's window is
+   * a walk over up to a million index entries: there it holds no request up): the live calls on
+   * sessions_live, the calls started since `from` on sessions_order (a reseller's on its
+   * customers' indexes) and those ended since on sessions_ended. The windows are counted from
+   * the indexes alone, which hold every column they need; only the live calls' peers are read
+   * from their JSON.
    */
-  async trafficCounts(from: string, top: number, scope: ListScope): Promise<TrafficCounts> {
-    while (this.db.inTransaction) await this.writes;
-    const params = { from, top, scope: scope.all ? '[]' : JSON.stringify(scope.customers) };
-    const started = scope.all
-      ? 'SELECT started_key, ended, data FROM sessions INDEXED BY sessions_order WHERE started_key >= @from'
-      : `SELECT started_key, ended, data FROM sessions WHERE id IN (${scopedIds(['started_key >= @from'])})`;
-    const read = this.db.transaction(() => ({
-      live: this.liveCounts(params, scope),
-      // MATERIALIZED: json_extract runs once per call; a flattened subquery would run it for every reference.
-      startedByMinute: this.sql(
-        `WITH calls AS MATERIALIZED (
-           SELECT started_key, ended, answered, round((julianday(ended) - julianday(answered)) * 86400000) AS talk_ms
-           FROM (SELECT started_key, ended, json_extract(data, '$.answered') AS answered FROM (${started})))
-         SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
-           COUNT(ended) - COUNT(talk_ms) AS failed, COUNT(talk_ms) AS completed, TOTAL(talk_ms) AS talkMs
-         FROM calls GROUP BY minute ORDER BY minute`,
-      ).all(params) as TrafficCounts['startedByMinute'],
-      endedByMinute: this.sql(
-        `SELECT substr(ended, 1, 16) AS minute, COUNT(*) AS ended FROM sessions INDEXED BY sessions_ended
-         WHERE ended >= @from ${scope.all ? '' : `AND ${inScope}`} GROUP BY minute ORDER BY minute`,
-      ).all(params) as TrafficCounts['endedByMinute'],
-    }));
-    return read.deferred();
-  }
-
-  /** One pass over the live calls of the scope, grouped four ways; customers outside the scope are never counted. */
-  private liveCounts(params: Record<string, unknown>, scope: ListScope): LiveCounts {
-    const customerInScope = scope.all ? '' : `AND id IN ${scopeIdsSql}`;
-    const rows = this.sql(
-      `WITH live AS MATERIALIZED (
-         SELECT sbc_server, direction, source_customer_id AS source, destination_customer_id AS destination,
-           json_extract(data, '$.answered') IS NOT NULL AS answered,
-           json_extract(data, '$.sourcePeer') AS source_peer, json_extract(data, '$.destinationPeer') AS destination_peer
-         FROM sessions INDEXED BY sessions_live WHERE live = 1 ${scope.all ? '' : `AND ${inScope}`}
-       ),
-       customer_calls AS (
-         SELECT source AS id FROM live WHERE source IS NOT NULL
-         UNION ALL SELECT destination FROM live WHERE destination IS NOT NULL AND destination IS NOT source
-       ),
-       peer_calls AS (
-         SELECT source_peer AS peer FROM live WHERE source_peer IS NOT NULL
-         UNION ALL SELECT destination_peer FROM live WHERE destination_peer IS NOT NULL AND destination_peer IS NOT source_peer
-       )
-       SELECT 'sbc' AS kind, sbc_server AS key, COUNT(*) AS calls, SUM(answered) AS answered, NULL AS name FROM live GROUP BY sbc_server
-       UNION ALL SELECT 'direction', direction, COUNT(*), NULL, NULL FROM live GROUP BY direction
-       UNION ALL SELECT * FROM (
-         SELECT 'customer', id, COUNT(*), NULL, (SELECT name FROM customers WHERE customers.id = customer_calls.id)
-         FROM customer_calls WHERE TRUE ${customerInScope} GROUP BY id ORDER BY 3 DESC, 2 LIMIT @top)
-       UNION ALL SELECT * FROM (SELECT 'peer', peer, COUNT(*), NULL, NULL FROM peer_calls GROUP BY peer ORDER BY 3 DESC, 2 LIMIT @top)`,
-    ).all(params) as LiveGroupRow[];
-    return liveCountsOf(rows);
+  async trafficCounts({ from, minutes }: TrafficWindow, top: number, scope: ListScope): Promise<TrafficCounts> {
+    const params = { from, minutes, top, scope: scope.all ? '[]' : JSON.stringify(scope.customers) };
+    const names = scope.all ? (['trafficLive', 'trafficStarted', 'trafficEnded'] as const) : (['trafficLiveScoped', 'trafficStartedScoped', 'trafficEndedScoped'] as const);
+    const steps = names.map((statement) => ({ statement, params: [params] }));
+    const background = this.backgroundConnection();
+    if (!background) while (this.db.inTransaction) await this.writes;
+    const [live = [], startedByMinute = [], endedByMinute = []] = background
+      ? await background.read(steps)
+      : this.db.transaction(() => steps.map((step) => this.sql(backgroundSql[step.statement]).all(...step.params))).deferred();
+    return {
+      live: liveCountsOf(live as LiveGroupRow[]),
+      startedByMinute: scope.all ? (startedByMinute as MinuteRanges[]).map(startedInMinute) : (startedByMinute as StartedInMinute[]),
+      endedByMinute: endedByMinute as TrafficCounts['endedByMinute'],
+    };
   }
 
   /** This connection's own writes leave `data_version` as it was: the kept customer parents are read again. */
