@@ -19,11 +19,6 @@ import { migratePostgres } from './postgres-migrations.js';
 import { columnsOf, liveCountsOf, sessionColumns, toCustomer, toToken, type CustomerRow, type LiveGroupRow, type SessionColumns, type TokenRow } from './rows.js';
 import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests } from '../domain/session-store.js';
 
-/** Whether SBC_DB names a PostgreSQL database rather than a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
-
 /**
  * How a node's connections (SBC_DB_POOL_SIZE) are shared: a third for write transactions, the
  * rest for reads. Transactions and reads have pools of their own: a transaction may read the
