@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
-import Koa, { type Context, type Middleware, type Next } from 'koa';
+import Koa, { type Context, type Middleware } from 'koa';
 import { Authenticator, presentedToken } from './auth.js';
 import { ApiError, badRequest, databaseUnavailable, internalError, methodNotAllowed, notReady } from './errors.js';
 import { StoreUnavailableError } from './store/backend.js';
 import { redactUrl } from './logger.js';
-import { authentication, operationMiddleware, type Handler, type Handlers, type OperationId } from './contract-operation.js';
+import { authentication, operationStep, type Handler, type Handlers, type OperationId } from './contract-operation.js';
 import { RateLimiter, rateLimit, type RateLimitSettings } from './rate-limit.js';
 import { serveConsole } from './routes/console.js';
 import { customerRoutes } from './routes/customers.js';
@@ -27,42 +27,57 @@ export interface AppOptions extends RouteDeps {
 export function createApp(options: AppOptions): Koa {
   const app = new Koa();
   const router = contractRouter(options);
-  app.use(requestId);
-  app.use(accessLog(options));
-  app.use(notStoredWithToken);
-  app.use(errorBody(options));
-  app.use(servedHttp);
-  app.use(refuseWhileShuttingDown(options));
+  app.use(everyRequest(options));
   app.use(router.routes());
   app.use(unknownRoute(router));
   return app;
 }
 
+/**
+ * What every request goes through, in one middleware (a Koa middleware each would cost every
+ * request a dispatch and a promise per step): a request id; one access log line and metrics
+ * sample; the HTTP version and shutdown checks; every failure turned into the contract's `Error`
+ * body; and no caching of an answer to a request with a token.
+ */
+function everyRequest(options: AppOptions): Middleware {
+  const logAccess = accessLog(options);
+  return async (ctx, next) => {
+    const start = process.hrtime.bigint();
+    setRequestId(ctx);
+    try {
+      try {
+        servedHttp(ctx);
+        refuseWhileShuttingDown(ctx, options);
+        await next();
+      } catch (thrown) {
+        answerError(ctx, thrown, options);
+      }
+      notStoredWithToken(ctx);
+    } finally {
+      logAccess(ctx, start);
+    }
+  };
+}
+
 const clientRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Keeps a sane `X-Request-Id` from the client, otherwise makes one; echoed on every answer. */
-async function requestId(ctx: Context, next: Next): Promise<void> {
+function setRequestId(ctx: Context): void {
   const given = ctx.get('x-request-id');
   ctx.state['requestId'] = clientRequestId.test(given) ? given : randomUUID();
   ctx.set('X-Request-Id', ctx.state['requestId'] as string);
-  await next();
 }
 
 /** One log line and one metrics sample per request, by route template (never by raw id). */
-function accessLog({ logger, metrics }: AppOptions): Middleware {
-  return async (ctx, next) => {
-    const start = process.hrtime.bigint();
-    try {
-      await next();
-    } finally {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = (ctx.state['route'] as string | undefined) ?? 'unmatched';
-      metrics.observe(ctx.method, route, ctx.status, seconds);
-      logger.info(
-        { reqId: ctx.state['requestId'], method: ctx.method, url: redactUrl(ctx.originalUrl), route, status: ctx.status, ms: Math.round(seconds * 1e6) / 1000 },
-        'request',
-      );
-    }
+function accessLog({ logger, metrics }: AppOptions): (ctx: Context, start: bigint) => void {
+  return (ctx, start) => {
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const route = (ctx.state['route'] as string | undefined) ?? 'unmatched';
+    metrics.observe(ctx.method, route, ctx.status, seconds);
+    logger.info(
+      { reqId: ctx.state['requestId'], method: ctx.method, url: redactUrl(ctx.originalUrl), route, status: ctx.status, ms: Math.round(seconds * 1e6) / 1000 },
+      'request',
+    );
   };
 }
 
@@ -71,38 +86,31 @@ function accessLog({ logger, metrics }: AppOptions): Middleware {
  * shared or the browser's, may keep it. Set after the answer is made, so that it is on every one
  * (errors and event streams too) and no handler can weaken it.
  */
-async function notStoredWithToken(ctx: Context, next: Next): Promise<void> {
-  await next();
+function notStoredWithToken(ctx: Context): void {
   if (presentedToken(ctx) !== undefined) ctx.set('Cache-Control', 'no-store');
 }
 
 /** Every failure leaves as the contract's `Error` body; a bug is logged and hidden behind 500. */
-function errorBody({ logger }: AppOptions): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-    } catch (thrown) {
-      let error: ApiError;
-      if (thrown instanceof ApiError) error = thrown;
-      else if (thrown instanceof StoreUnavailableError) {
-        logger.warn({ reqId: ctx.state['requestId'], err: thrown }, 'database unavailable');
-        error = databaseUnavailable();
-      } else if (clientWentAway(ctx, thrown)) {
-        // Nobody is left to answer: counted and logged as the client's doing, not as a fault. The
-        // server has set 408 when it cut a body that stopped arriving (and answered it itself).
-        const timedOut = ctx.res.statusCode === 408;
-        ctx.status = timedOut ? 408 : clientClosedRequest;
-        logger.info({ reqId: ctx.state['requestId'] }, timedOut ? 'request body did not arrive in time' : 'client closed the connection before its request was read');
-        return;
-      } else {
-        logger.error({ reqId: ctx.state['requestId'], err: thrown }, 'unexpected error');
-        error = internalError();
-      }
-      ctx.status = error.status;
-      ctx.set(error.headers);
-      ctx.body = error.toBody(ctx.state['requestId'] as string);
-    }
-  };
+function answerError(ctx: Context, thrown: unknown, { logger }: AppOptions): void {
+  let error: ApiError;
+  if (thrown instanceof ApiError) error = thrown;
+  else if (thrown instanceof StoreUnavailableError) {
+    logger.warn({ reqId: ctx.state['requestId'], err: thrown }, 'database unavailable');
+    error = databaseUnavailable();
+  } else if (clientWentAway(ctx, thrown)) {
+    // Nobody is left to answer: counted and logged as the client's doing, not as a fault. The
+    // server has set 408 when it cut a body that stopped arriving (and answered it itself).
+    const timedOut = ctx.res.statusCode === 408;
+    ctx.status = timedOut ? 408 : clientClosedRequest;
+    logger.info({ reqId: ctx.state['requestId'] }, timedOut ? 'request body did not arrive in time' : 'client closed the connection before its request was read');
+    return;
+  } else {
+    logger.error({ reqId: ctx.state['requestId'], err: thrown }, 'unexpected error');
+    error = internalError();
+  }
+  ctx.status = error.status;
+  ctx.set(error.headers);
+  ctx.body = error.toBody(ctx.state['requestId'] as string);
 }
 
 /** nginx's "client closed request": the status under which such a request is logged and counted. */
@@ -118,21 +126,17 @@ function clientWentAway(ctx: Context, thrown: unknown): boolean {
  * also serve request lines that say HTTP/0.9 or HTTP/2.0, and refuse a 1.1 request without Host
  * with no Error body (it is told not to, so that this answer has one).
  */
-async function servedHttp(ctx: Context, next: Next): Promise<void> {
+function servedHttp(ctx: Context): void {
   const version = ctx.req.httpVersion;
   if (version !== '1.1' && version !== '1.0') throw badRequest('bad_request', `HTTP/${version} is not served: send HTTP/1.1`);
   if (version === '1.1' && ctx.req.headers.host === undefined) throw badRequest('bad_request', 'An HTTP/1.1 request must have a Host header');
-  await next();
 }
 
-function refuseWhileShuttingDown({ isShuttingDown }: AppOptions): Middleware {
-  return async (ctx, next) => {
-    if (isShuttingDown()) {
-      ctx.set('Connection', 'close');
-      throw notReady('The server is shutting down');
-    }
-    await next();
-  };
+function refuseWhileShuttingDown(ctx: Context, { isShuttingDown }: AppOptions): void {
+  if (isShuttingDown()) {
+    ctx.set('Connection', 'close');
+    throw notReady('The server is shutting down');
+  }
 }
 
 /** One route per operation of the contract; `/docs` and `/console` (static pages) are the only paths outside it. */
@@ -153,20 +157,20 @@ function contractRouter(options: AppOptions): Router {
     const handler = handlers[op.operationId as OperationId] as Handler<OperationId> | undefined;
     if (!handler) throw new Error(`No handler for operation ${op.operationId}`);
     const template = op.path.replace(/\{([^}]+)\}/g, ':$1');
-    const steps: Middleware[] = [
-      async (ctx, next) => {
-        ctx.state['route'] = op.path;
-        // The router answers HEAD for every GET; an event stream has no headers-only form.
-        if (ctx.method === 'HEAD' && op.answersWithEventStream) throw methodNotAllowed('HEAD', ['GET'], ' (an event stream has no headers-only form)');
-        await next();
-      },
-      authentication(op, authenticator),
-      rateLimit(op, rateLimiter, options.metrics),
-      operationMiddleware(op, handler, { bodyLimit: options.bodyLimit }),
-    ];
-    router.register(template, [op.method], steps);
+    const authenticate = authentication(op, authenticator);
+    const limit = rateLimit(op, rateLimiter, options.metrics);
+    const operate = operationStep(op, handler, { bodyLimit: options.bodyLimit });
+    const route: Middleware = async (ctx) => {
+      ctx.state['route'] = op.path;
+      // The router answers HEAD for every GET; an event stream has no headers-only form.
+      if (ctx.method === 'HEAD' && op.answersWithEventStream) throw methodNotAllowed('HEAD', ['GET'], ' (an event stream has no headers-only form)');
+      await authenticate(ctx);
+      limit(ctx);
+      await operate(ctx);
+    };
+    router.register(template, [op.method], route);
     // `/sbc/session/` is a request whose id is missing, not an unknown path.
-    if (template.endsWith('/:id')) router.register(template.slice(0, -3), [op.method], steps);
+    if (template.endsWith('/:id')) router.register(template.slice(0, -3), [op.method], route);
   }
   router.get('/docs', async (ctx) => {
     ctx.state['route'] = '/docs';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { isPostgresUrl } from './store/postgres-store.js';
+import { isPostgresUrl } from './store/location.js';
 
 /** The server's settings, read from the environment and checked before anything starts. */
 export interface Config {

@@ -6,5 +6,9 @@ export type { Scope, SessionFilter, SessionStore, TokenInput, TokenRecord } from
 export { loadConfig, ConfigError } from './config.js';
 export { StartError } from './start-failure.js';
 export type { Config } from './config.js';
-export { temporarySchema } from './store/postgres-store.js';
 export { StoreUnavailableError } from './store/backend.js';
+
+/** A schema of its own for a test on PostgreSQL; node-postgres loads on the first call, not with the server. */
+export async function temporarySchema(...args: Parameters<typeof import('./store/postgres-store.js').temporarySchema>) {
+  return (await import('./store/postgres-store.js')).temporarySchema(...args);
+}

@@ -1,5 +1,5 @@
 import type { OperationContract } from '@sbc/contract';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Principal } from './auth.js';
 import { tooManyRequests } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -69,15 +69,14 @@ export class RateLimiter {
  * says which operations are limited: those that document a 429. The SBC reports (ingest) do not:
  * throttling them would only delay calls or, for a reporter with no buffer, lose them.
  */
-export function rateLimit(op: OperationContract, limiter: RateLimiter | undefined, metrics: Metrics): Middleware {
-  const limited = limiter !== undefined && op.requiresToken && op.responseStatuses.includes('429');
-  return async (ctx, next) => {
+export function rateLimit(op: OperationContract, limiter: RateLimiter | undefined, metrics: Metrics): (ctx: Context) => void {
+  if (limiter === undefined || !op.requiresToken || !op.responseStatuses.includes('429')) return () => {};
+  return (ctx) => {
     const principal = ctx.state['principal'] as Principal | undefined;
-    const waitSeconds = limited && principal ? limiter.take(principal.tokenId) : undefined;
+    const waitSeconds = principal ? limiter.take(principal.tokenId) : undefined;
     if (waitSeconds !== undefined) {
       metrics.rateLimited();
       throw tooManyRequests(waitSeconds);
     }
-    await next();
   };
 }

@@ -16,7 +16,7 @@ import { Metrics } from './metrics.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import { databaseFailure, listenFailure, StartError } from './start-failure.js';
 import { openStore, printableLocation, type StoreOptions } from './store/open-store.js';
-import { isPostgresUrl } from './store/postgres-store.js';
+import { isPostgresUrl } from './store/location.js';
 import type { SessionStore } from './domain/session-store.js';
 
 export interface ServerOptions {

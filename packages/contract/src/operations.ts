@@ -1,5 +1,6 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type addFormatsModule from 'ajv-formats';
 import {
   httpMethods,
   openapiDocument,
@@ -11,8 +12,18 @@ import {
   type ResponseObject,
 } from './document.js';
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+/**
+ * Ajv and its formats, loaded when the first validator is compiled rather than with this module:
+ * loading them is the largest part of a server's start, and a probe needs no validator.
+ * Both are CommonJS, so they load synchronously, as compiling on first use needs.
+ */
+function loadAjv(): { Ajv2020: typeof Ajv2020; addFormats: typeof addFormatsModule.default } {
+  const require = createRequire(import.meta.url);
+  const { Ajv2020: ajv } = require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 };
+  // ajv-formats' module object is its function (with a `default` beside it).
+  const addFormats = require('ajv-formats') as typeof addFormatsModule.default;
+  return { Ajv2020: ajv, addFormats };
+}
 
 /** What is wrong with a value, named the way the operator's API names errors: by field. */
 export interface ValidationIssue {
@@ -142,23 +153,31 @@ function lazy<K, V>(build: (key: K) => V): (key: K) => V {
   };
 }
 
+function once<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => (built ??= build());
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Loads the contract: one Ajv (JSON Schema 2020-12) instance per purpose, compiled from the bundle. */
 export function loadContract(document: OpenApiDocument = openapiDocument): Contract {
-  const options = { strict: false, allErrors: false, verbose: true, discriminator: false, validateSchema: false } as const;
   // Bodies and responses are JSON already: validated as they are. Parameters arrive as strings: coerced.
-  const strictAjv = new Ajv2020(options);
-  const coercingAjv = new Ajv2020({ ...options, coerceTypes: true, useDefaults: true });
-  for (const ajv of [strictAjv, coercingAjv]) {
-    addFormats(ajv);
-    ajv.addSchema(document, DOC_ID);
-  }
+  const ajvs = once(() => {
+    const { Ajv2020, addFormats } = loadAjv();
+    const options = { strict: false, allErrors: false, verbose: true, discriminator: false, validateSchema: false } as const;
+    const built = { strict: new Ajv2020(options), coercing: new Ajv2020({ ...options, coerceTypes: true, useDefaults: true }) };
+    for (const ajv of [built.strict, built.coercing]) {
+      addFormats(ajv);
+      ajv.addSchema(document, DOC_ID);
+    }
+    return built;
+  });
   // Schemas are taken out of the document (following $refs of responses and parameters, which
   // JSON Schema cannot) and compiled with their own refs pointed back into it.
-  const compile = (ajv: Ajv2020, schema: unknown): ValidateFunction => ajv.compile(rebase(schema));
+  const compile = (ajv: 'strict' | 'coercing', schema: unknown): ValidateFunction => ajvs()[ajv].compile(rebase(schema));
 
   const operations = new Map<string, OperationContract>();
   for (const [path, item] of Object.entries(document.paths)) {
@@ -180,7 +199,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
     const parameterValidator = lazy((location: ParameterLocation) => {
       const key = (p: ParameterObject) => (location === 'header' ? p.name.toLowerCase() : p.name);
       const own = parameters.filter((p) => p.in === location);
-      return compile(coercingAjv, {
+      return compile('coercing', {
         type: 'object',
         properties: Object.fromEntries(own.map((p) => [key(p), p.schema])),
         required: own.filter((p) => p.required).map(key),
@@ -189,7 +208,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
       });
     });
     const requestContent = op.requestBody?.content ?? {};
-    const bodyValidator = lazy((mediaType: string) => compile(strictAjv, requestContent[mediaType]?.schema ?? {}));
+    const bodyValidator = lazy((mediaType: string) => compile('strict', requestContent[mediaType]?.schema ?? {}));
     const responseMedia = new Map<string, MediaTypeObject>();
     for (const [status, response] of Object.entries(op.responses)) {
       const content = resolve<ResponseObject>(response).content;
@@ -199,13 +218,14 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
     // An event stream's or a text body is a string on the wire; only JSON bodies have a schema to check here.
     const responseValidator = lazy((key: string) => {
       const schema = responseMedia.get(key)?.schema;
-      return schema && key.endsWith(' application/json') ? compile(strictAjv, schema) : null;
+      return schema && key.endsWith(' application/json') ? compile('strict', schema) : null;
     });
     const arrayParams = new Set(parameters.filter((p) => p.schema['type'] === 'array').map((p) => p.name));
     const numericParams = new Map(
       parameters.filter((p) => p.schema['type'] === 'integer' || p.schema['type'] === 'number').map((p) => [p.name, p.schema['type'] as string]),
     );
     // Headers arrive lower-cased; an issue names them as the document does (`Last-Event-ID`).
+    const declaredIn = new Set(parameters.map((p) => p.in));
     const headerNames = new Map(parameters.filter((p) => p.in === 'header').map((p) => [p.name.toLowerCase(), p.name]));
 
     return {
@@ -219,6 +239,8 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
       responseStatuses: Object.keys(op.responses),
       answersWithEventStream: [...responseMedia.keys()].some((key) => key.endsWith(' text/event-stream')),
       parseParameters(location, raw, ignore = []) {
+        // Headers carry much besides parameters, and none of them is an issue: with none declared, nothing to check.
+        if (location === 'header' && headerNames.size === 0) return { value: Object.create(null) as Record<string, unknown> };
         // No prototype: `?__proto__=1` becomes a parameter like any other (and an unknown one).
         const value = Object.create(null) as Record<string, unknown>;
         for (const [name, v] of Object.entries(raw)) {
@@ -234,6 +256,8 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
           }
           value[name] = arrayParams.has(name) ? text.split(',') : text;
         }
+        // Nothing given where nothing is declared passes, with no defaults to fill in: no validator to compile or run.
+        if (!declaredIn.has(location) && Object.keys(value).length === 0) return { value };
         const validate = parameterValidator(location);
         if (validate(value)) return { value };
         const issue = describeErrors(validate.errors, `${location} parameters`);
@@ -296,7 +320,7 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
       let validator = schemaValidators.get(name);
       if (!validator) {
         if (!isRecord(document.components.schemas[name])) throw new Error(`No schema ${name} in the contract`);
-        const validate = compile(strictAjv, { $ref: `#/components/schemas/${name}` });
+        const validate = compile('strict', { $ref: `#/components/schemas/${name}` });
         validator = (value) => (validate(value) ? null : describeErrors(validate.errors));
         schemaValidators.set(name, validator);
       }

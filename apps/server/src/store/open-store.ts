@@ -1,8 +1,7 @@
 import { SessionService, type EventSink } from '../domain/session-service.js';
 import type { SessionStore } from '../domain/session-store.js';
 import type { Logger } from '../logger.js';
-import { PostgresEventFeed } from './postgres-event-feed.js';
-import { isPostgresUrl, PostgresStore } from './postgres-store.js';
+import { isPostgresUrl } from './location.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export interface StoreOptions {
@@ -24,6 +23,8 @@ export interface StoreOptions {
  */
 export async function openStore(location: string, { events, logger, poolSize }: StoreOptions = {}): Promise<SessionStore> {
   if (!isPostgresUrl(location)) return new SessionService(new SqliteStore(location), events);
+  // Loaded only here: a SQLite server starts without node-postgres.
+  const [{ PostgresStore }, { PostgresEventFeed }] = await Promise.all([import('./postgres-store.js'), import('./postgres-event-feed.js')]);
   const backend = await PostgresStore.open(location, poolSize);
   if (events) {
     const feed = new PostgresEventFeed(backend, events, (error) => logger?.warn({ err: error }, 'event feed: the database did not answer; retrying'));

@@ -23,11 +23,6 @@ import type { CustomerParents, SessionFilter, TokenRecord, UnansweredEndRequests
 /** The PostgreSQL type of each session column written from an array parameter (the rest are text). */
 const columnTypes: Partial<Record<keyof SessionColumns, string>> = { live: 'boolean', talk_ms: 'bigint' };
 
-/** Whether SBC_DB names a PostgreSQL database rather than a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
-
 /**
  * How a node's connections (SBC_DB_POOL_SIZE) are shared: a third for write transactions, the
  * rest for reads. Transactions and reads have pools of their own: a transaction may read the
