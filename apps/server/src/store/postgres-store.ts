@@ -168,9 +168,10 @@ export class PostgresStore implements StoreBackend {
     this.follower = follower;
   }
 
-  private async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+  /** `name` prepares the statement once per connection (no parse and plan per call): for the hot paths. */
+  private async query<R extends QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
     try {
-      return (await this.reads.query<R>(text, values)).rows;
+      return (await this.reads.query<R>({ text, values, ...(name === undefined ? {} : { name }) })).rows;
     } catch (error) {
       throw unavailableOr(error);
     }
@@ -256,6 +257,7 @@ export class PostgresStore implements StoreBackend {
     const [row] = await this.query<{ data: string; source_customer_id: string | null; destination_customer_id: string | null }>(
       'SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = $1',
       [callId],
+      'session-row',
     );
     return row && { json: row.data, sourceCustomerId: row.source_customer_id, destinationCustomerId: row.destination_customer_id };
   }
