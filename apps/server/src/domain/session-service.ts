@@ -21,7 +21,7 @@ import type {
   UnansweredEndRequests,
 } from './session-store.js';
 import { customersBelow, parentProblem, scopeIncludes } from './customer-tree.js';
-import { mergeReport } from './report-merge.js';
+import { mergeReport, type Milestone } from './report-merge.js';
 import { normalizeSession, summarize } from './session-shape.js';
 import { RecentAnswers } from './recent-answers.js';
 import { statsMaxAgeSeconds, trafficStats, windowStart } from './traffic-stats.js';
@@ -95,6 +95,10 @@ export class SessionService implements SessionStore {
       const outcomes: ReportOutcome[] = [];
       const events: Event[] = [];
       await tx.readAhead(reports.map((r) => r.callId));
+      // Every session is merged and put before the first event: a store that makes event-writing
+      // transactions take turns (PostgreSQL) writes the sessions before its turn begins. The
+      // events come after, in the order of the reports.
+      const changed: Array<{ existing: Session | undefined; session: Session; reached: Milestone[] }> = [];
       for (const { callId, report, reporter: own } of reports) {
         const existing = await tx.session(callId);
         const merged = mergeReport(existing, callId, report, { now, reporterSbc: (own ?? reporter).sbcServer });
@@ -107,15 +111,16 @@ export class SessionService implements SessionStore {
           continue;
         }
         await tx.putSession(merged.session, now);
-        for (const milestone of merged.reached) {
-          events.push(await tx.addEvent(sessionEvent(milestone, merged.session, merged.session[milestone]!), now));
-        }
-        if (merged.reached.includes('ended')) await tx.deleteTerminate(callId);
-        else if (existing && merged.session.sbcServer !== existing.sbcServer) {
-          const command = await followOwner(tx, merged.session, now);
+        changed.push({ existing, session: merged.session, reached: merged.reached });
+        outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
+      }
+      for (const { existing, session, reached } of changed) {
+        for (const milestone of reached) events.push(await tx.addEvent(sessionEvent(milestone, session, session[milestone]!), now));
+        if (reached.includes('ended')) await tx.deleteTerminate(session.callId);
+        else if (existing && session.sbcServer !== existing.sbcServer) {
+          const command = await followOwner(tx, session, now);
           if (command) events.push(command);
         }
-        outcomes.push({ result: existing ? 'updated' : 'created', session: merged.session });
       }
       return { outcomes, events };
     }, (result) => result.events);

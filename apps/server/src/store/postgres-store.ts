@@ -167,9 +167,10 @@ export class PostgresStore implements StoreBackend {
     this.follower = follower;
   }
 
-  private async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+  /** `name` prepares the statement once per connection (no parse and plan per call): for the hot paths. */
+  private async query<R extends QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
     try {
-      return (await this.reads.query<R>(text, values)).rows;
+      return (await this.reads.query<R>({ text, values, ...(name === undefined ? {} : { name }) })).rows;
     } catch (error) {
       throw unavailableOr(error);
     }
@@ -195,9 +196,6 @@ export class PostgresStore implements StoreBackend {
           try {
             const result = await work(tx);
             await tx.flush();
-            // Delivered at commit, to every node's feed: only the newest id (a payload is
-            // bounded to 8000 bytes; the feed reads the events themselves).
-            if (tx.newestEventId !== undefined) await client.query('SELECT pg_notify($1, $2)', [eventChannel, String(tx.newestEventId)]);
             await client.query('COMMIT');
             if (tx.newestEventId !== undefined) this.follower?.wake();
             if (tx.changedCustomers) this.parents = undefined;
@@ -258,6 +256,7 @@ export class PostgresStore implements StoreBackend {
     const [row] = await this.query<{ data: string; source_customer_id: string | null; destination_customer_id: string | null }>(
       'SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = $1',
       [callId],
+      'session-row',
     );
     return row && { json: row.data, sourceCustomerId: row.source_customer_id, destinationCustomerId: row.destination_customer_id };
   }
@@ -632,8 +631,9 @@ class PostgresTransaction implements WriteTransaction {
    * advisory lock before its first event id and holds it until it commits or rolls back: ids
    * are handed out and become visible strictly in order, and `id > cursor` misses nothing.
    * What it costs: from their first event to their commit, event-writing transactions run one
-   * at a time across every node (the batch is in memory by then: its flush and commit are a few
-   * round trips); reading and locking the sessions before it still runs in parallel.
+   * at a time across every node. So the sessions put so far are written before the lock (the
+   * domain puts a batch's sessions before its first event): under it remain the events, the
+   * terminate commands and the commit; reading, locking and writing the sessions run in parallel.
    *
    * Under the lock no other transaction takes ids, so this one takes the next id once and
    * counts on from it; the flush moves the sequence past the last id it used.
@@ -641,6 +641,7 @@ class PostgresTransaction implements WriteTransaction {
   async addEvent(body: EventBody, now: Date): Promise<Event> {
     let id: number;
     if (this.newestEventId === undefined) {
+      await this.writeSessions();
       const [row] = await this.rows<{ id: number }>(
         `SELECT nextval(pg_get_serial_sequence('events', 'id')) AS id
          FROM (SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))) AS locked`,
@@ -675,6 +676,34 @@ class PostgresTransaction implements WriteTransaction {
 
   /** Writes what waits, a statement per kind of row: sessions, events, terminate commands. */
   async flush(): Promise<void> {
+    await this.writeSessions();
+    if (this.newestEventId !== undefined) {
+      // The NOTIFY is delivered at commit, to every node's feed: only the newest id (a payload
+      // is bounded to 8000 bytes; the feed reads the events themselves).
+      await this.client.query(
+        `WITH written AS (
+           INSERT INTO events (id, type, call_id, body, created_at) OVERRIDING SYSTEM VALUE
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]))
+         SELECT setval(pg_get_serial_sequence('events', 'id'), $6), pg_notify($7, $6::text)`,
+        [...this.events, this.newestEventId, eventChannel],
+      );
+    }
+    const terminates = [...this.terminates.entries()];
+    const deleted = terminates.filter(([, t]) => t.delete).map(([id]) => id);
+    if (deleted.length > 0) await this.client.query('DELETE FROM terminate_commands WHERE call_id = ANY($1)', [deleted]);
+    const put = terminates.flatMap(([id, t]) => (t.delete ? [] : [{ id, ...t }]));
+    if (put.length > 0) {
+      await this.client.query(
+        `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+         ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
+        [put.map((t) => t.id), put.map((t) => t.sbcServer), put.map((t) => t.eventId), put.map((t) => t.requestedAt)],
+      );
+    }
+  }
+
+  /** Writes the sessions put since the last write; they stay readable here as stored ones. */
+  private async writeSessions(): Promise<void> {
     const sessionColumnsOf = (pending: PendingSession[]) => sessionColumns.map((c) => pending.map((p) => p.columns[c]));
     const unnestSessions = `unnest($1::text[], $2::text[], ${sessionColumns.map((c, i) => `$${i + 3}::${columnTypes[c] ?? 'text'}[]`).join(', ')})`;
     const all = [...this.sessions.entries()];
@@ -697,27 +726,8 @@ class PostgresTransaction implements WriteTransaction {
         [inserts.map(([id]) => id), inserts.map(([, p]) => p.data), ...sessionColumnsOf(inserts.map(([, p]) => p)), this.createdAt],
       );
     }
-    if (this.newestEventId !== undefined) {
-      await this.client.query(
-        `WITH written AS (
-           INSERT INTO events (id, type, call_id, body, created_at) OVERRIDING SYSTEM VALUE
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]))
-         SELECT setval(pg_get_serial_sequence('events', 'id'), $6)`,
-        [...this.events, this.newestEventId],
-      );
-    }
-    const terminates = [...this.terminates.entries()];
-    const deleted = terminates.filter(([, t]) => t.delete).map(([id]) => id);
-    if (deleted.length > 0) await this.client.query('DELETE FROM terminate_commands WHERE call_id = ANY($1)', [deleted]);
-    const put = terminates.flatMap(([id, t]) => (t.delete ? [] : [{ id, ...t }]));
-    if (put.length > 0) {
-      await this.client.query(
-        `INSERT INTO terminate_commands (call_id, sbc_server, event_id, requested_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
-         ON CONFLICT (call_id) DO UPDATE SET sbc_server = excluded.sbc_server, event_id = excluded.event_id`,
-        [put.map((t) => t.id), put.map((t) => t.sbcServer), put.map((t) => t.eventId), put.map((t) => t.requestedAt)],
-      );
-    }
+    for (const [id, pending] of all) this.read.set(id, pending.data);
+    this.sessions.clear();
   }
 
   /** Held to commit or rollback; what this transaction reads after it includes what the previous holder committed (READ COMMITTED). */
