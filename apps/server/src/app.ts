@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context, type Middleware } from 'koa';
 import { Authenticator, presentedToken } from './auth.js';
-import { ApiError, badRequest, databaseUnavailable, internalError, methodNotAllowed, notReady } from './errors.js';
+import { ApiError, badRequest, databaseUnavailable, internalError, methodNotAllowed, notFound, notReady } from './errors.js';
 import { StoreUnavailableError } from './store/backend.js';
 import { redactUrl } from './logger.js';
 import { authentication, operationStep, type Handler, type Handlers, type OperationId } from './contract-operation.js';
@@ -195,6 +195,6 @@ function unknownRoute(router: Router): Middleware {
     const matched = router.match(ctx.path, ctx.method);
     const allowed = [...new Set(matched.path.flatMap((layer) => layer.methods))];
     if (allowed.length > 0) throw methodNotAllowed(ctx.method, allowed);
-    throw new ApiError(404, 'not_found', `No such path: ${ctx.path}`);
+    throw notFound(`No such path: ${ctx.path}`);
   };
 }

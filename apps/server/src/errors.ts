@@ -28,6 +28,7 @@ export class ApiError extends Error {
 
 export const badRequest = (token: string, description: string) => new ApiError(400, token, description);
 export const unprocessable = (field: string, description: string) => new ApiError(422, field || 'body', description);
+export const notFound = (description: string) => new ApiError(404, 'not_found', description);
 export const sessionNotFound = () => new ApiError(404, 'id', 'Session not found');
 export const customerNotFound = () => new ApiError(404, 'id', 'Customer not found');
 export const accessDenied = () => new ApiError(403, 'access_denied', 'Insufficient access level');

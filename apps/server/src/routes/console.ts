@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Context } from 'koa';
-import { ApiError, notReady } from '../errors.js';
+import { notFound, notReady } from '../errors.js';
 
 /**
  * The console's page and assets may load and reach nothing but this origin: no inline script,
@@ -48,12 +48,12 @@ export async function serveConsole(ctx: Context, consoleDir: string, asset: stri
     return;
   }
   const type = mediaTypes[extname(asset)];
-  if (!assetName.test(asset) || type === undefined) throw new ApiError(404, 'not_found', `No such console asset: ${asset}`);
+  if (!assetName.test(asset) || type === undefined) throw notFound(`No such console asset: ${asset}`);
   let body: Buffer;
   try {
     body = await readFile(join(consoleDir, 'assets', asset));
   } catch {
-    throw new ApiError(404, 'not_found', `No such console asset: ${asset}`);
+    throw notFound(`No such console asset: ${asset}`);
   }
   ctx.type = type;
   ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
