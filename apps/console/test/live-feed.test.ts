@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SbcApiError, SbcNetworkError, type EventsOptions, type SbcClient, type SbcEvent, type SessionSummary } from '@sbc/client';
 import { LiveFeed } from '../src/live/feed.js';
 import { stateOf } from '../src/live/row.js';
@@ -33,6 +33,8 @@ function fakeClient(snapshot: SessionSummary[], streams: Array<(options: EventsO
   return { client, releaseList, eventCalls };
 }
 
+// Lets the feed's promise chains run, for a check that something has not happened yet; what must
+// happen is awaited with vi.waitFor, as a loaded machine may run the feed's timers late.
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 function feedOf(client: SbcClient, failures: unknown[] = []) {
@@ -59,8 +61,7 @@ describe('the live feed', () => {
     await settle();
     expect(feed.state.kind).toBe('loading');
     releaseList();
-    await settle();
-    expect(feed.state.kind).toBe('live');
+    await vi.waitFor(() => expect(feed.state.kind).toBe('live'));
     expect(stateOf(feed.calls.get('a')!)).toBe('answered');
     expect(feed.calls.liveCount).toBe(3);
     feed.close();
@@ -79,9 +80,8 @@ describe('the live feed', () => {
     releaseList();
     const feed = feedOf(client);
     feed.start();
-    await settle();
+    await vi.waitFor(() => expect(stateOf(feed.calls.get('a')!)).toBe('answered'));
     expect(eventCalls.map((options) => options.lastEventId)).toEqual([undefined, 41]);
-    expect(stateOf(feed.calls.get('a')!)).toBe('answered');
     feed.close();
   });
 
@@ -97,9 +97,9 @@ describe('the live feed', () => {
     const failures: unknown[] = [];
     const feed = feedOf(client, failures);
     feed.start();
-    await settle();
-    expect(failures).toEqual([refused]);
+    await vi.waitFor(() => expect(failures).toEqual([refused]));
     expect(feed.state.kind).toBe('failed');
+    await settle();
     expect(eventCalls).toHaveLength(1);
     feed.close();
   });
