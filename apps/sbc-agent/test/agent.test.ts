@@ -334,10 +334,16 @@ describe('the agent', () => {
       SBC_AGENT_HEALTH_ADDRESS: '127.0.0.1:0',
     });
     agent = await startAgent(config, { api: new FakeApi(), rpc: new FakeRpc(4), log: logger });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const response = await fetch(`${agent.healthUrl}/healthz`);
-    expect(response.status).toBe(503);
+    const healthUrl = agent.healthUrl;
+    const response = await waitFor(async () => {
+      const answer = await fetch(`${healthUrl}/healthz`);
+      if (answer.status === 503) return answer;
+      await answer.arrayBuffer();
+      return undefined;
+    });
     expect(await response.json()).toMatchObject({ status: 'degraded', kamailio: 'disconnected', problems: ['Kamailio evapi unreachable: no events arrive'] });
+    // Long enough for several reconnection attempts, each of which must stay silent.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(lines.filter((line) => line.includes('Kamailio evapi is unreachable'))).toHaveLength(1);
     evapi = new FakeEvapi();
     await evapi.listen();
