@@ -48,6 +48,11 @@ export class BackgroundConnection {
     return this.call('read', steps) as Promise<unknown[][]>;
   }
 
+  /** Copies what the WAL holds into the database file, as far as no reader still needs it (never waits for the writer). */
+  checkpoint(): Promise<void> {
+    return this.call('checkpoint', []) as Promise<void>;
+  }
+
   async close(): Promise<void> {
     if (this.ended) return;
     try {
@@ -97,7 +102,10 @@ parentPort.on('message', ({ id, op, args }) => {
   try {
     if (op === 'run') parentPort.postMessage({ id, result: run.immediate(args) });
     else if (op === 'read') parentPort.postMessage({ id, result: read.deferred(args) });
-    else if (op === 'close') {
+    else if (op === 'checkpoint') {
+      db.pragma('wal_checkpoint(PASSIVE)');
+      parentPort.postMessage({ id });
+    } else if (op === 'close') {
       db.close();
       parentPort.postMessage({ id });
     }
