@@ -110,6 +110,9 @@ const backgroundSql = {
     WHERE ended >= @from AND ${inScope} GROUP BY minute ORDER BY minute`,
 };
 
+/** What SQL's `matching(id)` tests outside a number search's page: nothing. */
+const emptyMatches: ReadonlySet<number> = new Set();
+
 /** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
 const storageFailure = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
@@ -132,6 +135,8 @@ export class SqliteStore implements StoreBackend {
   private background: BackgroundConnection | undefined;
   /** The names of the jobs this process is running alone (see alone). */
   private readonly running = new Set<string>();
+  /** The ids SQL's `matching(id)` is true for, set only while a number search pages (withMatches). */
+  private matches: ReadonlySet<number> = emptyMatches;
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -148,6 +153,7 @@ export class SqliteStore implements StoreBackend {
     // index pages over and over, and a checkpoint copies each once however often it changed.
     this.db.pragma('wal_autocheckpoint = 10000');
     migrate(this.db);
+    this.db.function('matching', { deterministic: false, directOnly: true }, (id) => (this.matches.has(id as number) ? 1 : 0));
     // A file has a second connection for the deletions of retention; :memory: is this connection's alone.
     this.backgroundPath = path === ':memory:' || path.startsWith('file:') ? undefined : path;
   }
@@ -207,14 +213,19 @@ export class SqliteStore implements StoreBackend {
       total = count(`SELECT 1 FROM sessions INDEXED BY sessions_live ${clause}`);
       rows = `SELECT data FROM sessions INDEXED BY sessions_live ${clause} ${order} LIMIT @limit OFFSET @offset`;
     } else if (numberIds !== undefined && scope.all && where.length === 1) {
-      // A number search alone: the matching ids are found once (through the matching numbers:
-      // the costly part), counted, and handed back for the page; for many matches the page walks
-      // the sessions in list order rather than fetch and sort every match.
-      const ids = this.sql(numberIds).pluck().all(params) as number[];
-      total = ids.length;
-      page['ids'] = JSON.stringify(ids);
-      const index = this.walkInListOrder(total, wanted) ? 'INDEXED BY sessions_order' : '';
-      rows = `SELECT data FROM sessions ${index} WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
+      // A number search alone: the matching ids found once (through the matching numbers: the
+      // costly part; a session whose A- and B-number both match comes twice), counted, and handed
+      // to the page; for many matches the page walks the sessions in list order instead.
+      const matches = new Set(this.sql(numberIds).pluck().all(params) as number[]);
+      total = matches.size;
+      if (total === 0) return { total, sessions: [] };
+      if (this.walkInListOrder(total, wanted)) {
+        // Tested against the matches as the walk meets each id: handing SQLite the ids as JSON
+        // cost more (parsed and indexed whole) than the walk itself.
+        return { total, sessions: this.withMatches(matches, () => this.sessionsOf(`SELECT data FROM sessions INDEXED BY sessions_order WHERE matching(id) ${order} LIMIT @limit OFFSET @offset`, page)) };
+      }
+      page['ids'] = JSON.stringify([...matches]);
+      rows = `SELECT data FROM sessions WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
     } else if (!scope.all) {
       // A reseller's calls: counted on the customer indexes, which hold every filtered column.
       const ids = scopedIds(where);
@@ -227,8 +238,22 @@ export class SqliteStore implements StoreBackend {
       rows = `SELECT data FROM sessions ${clause} ${order} LIMIT @limit OFFSET @offset`;
     }
     if (total === 0) return { total, sessions: [] };
-    const found = this.sql(rows).all(page) as Array<{ data: string }>;
-    return { total, sessions: found.map((r) => JSON.parse(r.data) as Session) };
+    return { total, sessions: this.sessionsOf(rows, page) };
+  }
+
+  private sessionsOf(rows: string, page: Record<string, unknown>): Session[] {
+    const found = this.sql(rows).pluck().all(page) as string[];
+    return found.map((data) => JSON.parse(data) as Session);
+  }
+
+  /** Runs `read` with SQL's `matching(id)` true for the ids in `matches` (better-sqlite3 is synchronous: nothing else sees them). */
+  private withMatches<T>(matches: ReadonlySet<number>, read: () => T): T {
+    this.matches = matches;
+    try {
+      return read();
+    } finally {
+      this.matches = emptyMatches;
+    }
   }
 
   /**
@@ -512,15 +537,16 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
   if (text.startsWith('+')) {
     return {
       ids: `SELECT id FROM sessions WHERE a_number >= @numberLow AND a_number < @numberHigh
-            UNION SELECT id FROM sessions WHERE b_number >= @numberLow AND b_number < @numberHigh`,
+            UNION ALL SELECT id FROM sessions WHERE b_number >= @numberLow AND b_number < @numberHigh`,
       params: { numberLow: text, numberHigh: nextPrefix(text) },
     };
   }
   if (text.length >= 3) {
-    // The distinct numbers that contain the text (trigrams), then their sessions (number indexes).
-    const matching = 'SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match)';
+    // The distinct numbers that contain the text (trigrams; found once, not once per number
+    // column), then their sessions (number indexes).
     return {
-      ids: `SELECT id FROM sessions WHERE a_number IN (${matching}) UNION SELECT id FROM sessions WHERE b_number IN (${matching})`,
+      ids: `WITH matching AS MATERIALIZED (SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match))
+            SELECT id FROM sessions WHERE a_number IN matching UNION ALL SELECT id FROM sessions WHERE b_number IN matching`,
       params: { match: `"${text}"` },
     };
   }
