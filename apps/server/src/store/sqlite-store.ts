@@ -122,6 +122,9 @@ const autocheckpointPages = 10_000;
 const backgroundCheckpointIntervalMs = 1000;
 const walBoundPages = 100_000;
 
+/** What SQL's `matching(id)` tests outside a number search's page: nothing. */
+const emptyMatches: ReadonlySet<number> = new Set();
+
 /** SQLite result codes that say the storage refuses writes, rather than that one write was wrong. */
 const storageFailure = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
@@ -153,6 +156,8 @@ export class SqliteStore implements StoreBackend {
   private wal: FileHandle | undefined;
   private walFlush: Promise<void> | undefined;
   private nextWalFlush: Promise<void> | undefined;
+  /** The ids SQL's `matching(id)` is true for, set only while a number search pages (withMatches). */
+  private matches: ReadonlySet<number> = emptyMatches;
 
   constructor(path: string) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
@@ -172,6 +177,7 @@ export class SqliteStore implements StoreBackend {
     // (34 writes to it per new session, measured with strace on the 1M data set).
     this.db.pragma('temp_store = MEMORY');
     migrate(this.db);
+    this.db.function('matching', { deterministic: false, directOnly: true }, (id) => (this.matches.has(id as number) ? 1 : 0));
     // A file has a second connection for the deletions of retention and the checkpoints; :memory: is this connection's alone.
     this.backgroundPath = path === ':memory:' || path.startsWith('file:') ? undefined : path;
     this.checkpointsInBackground = this.backgroundPath !== undefined;
@@ -237,14 +243,19 @@ export class SqliteStore implements StoreBackend {
       total = count(`SELECT 1 FROM sessions INDEXED BY sessions_live ${clause}`);
       rows = `SELECT data FROM sessions INDEXED BY sessions_live ${clause} ${order} LIMIT @limit OFFSET @offset`;
     } else if (numberIds !== undefined && scope.all && where.length === 1) {
-      // A number search alone: the matching ids are found once (through the matching numbers:
-      // the costly part), counted, and handed back for the page; for many matches the page walks
-      // the sessions in list order rather than fetch and sort every match.
-      const ids = this.sql(numberIds).pluck().all(params) as number[];
-      total = ids.length;
-      page['ids'] = JSON.stringify(ids);
-      const index = this.walkInListOrder(total, wanted) ? 'INDEXED BY sessions_order' : '';
-      rows = `SELECT data FROM sessions ${index} WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
+      // A number search alone: the matching ids found once (through the matching numbers: the
+      // costly part; a session whose A- and B-number both match comes twice), counted, and handed
+      // to the page; for many matches the page walks the sessions in list order instead.
+      const matches = new Set(this.sql(numberIds).pluck().all(params) as number[]);
+      total = matches.size;
+      if (total === 0) return { total, sessions: [] };
+      if (this.walkInListOrder(total, wanted)) {
+        // Tested against the matches as the walk meets each id: handing SQLite the ids as JSON
+        // cost more (parsed and indexed whole) than the walk itself.
+        return { total, sessions: this.withMatches(matches, () => this.sessionsOf(`SELECT data FROM sessions INDEXED BY sessions_order WHERE matching(id) ${order} LIMIT @limit OFFSET @offset`, page)) };
+      }
+      page['ids'] = JSON.stringify([...matches]);
+      rows = `SELECT data FROM sessions WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
     } else if (!scope.all) {
       // A reseller's calls: counted on the customer indexes, which hold every filtered column.
       const ids = scopedIds(where);
@@ -257,8 +268,22 @@ export class SqliteStore implements StoreBackend {
       rows = `SELECT data FROM sessions ${clause} ${order} LIMIT @limit OFFSET @offset`;
     }
     if (total === 0) return { total, sessions: [] };
-    const found = this.sql(rows).all(page) as Array<{ data: string }>;
-    return { total, sessions: found.map((r) => JSON.parse(r.data) as Session) };
+    return { total, sessions: this.sessionsOf(rows, page) };
+  }
+
+  private sessionsOf(rows: string, page: Record<string, unknown>): Session[] {
+    const found = this.sql(rows).pluck().all(page) as string[];
+    return found.map((data) => JSON.parse(data) as Session);
+  }
+
+  /** Runs `read` with SQL's `matching(id)` true for the ids in `matches` (better-sqlite3 is synchronous: nothing else sees them). */
+  private withMatches<T>(matches: ReadonlySet<number>, read: () => T): T {
+    this.matches = matches;
+    try {
+      return read();
+    } finally {
+      this.matches = emptyMatches;
+    }
   }
 
   /**
@@ -592,15 +617,16 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
   if (text.startsWith('+')) {
     return {
       ids: `SELECT id FROM sessions WHERE a_number >= @numberLow AND a_number < @numberHigh
-            UNION SELECT id FROM sessions WHERE b_number >= @numberLow AND b_number < @numberHigh`,
+            UNION ALL SELECT id FROM sessions WHERE b_number >= @numberLow AND b_number < @numberHigh`,
       params: { numberLow: text, numberHigh: nextPrefix(text) },
     };
   }
   if (text.length >= 3) {
-    // The distinct numbers that contain the text (trigrams), then their sessions (number indexes).
-    const matching = 'SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match)';
+    // The distinct numbers that contain the text (trigrams; found once, not once per number
+    // column), then their sessions (number indexes).
     return {
-      ids: `SELECT id FROM sessions WHERE a_number IN (${matching}) UNION SELECT id FROM sessions WHERE b_number IN (${matching})`,
+      ids: `WITH matching AS MATERIALIZED (SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match))
+            SELECT id FROM sessions WHERE a_number IN matching UNION ALL SELECT id FROM sessions WHERE b_number IN matching`,
       params: { match: `"${text}"` },
     };
   }
