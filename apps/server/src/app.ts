@@ -163,7 +163,9 @@ function contractRouter(options: AppOptions): Router {
       ctx.state['route'] = op.path;
       // The router answers HEAD for every GET; an event stream has no headers-only form.
       if (ctx.method === 'HEAD' && op.answersWithEventStream) throw methodNotAllowed('HEAD', ['GET'], ' (an event stream has no headers-only form)');
-      await authenticate(ctx);
+      // Synchronous for a token checked within the last second: no promise to wait on then.
+      const authenticating = authenticate(ctx);
+      if (authenticating) await authenticating;
       limit(ctx);
       await operate(ctx);
     };
