@@ -4,7 +4,7 @@ import Koa, { type Context, type Middleware } from 'koa';
 import { Authenticator, presentedToken } from './auth.js';
 import { ApiError, badRequest, databaseUnavailable, internalError, methodNotAllowed, notFound, notReady } from './errors.js';
 import { StoreUnavailableError } from './store/backend.js';
-import { redactUrl } from './logger.js';
+import { accessLogger, redactUrl } from './logger.js';
 import { authentication, operationStep, type Handler, type Handlers, type OperationId } from './contract-operation.js';
 import { RateLimiter, rateLimit, type RateLimitSettings } from './rate-limit.js';
 import { serveConsole } from './routes/console.js';
@@ -70,14 +70,13 @@ function setRequestId(ctx: Context): void {
 
 /** One log line and one metrics sample per request, by route template (never by raw id). */
 function accessLog({ logger, metrics }: AppOptions): (ctx: Context, start: bigint) => void {
+  const logLine = accessLogger(logger);
   return (ctx, start) => {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const route = (ctx.state['route'] as string | undefined) ?? 'unmatched';
-    metrics.observe(ctx.method, route, ctx.status, seconds);
-    logger.info(
-      { reqId: ctx.state['requestId'], method: ctx.method, url: redactUrl(ctx.originalUrl), route, status: ctx.status, ms: Math.round(seconds * 1e6) / 1000 },
-      'request',
-    );
+    const { method, status } = ctx;
+    metrics.observe(method, route, status, seconds);
+    logLine({ reqId: ctx.state['requestId'] as string, method, url: redactUrl(ctx.originalUrl), route, status, ms: Math.round(seconds * 1e6) / 1000 });
   };
 }
 
@@ -164,7 +163,9 @@ function contractRouter(options: AppOptions): Router {
       ctx.state['route'] = op.path;
       // The router answers HEAD for every GET; an event stream has no headers-only form.
       if (ctx.method === 'HEAD' && op.answersWithEventStream) throw methodNotAllowed('HEAD', ['GET'], ' (an event stream has no headers-only form)');
-      await authenticate(ctx);
+      // Synchronous for a token checked within the last second: no promise to wait on then.
+      const authenticating = authenticate(ctx);
+      if (authenticating) await authenticating;
       limit(ctx);
       await operate(ctx);
     };

@@ -50,10 +50,14 @@ export function authentication(op: OperationContract, authenticator: Authenticat
   // The handlers' types promise a caller exactly where the contract documents 401.
   if (op.requiresToken !== takesToken(op)) throw new Error(`Operation ${op.operationId} takes a token but does not document 401, or the other way round`);
   if (!op.requiresToken) return () => {};
-  return async (ctx) => {
-    const principal = await authenticator.authenticate(presentedToken(ctx));
+  const admit = (ctx: Context, principal: Principal) => {
     authorize(principal, op.accessLevels);
     ctx.state['principal'] = principal;
+  };
+  return (ctx) => {
+    const principal = authenticator.authenticate(presentedToken(ctx));
+    if (principal instanceof Promise) return principal.then((found) => admit(ctx, found));
+    admit(ctx, principal);
   };
 }
 

@@ -1,18 +1,179 @@
+import { createRequire } from 'node:module';
 import type { EndCallResult, Event } from '@sbc/contract';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { ReportOutcome, SessionStore } from './domain/session-store.js';
 
 /**
+ * prom-client, loaded at the first scrape rather than with the server: it is a large part of a
+ * start (its process collectors pull in @opentelemetry/api), and only `render` needs it. The
+ * counting itself is the plain families below. CommonJS, so it loads synchronously.
+ */
+const promClient = (() => {
+  let loaded: typeof import('prom-client') | undefined;
+  return () => (loaded ??= createRequire(import.meta.url)('prom-client') as typeof import('prom-client'));
+})();
+
+/**
  * The process and Node.js collectors (memory, CPU, event-loop lag, GC) describe the process, not
- * one server: they are registered once, by the first server of the process to ask.
+ * one server: they are registered once, at the first scrape of any server of the process.
  */
 let processRegistry: Registry | undefined;
 function processMetrics(): Registry {
   if (!processRegistry) {
+    const { Registry, collectDefaultMetrics } = promClient();
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
   }
   return processRegistry;
+}
+
+type Labels = Record<string, string | number>;
+type MetricType = 'counter' | 'gauge' | 'histogram';
+/** One sample as prom-client's registry formats it: `labels` first, then `sharedLabels`. */
+interface Sample {
+  labels: Labels;
+  sharedLabels?: Labels;
+  value: number;
+  metricName?: string;
+}
+
+/**
+ * A metric family counted in plain numbers, handed to prom-client's registry at the scrape in
+ * the shape its own metrics give it (`get()`), so that the text is the one prom-client writes.
+ * A labelled observation through prom-client validates and hashes its labels every time; here a
+ * series is found once and then counted on.
+ */
+abstract class Family<S> {
+  protected readonly series = new Map<string, S>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: MetricType,
+    private readonly labelNames: readonly string[],
+  ) {}
+
+  /** The series of these label values (kept in this key order in the text). */
+  labels(labels: Labels): S {
+    const key = Object.values(labels).join('\u0000');
+    let found = this.series.get(key);
+    if (found === undefined) {
+      found = this.create(labels);
+      this.series.set(key, found);
+    }
+    return found;
+  }
+
+  protected abstract create(labels: Labels): S;
+  protected abstract samples(series: S): Sample[];
+
+  get() {
+    // As prom-client: a family without labels has its one series, at 0, from the start.
+    if (this.labelNames.length === 0) this.labels({});
+    return { name: this.name, help: this.help, type: this.type, aggregator: 'sum' as const, values: [...this.series.values()].flatMap((s) => this.samples(s)) };
+  }
+}
+
+interface Count {
+  labels: Labels;
+  value: number;
+}
+
+class CounterFamily extends Family<Count> {
+  constructor(name: string, help: string, labelNames: readonly string[] = []) {
+    super(name, help, 'counter', labelNames);
+  }
+  inc(labels: Labels = {}, by = 1): void {
+    this.labels(labels).value += by;
+  }
+  protected create(labels: Labels): Count {
+    return { labels, value: 0 };
+  }
+  protected samples({ labels, value }: Count): Sample[] {
+    return [{ labels, value }];
+  }
+}
+
+class GaugeFamily extends Family<Count> {
+  constructor(name: string, help: string) {
+    super(name, help, 'gauge', []);
+  }
+  set(value: number): void {
+    this.labels({}).value = value;
+  }
+  protected create(labels: Labels): Count {
+    return { labels, value: 0 };
+  }
+  protected samples({ labels, value }: Count): Sample[] {
+    return [{ labels, value }];
+  }
+}
+
+/** One series of a histogram: observations counted in the bucket of their upper bound. */
+class Distribution {
+  /** Per bucket, not cumulative; the last one is `+Inf`'s own. */
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: Labels,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = new Array<number>(bounds.length + 1).fill(0);
+  }
+
+  observe(value: number): void {
+    let bucket = 0;
+    while (bucket < this.bounds.length && value > this.bounds[bucket]!) bucket++;
+    this.counts[bucket]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+class HistogramFamily extends Family<Distribution> {
+  distributions(): Distribution[] {
+    return [...this.series.values()];
+  }
+  observe(value: number, labels: Labels = {}): void {
+    this.labels(labels).observe(value);
+  }
+
+  constructor(
+    name: string,
+    help: string,
+    private readonly bounds: readonly number[],
+    labelNames: readonly string[] = [],
+  ) {
+    super(name, help, 'histogram', labelNames);
+  }
+  protected create(labels: Labels): Distribution {
+    return new Distribution(labels, this.bounds);
+  }
+  protected samples(d: Distribution): Sample[] {
+    let below = 0;
+    const bucket = `${this.name}_bucket`;
+    return [
+      ...this.bounds.map((le, i) => ({ labels: { le }, sharedLabels: d.labels, value: (below += d.counts[i]!), metricName: bucket })),
+      { labels: { le: '+Inf' }, sharedLabels: d.labels, value: d.count, metricName: bucket },
+      { labels: {}, sharedLabels: d.labels, value: d.sum, metricName: `${this.name}_sum` },
+      { labels: {}, sharedLabels: d.labels, value: d.count, metricName: `${this.name}_count` },
+    ];
+  }
+}
+
+/** A counter that reads the count of each series of a histogram: one observation counts in both. */
+class HistogramCounts {
+  readonly type = 'counter';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly of: HistogramFamily,
+  ) {}
+  get() {
+    return { name: this.name, help: this.help, type: this.type, aggregator: 'sum' as const, values: this.of.distributions().map(({ labels, count }) => ({ labels, value: count })) };
+  }
 }
 
 export interface Gauges {
@@ -29,93 +190,39 @@ const endOutcomes: EndCallResult['outcome'][] = ['requested', 'alreadyRequested'
 
 /** One server's metrics, with the process's, in the Prometheus text format (prom-client). */
 export class Metrics {
-  private readonly registry = new Registry();
-  private readonly registers = [this.registry];
-  readonly contentType = this.registry.contentType;
+  /** prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`, without loading prom-client for it. */
+  readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
+  /** Built at the first scrape. */
+  private registry: Registry | undefined;
 
-  private readonly requests = new Counter({
-    name: 'sbc_http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status (499: the client closed the connection first).',
-    labelNames: ['method', 'route', 'status'],
-    registers: this.registers,
-  });
-  private readonly requestDuration = new Histogram({
-    name: 'sbc_http_request_duration_seconds',
-    help: 'Time to answer HTTP requests, by method, route template and status.',
-    labelNames: ['method', 'route', 'status'],
-    buckets: secondsBuckets,
-    registers: this.registers,
-  });
-  private readonly liveSessions = new Gauge({ name: 'sbc_live_sessions', help: 'Sessions with no end.', registers: this.registers });
-  private readonly eventSubscribers = new Gauge({ name: 'sbc_event_subscribers', help: 'Open event streams.', registers: this.registers });
-  private readonly reports = new Counter({
-    name: 'sbc_reports_applied_total',
-    help: 'Session reports applied, by outcome: created, updated, unchanged, rejected.',
-    labelNames: ['outcome'],
-    registers: this.registers,
-  });
-  private readonly events = new Counter({
-    name: 'sbc_events_published_total',
-    help: 'Events committed and handed to the event streams, by type.',
-    labelNames: ['type'],
-    registers: this.registers,
-  });
-  private readonly streamsRefused = new Counter({
-    name: 'sbc_event_streams_refused_total',
-    help: 'Event streams refused with 429 too_many_streams, by the cap reached: per_token or total.',
-    labelNames: ['cap'],
-    registers: this.registers,
-  });
-  private readonly streamDisconnects = new Counter({
-    name: 'sbc_event_stream_disconnects_total',
-    help: 'Event streams ended by the server, by reason: slow_subscriber (its buffer passed the bound) or token_no_longer_valid.',
-    labelNames: ['reason'],
-    registers: this.registers,
-  });
-  private readonly endRequests = new Counter({
-    name: 'sbc_terminate_requests_total',
-    help: 'Requests to end a call (DELETE /sbc/session/{id}), by outcome; "requested" issues the terminate command.',
-    labelNames: ['outcome'],
-    registers: this.registers,
-  });
-  private readonly terminationsCompleted = new Counter({
-    name: 'sbc_terminate_completed_total',
-    help: 'Calls whose end was reported after their termination was requested.',
-    registers: this.registers,
-  });
-  private readonly commitReports = new Histogram({
-    name: 'sbc_ingest_commit_reports',
-    help: 'Reports applied per group commit (one transaction, one disk flush).',
-    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
-    registers: this.registers,
-  });
-  private readonly commitDuration = new Histogram({
-    name: 'sbc_ingest_commit_duration_seconds',
-    help: 'Time to apply and commit one group of reports.',
-    buckets: secondsBuckets,
-    registers: this.registers,
-  });
-  private readonly storeDuration = new Histogram({
-    name: 'sbc_store_call_duration_seconds',
-    help: 'Time of each call into the session store, by store operation (one or a few SQL statements).',
-    labelNames: ['operation'],
-    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: this.registers,
-  });
-  private readonly tokenLookups = new Counter({
-    name: 'sbc_token_cache_lookups_total',
-    help: 'Token checks, by result: hit (answered from the one-second cache) or miss (read from the store).',
-    labelNames: ['result'],
-    registers: this.registers,
-  });
-  private readonly rateLimitedRequests = new Counter({
-    name: 'sbc_rate_limited_requests_total',
-    help: 'Requests refused with 429 too_many_requests by the per-token rate limit.',
-    registers: this.registers,
-  });
+  private readonly requestDuration = new HistogramFamily(
+    'sbc_http_request_duration_seconds',
+    'Time to answer HTTP requests, by method, route template and status.',
+    secondsBuckets,
+    ['method', 'route', 'status'],
+  );
+  private readonly requests = new HistogramCounts(
+    'sbc_http_requests_total',
+    'HTTP requests answered, by method, route template and status (499: the client closed the connection first).',
+    this.requestDuration,
+  );
+  /** The series of each method, route and status seen, by one string key: no labels object per request. */
+  private readonly requestSeries = new Map<string, Distribution>();
+  private readonly liveSessions = new GaugeFamily('sbc_live_sessions', 'Sessions with no end.');
+  private readonly eventSubscribers = new GaugeFamily('sbc_event_subscribers', 'Open event streams.');
+  private readonly reports = new CounterFamily('sbc_reports_applied_total', 'Session reports applied, by outcome: created, updated, unchanged, rejected.', ['outcome']);
+  private readonly events = new CounterFamily('sbc_events_published_total', 'Events committed and handed to the event streams, by type.', ['type']);
+  private readonly streamsRefused = new CounterFamily('sbc_event_streams_refused_total', 'Event streams refused with 429 too_many_streams, by the cap reached: per_token or total.', ['cap']);
+  private readonly streamDisconnects = new CounterFamily('sbc_event_stream_disconnects_total', 'Event streams ended by the server, by reason: slow_subscriber (its buffer passed the bound) or token_no_longer_valid.', ['reason']);
+  private readonly endRequests = new CounterFamily('sbc_terminate_requests_total', 'Requests to end a call (DELETE /sbc/session/{id}), by outcome; "requested" issues the terminate command.', ['outcome']);
+  private readonly terminationsCompleted = new CounterFamily('sbc_terminate_completed_total', 'Calls whose end was reported after their termination was requested.');
+  private readonly commitReports = new HistogramFamily('sbc_ingest_commit_reports', 'Reports applied per group commit (one transaction, one disk flush).', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]);
+  private readonly commitDuration = new HistogramFamily('sbc_ingest_commit_duration_seconds', 'Time to apply and commit one group of reports.', secondsBuckets);
+  private readonly storeDuration = new HistogramFamily('sbc_store_call_duration_seconds', 'Time of each call into the session store, by store operation (one or a few SQL statements).', [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], ['operation']);
+  private readonly tokenLookups = new CounterFamily('sbc_token_cache_lookups_total', 'Token checks, by result: hit (answered from the one-second cache) or miss (read from the store).', ['result']);
+  private readonly rateLimitedRequests = new CounterFamily('sbc_rate_limited_requests_total', 'Requests refused with 429 too_many_requests by the per-token rate limit.');
 
   constructor() {
-    processMetrics();
     // Series that exist from the start, at 0: a rate over them is defined before the first event.
     for (const outcome of reportOutcomes) this.reports.inc({ outcome }, 0);
     for (const outcome of endOutcomes) this.endRequests.inc({ outcome }, 0);
@@ -125,9 +232,13 @@ export class Metrics {
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status };
-    this.requests.inc(labels);
-    this.requestDuration.observe(labels, seconds);
+    const key = `${method} ${route} ${status}`;
+    let series = this.requestSeries.get(key);
+    if (series === undefined) {
+      series = this.requestDuration.labels({ method, route, status });
+      this.requestSeries.set(key, series);
+    }
+    series.observe(seconds);
   }
 
   /** Outcomes of one group commit; a reported end of a call whose termination was requested completes that termination. */
@@ -175,10 +286,11 @@ export class Metrics {
       for (const name of Object.getOwnPropertyNames(proto)) {
         const method = (store as unknown as Record<string, unknown>)[name];
         if (name === 'constructor' || Object.hasOwn(timed, name) || typeof method !== 'function') continue;
-        const histogram = this.storeDuration.labels(name);
+        // Found at the first call: series appear in the order of first use, as prom-client's did.
+        let series: Distribution | undefined;
         timed[name] = (...args: unknown[]) => {
           const start = performance.now();
-          const stop = () => histogram.observe((performance.now() - start) / 1000);
+          const stop = () => (series ??= this.storeDuration.labels({ operation: name })).observe((performance.now() - start) / 1000);
           let result: unknown;
           try {
             result = (method as (...a: unknown[]) => unknown).apply(store, args);
@@ -199,7 +311,33 @@ export class Metrics {
   async render(gauges: Gauges): Promise<string> {
     this.liveSessions.set(await gauges.liveSessions());
     this.eventSubscribers.set(gauges.eventSubscribers());
-    const [process, own] = await Promise.all([processMetrics().metrics(), this.registry.metrics()]);
+    const [process, own] = await Promise.all([processMetrics().metrics(), this.ownRegistry().metrics()]);
     return process + own;
+  }
+
+  private ownRegistry(): Registry {
+    if (!this.registry) {
+      this.registry = new (promClient().Registry)();
+      const families = [
+        this.requests,
+        this.requestDuration,
+        this.liveSessions,
+        this.eventSubscribers,
+        this.reports,
+        this.events,
+        this.streamsRefused,
+        this.streamDisconnects,
+        this.endRequests,
+        this.terminationsCompleted,
+        this.commitReports,
+        this.commitDuration,
+        this.storeDuration,
+        this.tokenLookups,
+        this.rateLimitedRequests,
+      ];
+      // prom-client's registry takes any object with its metrics' `get()`.
+      for (const family of families) this.registry.registerMetric(family as unknown as Parameters<Registry['registerMetric']>[0]);
+    }
+    return this.registry;
   }
 }

@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { redactUrl } from '../src/logger.js';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { accessLogger, redactUrl, type AccessEntry } from '../src/logger.js';
 import { call, capturedLogs, startTestServer, tokenFor } from './helpers.js';
 
 let server: RunningServer;
@@ -80,5 +82,35 @@ describe('a client that closes the connection in the middle of its body', () => 
     const lines = linesOf('abort-stalled');
     expect(lines.map((line) => line['msg'])).toEqual(['request body did not arrive in time', 'request']);
     expect(lines.at(-1)).toMatchObject({ level: 30, route: '/sbc/ingest', status: 408 });
+  });
+});
+
+describe('the access log line', () => {
+  /** A logger at `level` with a fixed clock, and the lines it wrote. */
+  function fixedClockLogger(level: string) {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    return { logger: pino({ level, timestamp: () => ',"time":1764600000000', base: { service: 'sbc-session-api' } }, sink), lines };
+  }
+  const entry: AccessEntry = { reqId: 'r"1\\', method: 'GET', url: '/sbc/session/a%40b?x="é"\u0001', route: '/sbc/session/{id}', status: 200, ms: 0.125 };
+
+  it("is the very line pino writes for logger.info(entry, 'request')", () => {
+    const shaped = fixedClockLogger('info');
+    const pinos = fixedClockLogger('info');
+    accessLogger(shaped.logger)(entry);
+    pinos.logger.info(entry, 'request');
+    expect(shaped.lines).toEqual(pinos.lines);
+    expect(JSON.parse(shaped.lines[0]!)).toMatchObject({ ...entry, level: 30, msg: 'request', service: 'sbc-session-api' });
+  });
+
+  it('is not written by a logger above info', () => {
+    const quiet = fixedClockLogger('warn');
+    accessLogger(quiet.logger)(entry);
+    expect(quiet.lines).toEqual([]);
   });
 });
