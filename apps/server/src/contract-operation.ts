@@ -1,6 +1,7 @@
 // The request pipeline of a contract operation: authentication, then parameters and body parsed
 // and checked against the contract, then the operation's handler.
 import type { OperationContract, operations } from '@sbc/contract';
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { authorize, presentedToken, type Authenticator, type Principal } from './auth.js';
 import { ApiError, badRequest, unprocessable, unsupportedMediaType } from './errors.js';
@@ -116,21 +117,45 @@ async function readBody(ctx: Context, op: OperationContract, limit: number): Pro
   }
   const tooLarge = () => new ApiError(413, 'payload_too_large', `Request body larger than ${limit} bytes`, { Connection: 'close' });
   if (Number(ctx.get('content-length') || 0) > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
+  const raw = await bodyBytes(ctx.req, limit, tooLarge);
   let body: unknown;
   try {
     // fatal: bytes that are not UTF-8 are refused, never silently replaced.
-    body = JSON.parse(utf8.decode(Buffer.concat(chunks)));
+    body = JSON.parse(utf8.decode(raw));
   } catch {
     throw badRequest('bad_request', 'The body is not valid JSON in UTF-8');
   }
   const issue = op.validateBody(mediaType, body);
   if (issue) throw unprocessable(issue.field, issue.description);
   return body;
+}
+
+/**
+ * The body's bytes, read with plain listeners: an async iterator over the request cost each
+ * ingest request about 15 µs of CPU, a third of reading, parsing and checking its body (perf, on
+ * single PATCHes). As that iterator did, a body over the limit, an error or a close before the end
+ * destroys the request and fails the read.
+ */
+function bodyBytes(req: IncomingMessage, limit: number, tooLarge: () => ApiError): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error?: Error) => {
+      req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
+      if (error === undefined) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      else {
+        req.destroy();
+        reject(error);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) settle(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => settle();
+    const onClose = () => settle(req.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    if (req.readableEnded) return settle();
+    req.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
+  });
 }
