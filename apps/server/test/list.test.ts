@@ -234,6 +234,28 @@ describe('number search over many matches', () => {
     await many.close();
   });
 
+  it('pages a part of the calls in list order: ties on start broken by Call-ID, unstarted last, a call matching by both numbers once', async () => {
+    const many = await startTestServer();
+    const token = await tokenFor(many, 'ADMIN');
+    // Every third call has 777 in its A-number, every sixth in its B-number too; starts repeat every 8 seconds.
+    const sessions = Array.from({ length: 150 }, (_, i) => ({
+      callId: `p${String(i).padStart(3, '0')}@x`,
+      aNumber: i % 3 === 0 ? `+45777${String(i).padStart(5, '0')}` : `+4570${String(i).padStart(6, '0')}`,
+      bNumber: i % 6 === 0 ? `+46777${String(i).padStart(5, '0')}` : `+4680${String(i).padStart(6, '0')}`,
+      ...(i % 25 === 0 ? {} : { started: new Date(Date.UTC(2025, 0, 1, 0, 0, i % 8)).toISOString() }),
+    }));
+    await seed(many, ...sessions);
+    const page = async (query: string) =>
+      (await call<SessionList>(many, 'listSessions', `/sbc/session?${query}`, { headers: bearer(token) })).body;
+    const matching = callIds(await page('limit=1000')).filter((id) => Number(id.slice(1, 4)) % 3 === 0);
+    for (const [offset, limit] of [[0, 10], [10, 10], [5, 40], [40, 20], [45, 10]] as const) {
+      const found = await page(`number=777&offset=${offset}&limit=${limit}`);
+      expect(found.total).toBe(50);
+      expect(callIds(found)).toEqual(matching.slice(offset, offset + limit));
+    }
+    await many.close();
+  });
+
   it('a leading + matches only at the start of a number', async () => {
     expect(callIds(await list('?number=%2B4533'))).toEqual(['dk-out-live@x']);
     expect(callIds(await list('?number=%2B3345'))).toEqual([]);

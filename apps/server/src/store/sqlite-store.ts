@@ -219,7 +219,7 @@ export class SqliteStore implements StoreBackend {
 
   async listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }> {
     if (this.db.inTransaction) await this.writes;
-    const { where, params, numberIds } = listConditions(filter, scope);
+    const { where, params, number } = listConditions(filter, scope);
     // The scope's customers (a handful), so that the customer indexes can be searched for them.
     if (!scope.all) params['scope'] = JSON.stringify(scope.customers);
     const visible = scope.all ? where : [inScope, ...where];
@@ -237,16 +237,16 @@ export class SqliteStore implements StoreBackend {
       const keys = scopedIds(where, 'id, started_key, call_id');
       total = count(keys);
       rows = `SELECT data FROM sessions WHERE id IN (SELECT id FROM (${keys}) ${order} LIMIT @limit OFFSET @offset) ${order}`;
-    } else if (filter.live === true && numberIds === undefined) {
+    } else if (filter.live === true && number === undefined) {
       // Live calls are few next to ended ones: start from them whatever else is asked (the
       // planner cannot know that, and a direction index would make it scan half the table).
       total = count(`SELECT 1 FROM sessions INDEXED BY sessions_live ${clause}`);
       rows = `SELECT data FROM sessions INDEXED BY sessions_live ${clause} ${order} LIMIT @limit OFFSET @offset`;
-    } else if (numberIds !== undefined && scope.all && where.length === 1) {
+    } else if (number !== undefined && scope.all && where.length === 1) {
       // A number search alone: the matching ids found once (through the matching numbers: the
       // costly part; a session whose A- and B-number both match comes twice), counted, and handed
       // to the page; for many matches the page walks the sessions in list order instead.
-      const matches = new Set(this.sql(numberIds).pluck().all(params) as number[]);
+      const matches = new Set(this.sql(number.ids).pluck().all(params) as number[]);
       total = matches.size;
       if (total === 0) return { total, sessions: [] };
       if (this.walkInListOrder(total, wanted)) {
@@ -254,8 +254,16 @@ export class SqliteStore implements StoreBackend {
         // cost more (parsed and indexed whole) than the walk itself.
         return { total, sessions: this.withMatches(matches, () => this.sessionsOf(`SELECT data FROM sessions INDEXED BY sessions_order WHERE matching(id) ${order} LIMIT @limit OFFSET @offset`, page)) };
       }
-      page['ids'] = JSON.stringify([...matches]);
-      rows = `SELECT data FROM sessions WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
+      if (total <= wanted) {
+        // Every match is on the page or before it: their rows are read and sorted.
+        page['ids'] = JSON.stringify([...matches]);
+        rows = `SELECT data FROM sessions WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
+      } else {
+        // The newest matches are found on the number indexes, which hold started_key, and only
+        // their rows are read and sorted (a page of the table each), not every match's.
+        page['last'] = wanted - 1;
+        rows = `SELECT data FROM sessions WHERE id IN (${number.newest}) ${order} LIMIT @limit OFFSET @offset`;
+      }
     } else if (!scope.all) {
       // A reseller's calls: counted on the customer indexes, which hold every filtered column.
       const ids = scopedIds(where);
@@ -288,13 +296,13 @@ export class SqliteStore implements StoreBackend {
 
   /**
    * Walking the list-order index finds `wanted` of `matches` rows after about
-   * wanted × rows / matches index entries (cheap, in order); the planner's way fetches every
-   * match and sorts (a table lookup each). Measured on a million sessions, the walk wins once
-   * matches² exceeds about wanted × rows / 30.
+   * wanted × rows / matches index entries; the other way sorts every match's number index entry
+   * and reads `wanted` rows. Measured on a million sessions (the bench's searches), the walk wins
+   * once matches² exceeds about wanted × rows.
    */
   private walkInListOrder(matches: number, wanted: number): boolean {
     const rows = (this.sql('SELECT MAX(id) AS n FROM sessions').get() as { n: number | null }).n ?? 0;
-    return matches * matches * 30 > wanted * rows;
+    return matches * matches > wanted * rows;
   }
 
   async transaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
@@ -566,21 +574,19 @@ export class SqliteStore implements StoreBackend {
 }
 
 /**
- * The WHERE conditions of a list (ANDed) and their parameters; `numberIds` when a number is
+ * The WHERE conditions of a list (ANDed) and their parameters; `number` when a number is
  * searched through a number index (administrators: a reseller's search is a condition on its
  * own customers' index entries). A reseller's customer filter is part of its scope.
  */
-function listConditions(filter: SessionFilter, scope: ListScope): { where: string[]; params: Record<string, unknown>; numberIds?: string } {
+function listConditions(filter: SessionFilter, scope: ListScope): { where: string[]; params: Record<string, unknown>; number?: NumberSearch } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
-  let numberIds: string | undefined;
-  const number = filter.number;
-  if (number !== undefined && !scope.all) {
+  let matching: NumberSearch | undefined;
+  if (filter.number !== undefined && !scope.all) {
     where.push('(instr(a_number, @number) > 0 OR instr(b_number, @number) > 0)');
-    params['number'] = number;
-  } else if (number !== undefined) {
-    const matching = numberSearch(number);
-    numberIds = matching.ids;
+    params['number'] = filter.number;
+  } else if (filter.number !== undefined) {
+    matching = numberSearch(filter.number);
     where.push(`id IN (${matching.ids})`);
     Object.assign(params, matching.params);
   }
@@ -600,7 +606,7 @@ function listConditions(filter: SessionFilter, scope: ListScope): { where: strin
     params['homeLow'] = `+${filter.homeCountryCode}`;
     params['homeHigh'] = nextPrefix(`+${filter.homeCountryCode}`);
   }
-  return numberIds === undefined ? { where, params } : { where, params, numberIds };
+  return matching === undefined ? { where, params } : { where, params, number: matching };
 }
 
 /** The smallest text above every text that starts with `prefix`. */
@@ -609,15 +615,37 @@ function nextPrefix(prefix: string): string {
 }
 
 /**
- * The ids of sessions whose A- or B-number contains `text`. A leading `+` can only match at the
- * start of a number: a prefix range on the number indexes. Other text: the trigram index, or,
- * below three characters, a scan.
+ * A number search: `ids`, the ids of sessions whose A- or B-number contains the text (a session
+ * whose two numbers match comes twice); `newest`, the ids of the @last + 1 newest of them in list
+ * order and of any whose started_key ties with the last, from the number indexes' entries alone.
  */
-function numberSearch(text: string): { ids: string; params: Record<string, string> } {
+interface NumberSearch {
+  ids: string;
+  newest: string;
+  params: Record<string, string>;
+}
+
+function numberSearch(text: string): NumberSearch {
+  const { sessions, params } = numberMatches(text);
+  return {
+    ids: sessions('id', 'UNION ALL'),
+    newest: `WITH keyed AS MATERIALIZED (${sessions('id, started_key', 'UNION')})
+             SELECT id FROM keyed WHERE started_key >= coalesce((SELECT started_key FROM keyed ORDER BY started_key DESC LIMIT 1 OFFSET @last), '')`,
+    params,
+  };
+}
+
+/**
+ * The sessions whose A- or B-number contains `text`, as a query of `columns` that joins its
+ * A-number and B-number halves with `union`. A leading `+` can only match at the start of a
+ * number: a prefix range on the number indexes. Other text: the trigram index, or, below three
+ * characters, a scan.
+ */
+function numberMatches(text: string): { sessions: (columns: string, union: string) => string; params: Record<string, string> } {
   if (text.startsWith('+')) {
     return {
-      ids: `SELECT id FROM sessions WHERE a_number >= @numberLow AND a_number < @numberHigh
-            UNION ALL SELECT id FROM sessions WHERE b_number >= @numberLow AND b_number < @numberHigh`,
+      sessions: (columns, union) => `SELECT ${columns} FROM sessions WHERE a_number >= @numberLow AND a_number < @numberHigh
+            ${union} SELECT ${columns} FROM sessions WHERE b_number >= @numberLow AND b_number < @numberHigh`,
       params: { numberLow: text, numberHigh: nextPrefix(text) },
     };
   }
@@ -625,12 +653,12 @@ function numberSearch(text: string): { ids: string; params: Record<string, strin
     // The distinct numbers that contain the text (trigrams; found once, not once per number
     // column), then their sessions (number indexes).
     return {
-      ids: `WITH matching AS MATERIALIZED (SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match))
-            SELECT id FROM sessions WHERE a_number IN matching UNION ALL SELECT id FROM sessions WHERE b_number IN matching`,
+      sessions: (columns, union) => `WITH matching AS MATERIALIZED (SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match))
+            SELECT ${columns} FROM sessions WHERE a_number IN matching ${union} SELECT ${columns} FROM sessions WHERE b_number IN matching`,
       params: { match: `"${text}"` },
     };
   }
-  return { ids: 'SELECT id FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like', params: { like: `%${text}%` } };
+  return { sessions: (columns) => `SELECT ${columns} FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like`, params: { like: `%${text}%` } };
 }
 
 function readParents(sql: Sql): Map<string, string | undefined> {
