@@ -140,10 +140,11 @@ function iso(ms: number): string {
 }
 
 /**
- * Call `index` of the stream `seed`, in its final state at the data set's "now": what all of
- * its SBC's reports merged together say (calls still going on then have no end).
+ * Call `index` of the stream `seed`, in its final state at `now` (the data set's "now" unless
+ * given): what all of its SBC's reports merged together say (calls still going on then have no
+ * end).
  */
-export function session(seed: number, index: number, arrivals: Arrivals): IngestReport {
+export function session(seed: number, index: number, arrivals: Arrivals, now = DATASET_NOW): IngestReport {
   const random = Random.of(seed, index);
   const outbound = random.chance(0.55);
   const customer = random.pick(CALLING_CUSTOMERS);
@@ -197,14 +198,14 @@ export function session(seed: number, index: number, arrivals: Arrivals): Ingest
     const answered = started + ringMs;
     // Most calls last a few minutes; a few last hours.
     const durationMs = Math.floor(random.exponential(random.chance(0.02) ? 3_600_000 : 150_000)) + 1000;
-    if (answered <= DATASET_NOW) report.answered = iso(answered);
-    if (answered + durationMs <= DATASET_NOW) {
+    if (answered <= now) report.answered = iso(answered);
+    if (answered + durationMs <= now) {
       report.ended = iso(answered + durationMs);
       report.endedReason = 'BYE';
       report.endedBy = random.chance(0.55) ? 'A' : 'B';
       report.rtpStat = `${random.int(100, 90_000)},${random.int(100, 90_000)},${random.int(0, 300)},${random.int(0, 40)},${random.int(0, 9)}`;
     }
-  } else if (started + ringMs <= DATASET_NOW) {
+  } else if (started + ringMs <= now) {
     const [reason, by] = random.weighted(FAILURES.map(([reason, by, weight]) => [[reason, by] as const, weight] as const));
     report.ended = iso(started + ringMs);
     report.endedReason = reason;

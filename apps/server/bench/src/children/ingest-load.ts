@@ -48,11 +48,13 @@ const agent = new Agent({ keepAlive: true, maxSockets: nodes.length * Math.max(1
 /** Calls that go through all three steps, each assigned to the node that carries it. */
 function callsByNode(): Map<string, IngestReport[][]> {
   const byNode = new Map<string, IngestReport[][]>(nodes.map((node) => [node, []]));
-  // New calls in the last hour before the data set's "now", of which those already over.
-  const arrivals = { first: input.firstIndex, from: DATASET_NOW - 3_600_000, spanMs: 3_600_000, count: input.sessions * 2 };
+  // New calls start from the data set's "now" on, after every stored call, as a live SBC's
+  // calls do (the server's clock starts there too); each is followed to its end. Only answered
+  // calls are sent: three reports each.
+  const arrivals = { first: input.firstIndex, from: DATASET_NOW, spanMs: 3_600_000, count: input.sessions * 2 };
   let made = 0;
   for (let index = input.firstIndex; made < input.sessions && index < input.firstIndex + arrivals.count; index++) {
-    const call = session(input.seed, index, arrivals);
+    const call = session(input.seed, index, arrivals, Number.POSITIVE_INFINITY);
     if (call.answered === undefined || call.ended === undefined) continue;
     const calls = byNode.get(call.sbcServer as string);
     if (!calls) continue;
