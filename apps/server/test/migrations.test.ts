@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
+import type { Session } from '@sbc/contract';
 import { describe, expect, it } from 'vitest';
 import { latestVersion, migrate } from '../src/store/migrations.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
 
 describe('schema migrations', () => {
   it('bring an empty database to the latest version, once', () => {
@@ -88,7 +90,7 @@ describe('migration 8', () => {
 
   it('indexes a new number as its first session is stored, and drops it with the last session that holds it', () => {
     const db = new Database(':memory:');
-    migrate(db);
+    migrate(db, 9);
     insertSession(db, 'one@x', '+4570301234', '+4512345678');
     insertSession(db, 'two@x', '+4570301234', null);
     expect(containing(db, '7030')).toEqual(['+4570301234']);
@@ -98,6 +100,35 @@ describe('migration 8', () => {
     db.prepare("UPDATE sessions SET a_number = '+4511112222' WHERE call_id = 'two@x'").run();
     expect(numbers(db)).toEqual(['+4511112222']);
     expect(containing(db, '1111')).toEqual(['+4511112222']);
+  });
+});
+
+describe('migration 10', () => {
+  const filter = { offset: 0, limit: 10, homeCountryCode: '45' };
+  const callIds = (page: { sessions: Session[] }) => page.sessions.map((s) => s.callId).sort();
+
+  it("keeps a version 9 database's numbers, and still drops a number with the last session that holds it", () => {
+    const db = new Database(':memory:');
+    migrate(db, 9);
+    const insert = db.prepare(`INSERT INTO sessions (call_id, data, started_key, live, a_number, b_number, created_at) VALUES (?, '{}', '', 1, ?, ?, 0)`);
+    insert.run('one@x', '+4570301234', '+4512345678');
+    insert.run('two@x', '+4570301234', null);
+    migrate(db);
+    db.prepare("DELETE FROM sessions WHERE call_id = 'one@x'").run();
+    expect(db.prepare('SELECT number FROM numbers ORDER BY number').pluck().all()).toEqual(['+4570301234']);
+  });
+
+  it("makes a new session's numbers searchable as the store inserts it, each number once", async () => {
+    const store = new SqliteStore(':memory:');
+    const now = new Date();
+    await store.transaction(async (tx) => {
+      await tx.putSession({ callId: 'one@x', sbcServer: '10.0.0.1', aNumber: '+4570301234', bNumber: '+4512345678' }, now);
+      await tx.putSession({ callId: 'two@x', sbcServer: '10.0.0.1', aNumber: '+4512345678', bNumber: '+4570301234' }, now);
+      await tx.putSession({ callId: 'three@x', sbcServer: '10.0.0.1', aNumber: 'anonymous' }, now);
+    });
+    expect(callIds(await store.listSessions({ ...filter, number: '7030' }, { all: true }))).toEqual(['one@x', 'two@x']);
+    expect(callIds(await store.listSessions({ ...filter, number: 'nonym' }, { all: true }))).toEqual(['three@x']);
+    await store.close();
   });
 });
 

@@ -52,9 +52,25 @@ export function mergeReport(existing: Session | undefined, callId: string, repor
   if (order) return order;
 
   const session = normalizeSession(merged as Session);
-  const changed = existing === undefined || JSON.stringify(session) !== JSON.stringify(normalizeSession(existing));
+  const changed = existing === undefined || differs(session, existing);
   const reached = milestones.filter((m) => session[m] !== undefined && existing?.[m] === undefined);
   return { ok: true, session, changed, reached };
+}
+
+/**
+ * Whether the merged session says anything the stored one does not. It holds every stored
+ * property (a report adds or replaces, never removes), so comparing its own properties one by
+ * one is enough: a whole session as JSON twice for every report cost more than the rest of the
+ * merge. A property holding an object (none today) is compared as its JSON.
+ */
+function differs(session: Session, existing: Session): boolean {
+  const before = existing as Record<string, unknown>;
+  for (const [key, value] of Object.entries(session)) {
+    const was = before[key];
+    if (value === was) continue;
+    if (typeof value !== 'object' || typeof was !== 'object' || JSON.stringify(value) !== JSON.stringify(was)) return true;
+  }
+  return false;
 }
 
 function checkOwnership(existing: Session | undefined, report: SessionReport, reporterSbc: string | undefined): MergeResult | undefined {

@@ -743,6 +743,10 @@ class SqliteTransaction implements WriteTransaction {
         `INSERT INTO sessions (call_id, data, created_at, ${sessionColumns.join(', ')})
          VALUES (@callId, @data, @now, ${sessionColumns.map((c) => `@${c}`).join(', ')})`,
       ).run({ callId: session.callId, data, now: now.getTime(), ...columns });
+      // Each distinct number once, for substring search (migration 10 says why not in a trigger).
+      this.sql(
+        'INSERT OR IGNORE INTO numbers (number) SELECT @a WHERE @a IS NOT NULL UNION ALL SELECT @b WHERE @b IS NOT NULL',
+      ).run({ a: columns.a_number, b: columns.b_number });
       return;
     }
     const changed = sessionColumns.filter((c) => columns[c] !== stored[c]);
