@@ -32,15 +32,15 @@ export function buildQuietly(filter) {
 }
 
 /**
- * Runs `node script ...args` in `typedDir` and ends this process as it ends. The command runs
+ * Runs `node ...nodeFlags script ...args` in `typedDir` and ends this process as it ends. The command runs
  * in its own process group: a signal reaches it only through here, once. Ctrl-C reaches this
  * process twice (from the terminal and from pnpm), so a signal within a second of the one
  * passed on is the same one; a later one is passed on too (the server exits at once on a second).
  */
-export function runCommand(script, args, typedDir) {
+export function runCommand(script, args, typedDir, nodeFlags = []) {
   const env = { ...process.env, INIT_CWD: typedDir };
   if (env['SBC_DB'] === undefined) env['SBC_DB'] = join(root, 'data', 'sessions.db');
-  const child = spawn(process.execPath, [script, ...args], { cwd: typedDir, env, stdio: 'inherit', detached: true });
+  const child = spawn(process.execPath, [...nodeFlags, script, ...args], { cwd: typedDir, env, stdio: 'inherit', detached: true });
   let passedOnAt = 0;
   const passOn = (signal) => {
     if (Date.now() - passedOnAt < 1000) return;

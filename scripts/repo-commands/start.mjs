@@ -4,4 +4,6 @@ import { join } from 'node:path';
 import { buildQuietly, root, runCommand } from './launch.mjs';
 
 buildQuietly('@sbc/server');
-runCommand(join(root, 'apps', 'server', 'dist', 'main.js'), process.argv.slice(2), process.env['INIT_CWD'] ?? process.cwd());
+// Imported once built: the server's own flags (apps/server/src/node-flags.ts).
+const { nodeFlags } = await import(new URL('../../apps/server/dist/node-flags.js', import.meta.url).href);
+runCommand(join(root, 'apps', 'server', 'dist', 'main.js'), process.argv.slice(2), process.env['INIT_CWD'] ?? process.cwd(), nodeFlags);

@@ -1,4 +1,5 @@
 export { startServer } from './server.js';
+export { nodeFlags } from './node-flags.js';
 export type { RunningServer, ServerOptions } from './server.js';
 export { openStore } from './store/open-store.js';
 export { accessLevels, type AccessLevel } from '@sbc/contract';

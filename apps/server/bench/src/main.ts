@@ -112,10 +112,12 @@ async function withServer<T>(name: ServerName, path: string, body: (server: Awai
 async function heapNote(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const metric = (name: string) => {
-    const found = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+    const found = new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(text);
     return found ? `${(Number(found[1]) / MB).toFixed(0)} MB` : 'n/a';
   };
-  return `V8 heap in use ${metric('nodejs_heap_size_used_bytes')} of ${metric('nodejs_heap_size_total_bytes')} reserved, external (Buffers) ${metric('nodejs_external_memory_bytes')}`;
+  // The young generation grows with the allocation rate, the old one holds garbage until its next full GC.
+  const space = (name: string) => metric(`nodejs_heap_space_size_total_bytes{space="${name}"}`);
+  return `V8 heap in use ${metric('nodejs_heap_size_used_bytes')} of ${metric('nodejs_heap_size_total_bytes')} reserved (young generation ${space('new')}, old ${space('old')}), external (Buffers) ${metric('nodejs_external_memory_bytes')}`;
 }
 
 const runStarted = performance.now();

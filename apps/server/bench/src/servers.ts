@@ -1,11 +1,12 @@
+import { nodeFlags } from '@sbc/server';
 import { children, startServerProcess, type ServerProcess } from './processes.js';
 
-/** The three servers compared on the lookup: the product and the two baselines. */
-export const SERVERS = {
-  sbc: { label: 'SBC session API', script: 'sbc-server', readyPath: '/readyz' },
-  raw: { label: 'raw node:http baseline', script: 'baseline-raw', readyPath: '/readyz' },
-  koa: { label: 'bare Koa + @koa/router baseline', script: 'baseline-koa', readyPath: '/readyz' },
-} as const;
+/** The three servers compared on the lookup: the product, with its production node flags, and the two baselines on node's defaults. */
+export const SERVERS: Record<'sbc' | 'raw' | 'koa', { label: string; script: string; readyPath: string; nodeFlags: readonly string[] }> = {
+  sbc: { label: 'SBC session API', script: 'sbc-server', readyPath: '/readyz', nodeFlags },
+  raw: { label: 'raw node:http baseline', script: 'baseline-raw', readyPath: '/readyz', nodeFlags: [] },
+  koa: { label: 'bare Koa + @koa/router baseline', script: 'baseline-koa', readyPath: '/readyz', nodeFlags: [] },
+};
 export type ServerName = keyof typeof SERVERS;
 
 export interface ServerOptions {
@@ -23,6 +24,6 @@ export function startNamed(name: ServerName, dbPath: string, options: ServerOpti
     script: children(server.script),
     readyPath: server.readyPath,
     env: { SBC_DB: dbPath, ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}), ...options.env },
-    ...(options.nodeOptions ? { nodeOptions: options.nodeOptions } : {}),
+    nodeOptions: [...server.nodeFlags, ...(options.nodeOptions ?? [])],
   });
 }
