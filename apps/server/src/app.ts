@@ -26,7 +26,7 @@ export interface AppOptions extends RouteDeps {
 /** The whole request path, top to bottom. */
 export function createApp(options: AppOptions): Koa {
   const app = new Koa();
-  app.use(everyRequest(options, routes(options)));
+  app.use(everyRequest(options, routes(options).routes()));
   return app;
 }
 
@@ -36,7 +36,7 @@ export function createApp(options: AppOptions): Koa {
  * sample; the HTTP version and shutdown checks; the route of its path and method; every failure
  * turned into the contract's `Error` body; and no caching of an answer to a request with a token.
  */
-function everyRequest(options: AppOptions, table: RouteTable): Middleware {
+function everyRequest(options: AppOptions, route: (ctx: Context) => Promise<void> | void): Middleware {
   const logAccess = accessLog(options);
   return async (ctx) => {
     const start = process.hrtime.bigint();
@@ -45,9 +45,7 @@ function everyRequest(options: AppOptions, table: RouteTable): Middleware {
       try {
         servedHttp(ctx);
         refuseWhileShuttingDown(ctx, options);
-        // Synchronous for a route with nothing to wait for: no promise to wait on then.
-        const serving = table.serve(ctx);
-        if (serving) await serving;
+        await route(ctx);
       } catch (thrown) {
         answerError(ctx, thrown, options);
       }
@@ -183,16 +181,7 @@ function routes(options: AppOptions): RouteTable {
   }
   table.add('/console/assets/{file}', 'get', (ctx, file) => {
     ctx.state['route'] = '/console/assets/{file}';
-    return serveConsole(ctx, options.consoleDir, safelyDecoded(file ?? ''));
+    return serveConsole(ctx, options.consoleDir, file ?? '');
   });
   return table;
-}
-
-/** An asset name as sent when it is not percent-encoded UTF-8: no asset has such a name. */
-function safelyDecoded(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

@@ -65,7 +65,7 @@ export function authentication(op: OperationContract, authenticator: Authenticat
 /**
  * The steps every contract operation goes through after `authentication`, in order: are the
  * parameters what the contract says, is the body what it says; then the handler. `param` is the
- * path's parameter as sent (see RouteTable).
+ * path's parameter as the router decoded it.
  */
 export function operationStep<Op extends OperationId>(
   op: OperationContract,
@@ -75,7 +75,8 @@ export function operationStep<Op extends OperationId>(
   const pathParameter = op.parameters.find((p) => p.in === 'path')?.name;
   return (ctx, param) => {
     const principal = ctx.state['principal'] as Principal | undefined;
-    const path = parse(op, 'path', pathParameter === undefined || param === undefined ? {} : { [pathParameter]: decoded(param) });
+    if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
+    const path = parse(op, 'path', pathParameter === undefined || param === undefined ? {} : { [pathParameter]: param });
     const query = parse(op, 'query', ctx.query);
     const header = parse(op, 'header', ctx.headers);
     // The contract's validators have just checked these against the schemas the types come from.
@@ -84,12 +85,13 @@ export function operationStep<Op extends OperationId>(
   };
 }
 
-/** A segment that is not percent-encoded UTF-8 names nothing. */
-function decoded(segment: string): string {
+/** The router keeps a segment it cannot decode as literal text; such a path names nothing. */
+function decodable(path: string): boolean {
   try {
-    return decodeURIComponent(segment);
+    decodeURIComponent(path);
+    return true;
   } catch {
-    throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
+    return false;
   }
 }
 
