@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import Router from '@koa/router';
 import Koa, { type Context, type Middleware } from 'koa';
 import { Authenticator, presentedToken } from './auth.js';
-import { ApiError, badRequest, databaseUnavailable, internalError, methodNotAllowed, notFound, notReady } from './errors.js';
+import { ApiError, badRequest, databaseUnavailable, internalError, methodNotAllowed, notReady } from './errors.js';
 import { StoreUnavailableError } from './store/backend.js';
 import { accessLogger, redactUrl } from './logger.js';
 import { authentication, operationStep, type Handler, type Handlers, type OperationId } from './contract-operation.js';
 import { RateLimiter, rateLimit, type RateLimitSettings } from './rate-limit.js';
+import { RouteTable } from './route-table.js';
 import { serveConsole } from './routes/console.js';
 import { customerRoutes } from './routes/customers.js';
 import type { RouteDeps } from './routes/deps.js';
@@ -26,29 +26,26 @@ export interface AppOptions extends RouteDeps {
 /** The whole request path, top to bottom. */
 export function createApp(options: AppOptions): Koa {
   const app = new Koa();
-  const router = contractRouter(options);
-  app.use(everyRequest(options));
-  app.use(router.routes());
-  app.use(unknownRoute(router));
+  app.use(everyRequest(options, routes(options).routes()));
   return app;
 }
 
 /**
  * What every request goes through, in one middleware (a Koa middleware each would cost every
  * request a dispatch and a promise per step): a request id; one access log line and metrics
- * sample; the HTTP version and shutdown checks; every failure turned into the contract's `Error`
- * body; and no caching of an answer to a request with a token.
+ * sample; the HTTP version and shutdown checks; the route of its path and method; every failure
+ * turned into the contract's `Error` body; and no caching of an answer to a request with a token.
  */
-function everyRequest(options: AppOptions): Middleware {
+function everyRequest(options: AppOptions, route: (ctx: Context) => Promise<void> | void): Middleware {
   const logAccess = accessLog(options);
-  return async (ctx, next) => {
+  return async (ctx) => {
     const start = process.hrtime.bigint();
     setRequestId(ctx);
     try {
       try {
         servedHttp(ctx);
         refuseWhileShuttingDown(ctx, options);
-        await next();
+        await route(ctx);
       } catch (thrown) {
         answerError(ctx, thrown, options);
       }
@@ -139,7 +136,7 @@ function refuseWhileShuttingDown(ctx: Context, { isShuttingDown }: AppOptions): 
 }
 
 /** One route per operation of the contract; `/docs` and `/console` (static pages) are the only paths outside it. */
-function contractRouter(options: AppOptions): Router {
+function routes(options: AppOptions): RouteTable {
   const authenticator = new Authenticator(options.store, options.now, options.metrics);
   const handlers: Handlers = {
     ...sessionRoutes(options),
@@ -151,51 +148,40 @@ function contractRouter(options: AppOptions): Router {
     ...probeRoutes(options),
   };
   const rateLimiter = options.rateLimit && new RateLimiter(options.rateLimit);
-  const router = new Router({ strict: true, sensitive: true });
+  const table = new RouteTable();
   for (const op of options.contract.operations.values()) {
     const handler = handlers[op.operationId as OperationId] as Handler<OperationId> | undefined;
     if (!handler) throw new Error(`No handler for operation ${op.operationId}`);
-    const template = op.path.replace(/\{([^}]+)\}/g, ':$1');
     const authenticate = authentication(op, authenticator);
     const limit = rateLimit(op, rateLimiter, options.metrics);
     const operate = operationStep(op, handler, { bodyLimit: options.bodyLimit });
-    const route: Middleware = async (ctx) => {
+    const admitted = (ctx: Context, param: string | undefined) => {
+      limit(ctx);
+      return operate(ctx, param);
+    };
+    // `/sbc/session/` is a request whose id is missing, not an unknown path.
+    table.add(op.path, op.method, (ctx, param) => {
       ctx.state['route'] = op.path;
-      // The router answers HEAD for every GET; an event stream has no headers-only form.
+      // A GET answers HEAD too; an event stream has no headers-only form.
       if (ctx.method === 'HEAD' && op.answersWithEventStream) throw methodNotAllowed('HEAD', ['GET'], ' (an event stream has no headers-only form)');
       // Synchronous for a token checked within the last second: no promise to wait on then.
       const authenticating = authenticate(ctx);
-      if (authenticating) await authenticating;
-      limit(ctx);
-      await operate(ctx);
-    };
-    router.register(template, [op.method], route);
-    // `/sbc/session/` is a request whose id is missing, not an unknown path.
-    if (template.endsWith('/:id')) router.register(template.slice(0, -3), [op.method], route);
+      return authenticating ? authenticating.then(() => admitted(ctx, param)) : admitted(ctx, param);
+    }, { emptyParam: true });
   }
-  router.get('/docs', async (ctx) => {
+  table.add('/docs', 'get', (ctx) => {
     ctx.state['route'] = '/docs';
-    await serveDocs(ctx, options.docsFile);
+    return serveDocs(ctx, options.docsFile);
   });
   for (const path of ['/console', '/console/']) {
-    router.get(path, async (ctx) => {
+    table.add(path, 'get', (ctx) => {
       ctx.state['route'] = '/console';
-      await serveConsole(ctx, options.consoleDir, undefined);
+      return serveConsole(ctx, options.consoleDir, undefined);
     });
   }
-  router.get('/console/assets/:file', async (ctx) => {
+  table.add('/console/assets/{file}', 'get', (ctx, file) => {
     ctx.state['route'] = '/console/assets/{file}';
-    await serveConsole(ctx, options.consoleDir, ctx.params['file']);
+    return serveConsole(ctx, options.consoleDir, file ?? '');
   });
-  return router;
-}
-
-/** 404 `not_found` for a path outside the contract, 405 for a method the path does not have. */
-function unknownRoute(router: Router): Middleware {
-  return async (ctx) => {
-    const matched = router.match(ctx.path, ctx.method);
-    const allowed = [...new Set(matched.path.flatMap((layer) => layer.methods))];
-    if (allowed.length > 0) throw methodNotAllowed(ctx.method, allowed);
-    throw notFound(`No such path: ${ctx.path}`);
-  };
+  return table;
 }

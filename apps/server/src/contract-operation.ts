@@ -42,7 +42,8 @@ export interface OperationOptions {
 
 /**
  * One step of an operation's route. The steps run one after the other inside a single
- * middleware: a Koa middleware each would cost every request a dispatch and a promise per step.
+ * middleware, and a step with nothing to wait for returns no promise: a Koa middleware or an
+ * async function each would cost every request a dispatch and a promise per step.
  */
 export type RouteStep = (ctx: Context) => Promise<void> | void;
 
@@ -64,18 +65,24 @@ export function authentication(op: OperationContract, authenticator: Authenticat
 
 /**
  * The steps every contract operation goes through after `authentication`, in order: are the
- * parameters what the contract says, is the body what it says; then the handler.
+ * parameters what the contract says, is the body what it says; then the handler. `param` is the
+ * path's parameter as the router decoded it.
  */
-export function operationStep<Op extends OperationId>(op: OperationContract, handler: Handler<Op>, options: OperationOptions): RouteStep {
-  return async (ctx) => {
+export function operationStep<Op extends OperationId>(
+  op: OperationContract,
+  handler: Handler<Op>,
+  options: OperationOptions,
+): (ctx: Context, param: string | undefined) => Promise<void> | void {
+  const pathParameter = op.parameters.find((p) => p.in === 'path')?.name;
+  return (ctx, param) => {
     const principal = ctx.state['principal'] as Principal | undefined;
     if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
-    const path = parse(op, 'path', ctx.params as Record<string, string>);
+    const path = parse(op, 'path', pathParameter === undefined || param === undefined ? {} : { [pathParameter]: param });
     const query = parse(op, 'query', ctx.query);
     const header = parse(op, 'header', ctx.headers);
-    const body = op.requestMediaTypes.length > 0 ? await readBody(ctx, op, options.bodyLimit) : undefined;
     // The contract's validators have just checked these against the schemas the types come from.
-    await handler(ctx, { path, query, header, body, principal } as OperationInput<Op>);
+    const run = (body: unknown) => handler(ctx, { path, query, header, body, principal } as OperationInput<Op>);
+    return op.requestMediaTypes.length > 0 ? readBody(ctx, op, options.bodyLimit).then(run) : run(undefined);
   };
 }
 

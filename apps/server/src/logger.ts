@@ -16,9 +16,40 @@ const flushIntervalMs = 1000;
  * it: request URLs go through `redactUrl`, and headers are not logged.
  */
 export function createLogger(level: LogLevel): Logger {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 8192 });
-  setInterval(() => destination.flush(), flushIntervalMs).unref();
-  return pino({ level, base: { service: 'sbc-session-api' } }, destination);
+  const blocks = new LineBlocks(pino.destination({ dest: 1, sync: false, minLength: blockChars }));
+  setInterval(() => blocks.flush(), flushIntervalMs).unref();
+  return pino({ level, base: { service: 'sbc-session-api' } }, blocks);
+}
+
+const blockChars = 8192;
+
+/**
+ * Gathers lines into blocks before pino's destination (sonic-boom) sees them: sonic-boom
+ * measures the UTF-8 length of its pending buffer on every write, flattening a string of up to
+ * 16 KiB each time, which cost a busy server several µs a line; per block it is paid once.
+ */
+class LineBlocks {
+  private pending = '';
+
+  constructor(private readonly destination: ReturnType<typeof pino.destination>) {}
+
+  write(line: string): boolean {
+    this.pending += line;
+    if (this.pending.length >= blockChars) this.handOn();
+    return true;
+  }
+
+  /** pino's `logger.flush(done)`: every line written, then `done`. */
+  flush(done?: (error?: Error) => void): void {
+    this.handOn();
+    this.destination.flush(done);
+  }
+
+  private handOn(): void {
+    if (this.pending === '') return;
+    this.destination.write(this.pending);
+    this.pending = '';
+  }
 }
 
 /** What the access log line says of one request. */

@@ -73,6 +73,26 @@ describe('requests outside the contract', () => {
     expect(res.body).toMatchObject({ message: 'method_not_allowed' });
     expect(res.headers.get('allow')).toContain('GET');
   });
+
+  it('lists in Allow every method of a path that ends in a parameter, HEAD beside GET, the missing id too', async () => {
+    for (const path of ['/sbc/session/ops%40x', '/sbc/session/']) {
+      const res = await call(server, null, path, { method: 'PUT', headers: bearer(admin) });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('HEAD, GET, DELETE, PATCH');
+    }
+  });
+
+  it('answers 404 for a trailing slash or a further segment the contract does not have', async () => {
+    for (const path of ['/sbc/whoami/', '/sbc/session/ops%40x/', '/sbc/session/ops%40x/more']) {
+      const res = await call(server, null, path, { headers: bearer(admin) });
+      expect(res.body).toMatchObject({ status: 404, message: 'not_found' });
+    }
+  });
+
+  it('answers 400 bad_request for an id that is not percent-encoded UTF-8', async () => {
+    const res = await call(server, null, '/sbc/session/%E0%A4%A', { headers: bearer(admin) });
+    expect(res.body).toMatchObject({ status: 400, message: 'bad_request', description: 'The path is not valid percent-encoded UTF-8' });
+  });
 });
 
 describe('request bodies', () => {

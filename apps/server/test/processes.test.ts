@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
 
@@ -123,6 +124,19 @@ describe('pnpm start (dist/main.js)', () => {
     expect(code).toBe(78);
     expect(server.stderr()).toContain('PORT="eighty" is not valid: expected an integer from 0 to 65535');
     expect(server.stderr()).toContain('RETENTION_HOURS="0" is not valid');
+  });
+});
+
+describe('the log (dist/logger.js)', () => {
+  it('writes every line to stdout, in order, before an exit through logger.flush', () => {
+    const script = `
+      const { createLogger } = await import(${JSON.stringify(pathToFileURL(join(outDir, 'logger.js')).href)});
+      const logger = createLogger('info');
+      for (let i = 0; i < 2000; i++) logger.info({ i }, 'line');
+      logger.flush(() => process.exit(0));`;
+    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const lines = stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as { i: number }).i);
+    expect(lines).toEqual(Array.from({ length: 2000 }, (_, i) => i));
   });
 });
 
