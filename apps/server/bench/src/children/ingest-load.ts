@@ -48,13 +48,14 @@ const agent = new Agent({ keepAlive: true, maxSockets: nodes.length * Math.max(1
 /** Calls that go through all three steps, each assigned to the node that carries it. */
 function callsByNode(): Map<string, IngestReport[][]> {
   const byNode = new Map<string, IngestReport[][]>(nodes.map((node) => [node, []]));
-  // New calls start from the data set's "now" on, after every stored call, as a live SBC's
-  // calls do (the server's clock starts there too); each is followed to its end. Only answered
-  // calls are sent: three reports each.
-  const arrivals = { first: input.firstIndex, from: DATASET_NOW, spanMs: 3_600_000, count: input.sessions * 2 };
+  // New calls start in the minute after the data set's "now", after every stored call, as a
+  // live SBC's calls do (the server's clock starts at that "now"). Sent: answered calls over
+  // within 9 minutes, three reports each, as the server refuses times more than 10 minutes
+  // ahead of its clock.
+  const arrivals = { first: input.firstIndex, from: DATASET_NOW, spanMs: 60_000, count: input.sessions * 2 };
   let made = 0;
   for (let index = input.firstIndex; made < input.sessions && index < input.firstIndex + arrivals.count; index++) {
-    const call = session(input.seed, index, arrivals, Number.POSITIVE_INFINITY);
+    const call = session(input.seed, index, arrivals, DATASET_NOW + 9 * 60_000);
     if (call.answered === undefined || call.ended === undefined) continue;
     const calls = byNode.get(call.sbcServer as string);
     if (!calls) continue;
