@@ -1,11 +1,14 @@
 // The merge rules of `SessionReport`: how a report changes the stored session, or why it is refused.
 import type { Session, SessionEvent, SessionReport } from '@sbc/contract';
 import { canonicalHexId } from '../hex-ids.js';
-import { hexIdKeys, normalizeSession } from './session-shape.js';
+import { hexIdKeys, sessionKeys } from './session-shape.js';
 
 /** The set-once timestamps of a call, each of which is also the type of the event it emits. */
 const milestones = ['started', 'answered', 'ended'] as const satisfies ReadonlyArray<keyof Session & SessionEvent['type']>;
 export type Milestone = (typeof milestones)[number];
+
+/** Properties that keep their first value: the milestones, and the end's reason and party. */
+const setOnceKeys: ReadonlySet<string> = new Set([...milestones, 'endedReason', 'endedBy']);
 
 /** Why a report is refused: 409 when it is another SBC node's session, 422 when it contradicts the stored one. */
 export interface ReportRefusal {
@@ -37,21 +40,29 @@ export function mergeReport(existing: Session | undefined, callId: string, repor
   const times = checkTimes(report, context.now);
   if (times) return times;
 
-  const merged: Record<string, unknown> = { ...(existing ?? {}), callId };
-  for (const [key, value] of Object.entries(report)) {
-    if (key === 'callId' || value === undefined) continue;
-    const setOnce = (milestones as readonly string[]).includes(key) || key === 'endedReason' || key === 'endedBy';
-    if (!setOnce || merged[key] === undefined) merged[key] = hexIdKeys.has(key) ? canonicalHexId(value as string) : value;
+  const stored = (existing ?? {}) as Record<string, unknown>;
+  const given = report as Record<string, unknown>;
+  // An end without `endedBy` after an end was requested through the API was the system's doing.
+  const endedBySystem = report.ended !== undefined && existing?.ended === undefined && existing?.terminationRequested !== undefined;
+  // Built in one pass in the contract's property order: a copy of the stored session with the
+  // report applied, then put in order, made three objects per report and cost more than the rest
+  // of the merge.
+  const merged: Record<string, unknown> = {};
+  for (const key of sessionKeys) {
+    let value = key === 'callId' ? callId : stored[key];
+    const reported = given[key];
+    if (key !== 'callId' && reported !== undefined && (value === undefined || !setOnceKeys.has(key))) {
+      value = hexIdKeys.has(key) ? canonicalHexId(reported as string) : reported;
+    }
+    if (value === undefined && key === 'sbcServer') value = context.reporterSbc;
+    if (value === undefined && key === 'endedBy' && endedBySystem) value = 'S';
+    if (value !== undefined) merged[key] = value;
   }
-  if (merged['sbcServer'] === undefined && context.reporterSbc !== undefined) merged['sbcServer'] = context.reporterSbc;
-  const endsNow = merged['ended'] !== undefined && existing?.ended === undefined;
-  // An end was requested through the API: an end without `endedBy` was the system's doing.
-  if (endsNow && merged['endedBy'] === undefined && existing?.terminationRequested !== undefined) merged['endedBy'] = 'S';
 
   const order = checkOrder(merged, existing, report);
   if (order) return order;
 
-  const session = normalizeSession(merged as Session);
+  const session = merged as unknown as Session;
   const changed = existing === undefined || differs(session, existing);
   const reached = milestones.filter((m) => session[m] !== undefined && existing?.[m] === undefined);
   return { ok: true, session, changed, reached };
@@ -65,7 +76,9 @@ export function mergeReport(existing: Session | undefined, callId: string, repor
  */
 function differs(session: Session, existing: Session): boolean {
   const before = existing as Record<string, unknown>;
-  for (const [key, value] of Object.entries(session)) {
+  const after = session as Record<string, unknown>;
+  for (const key in after) {
+    const value = after[key];
     const was = before[key];
     if (value === was) continue;
     if (typeof value !== 'object' || typeof was !== 'object' || JSON.stringify(value) !== JSON.stringify(was)) return true;
@@ -110,16 +123,18 @@ function checkTimes(report: SessionReport, now: Date): MergeResult | undefined {
   return undefined;
 }
 
+const orderedPairs: ReadonlyArray<readonly [Milestone, Milestone]> = [
+  ['started', 'answered'],
+  ['started', 'ended'],
+  ['answered', 'ended'],
+];
+
 function checkOrder(merged: Record<string, unknown>, existing: Session | undefined, report: SessionReport): MergeResult | undefined {
-  const pairs: Array<[Milestone, Milestone]> = [
-    ['started', 'answered'],
-    ['started', 'ended'],
-    ['answered', 'ended'],
-  ];
-  for (const [earlier, later] of pairs) {
+  for (const [earlier, later] of orderedPairs) {
     const a = merged[earlier];
     const b = merged[later];
-    if (typeof a !== 'string' || typeof b !== 'string' || Date.parse(b) >= Date.parse(a)) continue;
+    // The contract's one time format (four-digit year, milliseconds, `Z`) sorts as the instants do.
+    if (typeof a !== 'string' || typeof b !== 'string' || b >= a) continue;
     // Name the field this report brought; the stored one is not the mistake.
     const laterIsNew = report[later] !== undefined && existing?.[later] === undefined;
     const earlierIsNew = report[earlier] !== undefined && existing?.[earlier] === undefined;

@@ -4,7 +4,8 @@ import { openapiDocument, type Session, type SessionSummary } from '@sbc/contrac
 // Property orders come from the contract, so a stored session reads back in the spec's order.
 const propertiesOf = (schema: string): Record<string, { $ref?: string }> =>
   (openapiDocument.components.schemas[schema] as { properties: Record<string, { $ref?: string }> }).properties;
-const sessionKeys = Object.keys(propertiesOf('Session'));
+/** The properties of a session, in the contract's order. */
+export const sessionKeys: readonly string[] = Object.keys(propertiesOf('Session'));
 const summaryKeys = Object.keys(propertiesOf('SessionSummary'));
 /** The session's customer, voice account and rate plan ids: compared and kept in one case. */
 export const hexIdKeys: ReadonlySet<string> = new Set(Object.entries(propertiesOf('Session')).filter(([, p]) => p.$ref === '#/components/schemas/HexId').map(([key]) => key));
