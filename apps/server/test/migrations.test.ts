@@ -155,7 +155,7 @@ describe('migration 9', () => {
     const db = new Database(':memory:');
     migrate(db);
     const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => (r as { detail: string }).detail).join(' | ');
-    const counts = 'COUNT(*), COUNT(answered), COUNT(ended), COUNT(talk_ms), TOTAL(talk_ms)';
+    const counts = 'COUNT(*), COUNT(ended), COUNT(talk_ms), TOTAL(talk_ms)';
     expect(plan(`SELECT ${counts} FROM sessions INDEXED BY sessions_order WHERE started_key >= 'x'`)).toContain('COVERING INDEX sessions_order');
     expect(plan(`SELECT ${counts} FROM sessions INDEXED BY sessions_source_customer WHERE source_customer_id IN ('a') AND started_key >= 'x'`)).toContain(
       'COVERING INDEX sessions_source_customer',
@@ -169,5 +169,24 @@ describe('migration 9', () => {
     expect(
       plan("SELECT COUNT(*) FROM sessions INDEXED BY sessions_ended WHERE ended >= 'x' AND (+source_customer_id IN ('a') OR +destination_customer_id IN ('a'))"),
     ).toContain('COVERING INDEX sessions_ended');
+  });
+});
+
+describe('migration 12', () => {
+  it('leaves the answer out of every index, so that an answer rewrites only its row', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions'").pluck().all() as string[];
+    const holding = indexes.filter((index) => db.prepare('SELECT name FROM pragma_index_xinfo(?)').pluck().all(index).includes('answered'));
+    expect(holding).toEqual([]);
+  });
+
+  it("counts a window's live answered calls on sessions_live", () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => (r as { detail: string }).detail).join(' | ');
+    expect(plan("SELECT COUNT(*) FROM sessions INDEXED BY sessions_live WHERE live = 1 AND started_key >= 'x' AND started_key < 'y' AND answered IS NOT NULL")).toContain(
+      'INDEX sessions_live (live=? AND started_key>? AND started_key<?)',
+    );
   });
 });

@@ -169,6 +169,24 @@ describe("GET /sbc/stats in a reseller's scope", () => {
   });
 });
 
+describe("GET /sbc/stats answers in a reseller's scope", () => {
+  it("counts the answered calls of the reseller's tree in the window, live or ended", async () => {
+    const server = await startFileServer();
+    await resellerTrees(server);
+    const started = '2026-01-15T12:00:00.000Z';
+    await seed(
+      server,
+      { callId: 'a1-talking', started, answered: '2026-01-15T12:00:02.000Z', sourceCustomerId: ids.customerA1 },
+      { callId: 'a1-talked', started, answered: '2026-01-15T12:00:02.000Z', ended: '2026-01-15T12:00:08.000Z', sourceCustomerId: ids.customerA1 },
+      { callId: 'a1-ringing', started, sourceCustomerId: ids.customerA1 },
+      { callId: 'b1-talking', started, answered: '2026-01-15T12:00:02.000Z', sourceCustomerId: ids.customerB1 },
+    );
+    const body = await stats(server, await tokenFor(server, 'RESELLER_ADMIN', { customerId: ids.resellerA }), '?window=1');
+    await server.close();
+    expect(body.window).toMatchObject({ started: 3, answered: 2 });
+  });
+});
+
 describe('GET /sbc/stats window limits', () => {
   let server: RunningServer;
   let admin: string;

@@ -276,6 +276,26 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX sessions_b_number ON sessions(b_number, started_key);
     `,
   },
+  {
+    version: 12,
+    name: 'the list-order and customer indexes no longer hold answered: an answer rewrites no index entry, only its row',
+    // Traffic statistics count an answered call as an ended one with a talk time (talk_ms) or a
+    // live one answered, read from the live calls' rows (store/sqlite-store.ts). With answered in
+    // them, each answer moved the call's entries in sessions_order and a customer index; the
+    // customer index pages that a batch of 1000 reports writes went from 874 to 625 (of 2,755).
+    sql: `
+      DROP INDEX sessions_order;
+      DROP INDEX sessions_source_customer;
+      DROP INDEX sessions_destination_customer;
+      CREATE INDEX sessions_order ON sessions(started_key DESC, call_id, ended, talk_ms);
+      CREATE INDEX sessions_source_customer
+        ON sessions(source_customer_id, started_key DESC, call_id, destination_customer_id, direction, live, b_number, a_number, ended, talk_ms)
+        WHERE source_customer_id IS NOT NULL;
+      CREATE INDEX sessions_destination_customer
+        ON sessions(destination_customer_id, started_key DESC, call_id, source_customer_id, direction, live, b_number, a_number, ended, talk_ms)
+        WHERE destination_customer_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

@@ -59,12 +59,20 @@ function startedInMinute({ minute, counts }: MinuteRanges): StartedInMinute {
   return { minute, started: started!, answered: answered!, failed: failed!, completed: completed!, talkMs: talkMs! };
 }
 
-/** The calls that started in the window (`calls`: each one's started_key, ended, answered, talk_ms), by minute. */
-function startedByMinuteSql(calls: string): string {
-  return `SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS started, COUNT(answered) AS answered,
+/**
+ * The calls that started in the window (`calls`: each one's started_key, ended, talk_ms), by
+ * minute. Answered: the ended calls with a talk time and the live calls answered (`liveAnswered`:
+ * each one's started_key), as no index over every call holds the answer (see migration 12).
+ */
+function startedByMinuteSql(calls: string, liveAnswered: string): string {
+  return `WITH live_answered AS MATERIALIZED (SELECT substr(started_key, 1, 16) AS minute, COUNT(*) AS n FROM (${liveAnswered}) GROUP BY minute)
+    SELECT minute, COUNT(*) AS started, COUNT(talk_ms) + coalesce((SELECT n FROM live_answered WHERE live_answered.minute = calls.minute), 0) AS answered,
       COUNT(ended) - COUNT(talk_ms) AS failed, COUNT(talk_ms) AS completed, TOTAL(talk_ms) AS talkMs
-    FROM (${calls}) GROUP BY minute ORDER BY minute`;
+    FROM (SELECT substr(started_key, 1, 16) AS minute, ended, talk_ms FROM (${calls})) AS calls GROUP BY minute ORDER BY minute`;
 }
+
+/** The live calls answered that started in a range of `started_key` (`range`), read from their rows: a few thousand at most. */
+const liveAnsweredSql = (range: string) => `SELECT started_key FROM sessions INDEXED BY sessions_live WHERE live = 1 AND ${range} AND answered IS NOT NULL`;
 
 /** One pass over the live calls of the scope, grouped four ways; customers outside the scope are never counted. */
 function liveCountsSql(scoped: boolean): string {
@@ -100,10 +108,14 @@ const backgroundSql = {
   trafficLive: liveCountsSql(false),
   trafficLiveScoped: liveCountsSql(true),
   trafficStarted: `${windowMinutesSql} SELECT substr(start, 1, 16) AS minute, (
-      SELECT json_array(COUNT(*), COUNT(answered), COUNT(ended) - COUNT(talk_ms), COUNT(talk_ms), TOTAL(talk_ms))
+      SELECT json_array(COUNT(*), COUNT(talk_ms) + (SELECT COUNT(*) FROM (${liveAnsweredSql('started_key >= start AND started_key < next')})),
+        COUNT(ended) - COUNT(talk_ms), COUNT(talk_ms), TOTAL(talk_ms))
       FROM sessions INDEXED BY sessions_order WHERE started_key >= start AND started_key < next) AS counts
     FROM minutes`,
-  trafficStartedScoped: startedByMinuteSql(scopedIds(['started_key >= @from'], 'started_key, ended, answered, talk_ms')),
+  trafficStartedScoped: startedByMinuteSql(
+    scopedIds(['started_key >= @from'], 'started_key, ended, talk_ms'),
+    `${liveAnsweredSql('started_key >= @from')} AND ${inScope}`,
+  ),
   trafficEnded: `${windowMinutesSql} SELECT substr(start, 1, 16) AS minute,
       (SELECT COUNT(*) FROM sessions INDEXED BY sessions_ended WHERE ended >= start AND ended < next) AS ended
     FROM minutes`,
@@ -434,8 +446,8 @@ export class SqliteStore implements StoreBackend {
    * a walk over up to a million index entries: there it holds no request up): the live calls on
    * sessions_live, the calls started since `from` on sessions_order (a reseller's on its
    * customers' indexes) and those ended since on sessions_ended. The windows are counted from
-   * the indexes alone, which hold every column they need; only the live calls' peers are read
-   * from their JSON.
+   * the indexes alone, which hold every column they need but the answer: the live calls'
+   * answers are read from their rows, and their peers from their JSON.
    */
   async trafficCounts({ from, minutes }: TrafficWindow, top: number, scope: ListScope): Promise<TrafficCounts> {
     const params = { from, minutes, top, scope: scope.all ? '[]' : JSON.stringify(scope.customers) };
