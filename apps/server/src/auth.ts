@@ -19,10 +19,11 @@ export interface Principal {
 
 /** The token from `Authorization: Bearer`, `X-API-Key` or `?token=`, in that order of preference. */
 export function presentedToken(ctx: Context): string | undefined {
-  const authorization = ctx.get('authorization');
+  // Node's own header object: Koa's `ctx.get` lower-cases the name and goes through two delegates.
+  const { authorization = '', 'x-api-key': key = '' } = ctx.req.headers;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (bearer) return bearer[1];
-  const apiKey = ctx.get('x-api-key').trim();
+  const apiKey = (key as string).trim();
   if (apiKey) return apiKey;
   const query = ctx.query['token'];
   const fromQuery = Array.isArray(query) ? query[0] : query;

@@ -78,13 +78,16 @@ export function operationStep<Op extends OperationId>(
     const principal = ctx.state['principal'] as Principal | undefined;
     if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
     const path = parse(op, 'path', pathParameter === undefined || param === undefined ? {} : { [pathParameter]: param });
-    const query = parse(op, 'query', ctx.query);
+    // Koa's `ctx.query` parses the URL and the query string; with no `?` there is nothing in it.
+    const query = parse(op, 'query', ctx.req.url!.includes('?') ? ctx.query : noQuery);
     const header = parse(op, 'header', ctx.headers);
     // The contract's validators have just checked these against the schemas the types come from.
     const run = (body: unknown) => handler(ctx, { path, query, header, body, principal } as OperationInput<Op>);
     return op.requestMediaTypes.length > 0 ? readBody(ctx, op, options.bodyLimit).then(run) : run(undefined);
   };
 }
+
+const noQuery: Record<string, string> = Object.freeze({});
 
 /** The router keeps a segment it cannot decode as literal text; such a path names nothing. */
 function decodable(path: string): boolean {
