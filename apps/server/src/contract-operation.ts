@@ -3,8 +3,8 @@
 import type { OperationContract, operations } from '@sbc/contract';
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
-import { authorize, presentedToken, type Authenticator, type Principal } from './auth.js';
-import { ApiError, badRequest, unprocessable, unsupportedMediaType } from './errors.js';
+import { accessCheck, presentedToken, type Authenticator, type Principal } from './auth.js';
+import { accessDenied, ApiError, badRequest, unprocessable, unsupportedMediaType } from './errors.js';
 
 export type OperationId = keyof operations;
 type Parameters<Op extends OperationId, In extends 'path' | 'query' | 'header'> = NonNullable<operations[Op]['parameters'][In]>;
@@ -52,8 +52,9 @@ export function authentication(op: OperationContract, authenticator: Authenticat
   // The handlers' types promise a caller exactly where the contract documents 401.
   if (op.requiresToken !== takesToken(op)) throw new Error(`Operation ${op.operationId} takes a token but does not document 401, or the other way round`);
   if (!op.requiresToken) return () => {};
+  const mayCall = accessCheck(op.accessLevels);
   const admit = (ctx: Context, principal: Principal) => {
-    authorize(principal, op.accessLevels);
+    if (!mayCall(principal)) throw accessDenied();
     ctx.state['principal'] = principal;
   };
   return (ctx) => {
@@ -74,17 +75,25 @@ export function operationStep<Op extends OperationId>(
   options: OperationOptions,
 ): (ctx: Context, param: string | undefined) => Promise<void> | void {
   const pathParameter = op.parameters.find((p) => p.in === 'path')?.name;
+  const declaresQuery = op.parameters.some((p) => p.in === 'query');
+  const declaresHeader = op.parameters.some((p) => p.in === 'header');
   return (ctx, param) => {
     const principal = ctx.state['principal'] as Principal | undefined;
     if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
     const path = parse(op, 'path', pathParameter === undefined || param === undefined ? {} : { [pathParameter]: param });
-    const query = parse(op, 'query', ctx.query);
-    const header = parse(op, 'header', ctx.headers);
+    // Nothing given where nothing is declared has nothing to check nor defaults to fill in; Koa's
+    // `ctx.query` parses the URL and the query string, and with no `?` there is nothing in it.
+    const given = ctx.req.url!.includes('?');
+    const query = declaresQuery || given ? parse(op, 'query', given ? ctx.query : noParameters) : noParameters;
+    // Headers are always given, but none of those an operation does not declare is checked.
+    const header = declaresHeader ? parse(op, 'header', ctx.headers) : noParameters;
     // The contract's validators have just checked these against the schemas the types come from.
     const run = (body: unknown) => handler(ctx, { path, query, header, body, principal } as OperationInput<Op>);
     return op.requestMediaTypes.length > 0 ? readBody(ctx, op, options.bodyLimit).then(run) : run(undefined);
   };
 }
+
+const noParameters: Record<string, string> = Object.freeze({});
 
 /** The router keeps a segment it cannot decode as literal text; such a path names nothing. */
 function decodable(path: string): boolean {

@@ -206,8 +206,8 @@ export class Metrics {
     'HTTP requests answered, by method, route template and status (499: the client closed the connection first).',
     this.requestDuration,
   );
-  /** The series of each method, route and status seen, by one string key: no labels object per request. */
-  private readonly requestSeries = new Map<string, Distribution>();
+  /** The series of each route, method and status seen: no labels object, nor a key string made, per request. */
+  private readonly requestSeries = new Map<string, Map<string, Map<number, Distribution>>>();
   private readonly liveSessions = new GaugeFamily('sbc_live_sessions', 'Sessions with no end.');
   private readonly eventSubscribers = new GaugeFamily('sbc_event_subscribers', 'Open event streams.');
   private readonly reports = new CounterFamily('sbc_reports_applied_total', 'Session reports applied, by outcome: created, updated, unchanged, rejected.', ['outcome']);
@@ -232,12 +232,12 @@ export class Metrics {
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route} ${status}`;
-    let series = this.requestSeries.get(key);
-    if (series === undefined) {
-      series = this.requestDuration.labels({ method, route, status });
-      this.requestSeries.set(key, series);
-    }
+    let byMethod = this.requestSeries.get(route);
+    if (byMethod === undefined) this.requestSeries.set(route, (byMethod = new Map<string, Map<number, Distribution>>()));
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map<number, Distribution>()));
+    let series = byStatus.get(status);
+    if (series === undefined) byStatus.set(status, (series = this.requestDuration.labels({ method, route, status })));
     series.observe(seconds);
   }
 

@@ -1,6 +1,7 @@
 import { seedSessionExample, type Session } from '@sbc/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
+import { newRequestId } from '../src/app.js';
 import { bearer, call, seed, sessionPath, startTestServer, tokenFor } from './helpers.js';
 
 const seedExample: Session = seedSessionExample;
@@ -87,5 +88,22 @@ describe('GET /sbc/session/{id}', () => {
     });
     expect(res.headers.get('x-request-id')).toBe('trace-123');
     expect(res.body.requestId).toBe('trace-123');
+  });
+
+  it('gives each request without a request id one of its own, in the error body and the header', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call<{ requestId: string }>(server, 'getSession', sessionPath('nobody@x'), { headers: bearer(admin) });
+      expect(res.headers.get('x-request-id')).toBe(res.body.requestId);
+      ids.push(res.body.requestId);
+    }
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('makes request ids that a client could have sent, and unique to this process by their random part', () => {
+    const [first, second] = [newRequestId(), newRequestId()];
+    expect(first).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(second.split('-')[0]).toBe(first.split('-')[0]);
+    expect(second).not.toBe(first);
   });
 });

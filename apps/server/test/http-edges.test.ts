@@ -122,6 +122,14 @@ describe('parameters', () => {
     expect(answer.body).toMatchObject({ message: '__proto__' });
   });
 
+  it('refuses a query parameter on an operation that declares none with 400, and takes ?token= there', async () => {
+    const refused = await call(server, 'getSession', '/sbc/session/any@x?limit=5', { headers: bearer(admin) });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ message: 'limit' });
+    const withToken = await call(server, 'getSession', `/sbc/session/any@x?token=${admin}`);
+    expect(withToken.status).toBe(404);
+  });
+
   it('names a bad Last-Event-ID as the header is documented', async () => {
     const answer = await call(server, 'streamEvents', '/sbc/events', { headers: { ...bearer(admin), 'last-event-id': 'yesterday' } });
     expect(answer.status).toBe(400);

@@ -3,7 +3,7 @@
 import type { Customer, Event, Session, SessionEvent, TerminateCommand, TrafficStats } from '@sbc/contract';
 import { hashToken } from '../auth.js';
 import { canonicalCustomer, canonicalHexId } from '../hex-ids.js';
-import type { EventBody, ListScope, StoreBackend, WriteTransaction } from '../store/backend.js';
+import type { EventBody, ListScope, SessionRow, StoreBackend, WriteTransaction } from '../store/backend.js';
 import type {
   CustomerParents,
   CustomerWrite,
@@ -60,11 +60,15 @@ export class SessionService implements SessionStore {
     return json === undefined ? undefined : (JSON.parse(json) as Session);
   }
 
-  async getSessionJson(callId: string, scope: Scope): Promise<string | undefined> {
-    const row = await this.backend.sessionRow(callId);
+  getSessionJson(callId: string, scope: Scope): string | undefined | Promise<string | undefined> {
+    const row = this.backend.sessionRow(callId);
+    return row instanceof Promise ? row.then((found) => this.jsonInScope(found, scope)) : this.jsonInScope(row, scope);
+  }
+
+  private jsonInScope(row: SessionRow | undefined, scope: Scope): string | undefined | Promise<string | undefined> {
     // An ADMIN's lookup (the hot path) asks nothing more of the store.
     if (row === undefined || scope.all) return row?.json;
-    return (await this.inScope(scope, row.sourceCustomerId, row.destinationCustomerId)) ? row.json : undefined;
+    return this.inScope(scope, row.sourceCustomerId, row.destinationCustomerId).then((inScope) => (inScope ? row.json : undefined));
   }
 
   private async inScope(scope: Scope, ...customerIds: Array<string | null | undefined>): Promise<boolean> {

@@ -90,8 +90,11 @@ export interface Maintenance {
  */
 export interface SessionStore {
   getSession(callId: string, scope: Scope): Promise<Session | undefined>;
-  /** The same session as its stored JSON text, for answering without re-serialising it. */
-  getSessionJson(callId: string, scope: Scope): Promise<string | undefined>;
+  /**
+   * The same session as its stored JSON text, for answering without re-serialising it; at once
+   * when the database answers at once (a lookup, the hottest path, then waits on no promise).
+   */
+  getSessionJson(callId: string, scope: Scope): string | undefined | Promise<string | undefined>;
   listSessions(filter: SessionFilter, scope: Scope): Promise<{ total: number; sessions: Session[] }>;
   /**
    * Applies reports in order in one durable transaction; returns one outcome per report and the

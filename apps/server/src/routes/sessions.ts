@@ -8,12 +8,16 @@ import type { RouteDeps } from './deps.js';
 
 export function sessionRoutes({ store, metrics, now, homeCountryCode }: RouteDeps) {
   return {
-    async getSession(ctx: Context, { path, principal }: OperationInput<'getSession'>) {
+    getSession(ctx: Context, { path, principal }: OperationInput<'getSession'>) {
       // The stored JSON is already the response body: no parse and stringify on the hot path.
-      const session = await store.getSessionJson(path.id, scopeOf(principal));
-      if (session === undefined) throw sessionNotFound();
-      ctx.type = 'application/json';
-      ctx.body = session;
+      const answer = (session: string | undefined) => {
+        if (session === undefined) throw sessionNotFound();
+        ctx.type = 'application/json';
+        ctx.body = session;
+      };
+      // Synchronous when the store answers at once: no promise on the hottest path.
+      const session = store.getSessionJson(path.id, scopeOf(principal));
+      return session instanceof Promise ? session.then(answer) : answer(session);
     },
 
     async listSessions(ctx: Context, { query, principal }: OperationInput<'listSessions'>) {

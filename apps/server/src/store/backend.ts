@@ -137,7 +137,8 @@ export interface StoreBackend {
    */
   alone<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
 
-  sessionRow(callId: string): Promise<SessionRow | undefined>;
+  /** A backend that can answer at once (SQLite, when no write is open) does so: no promise on a lookup's path. */
+  sessionRow(callId: string): SessionRow | undefined | Promise<SessionRow | undefined>;
   listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }>;
   countLiveSessions(): Promise<number>;
   /**

@@ -210,8 +210,12 @@ export class SqliteStore implements StoreBackend {
     return statement;
   };
 
-  async sessionRow(callId: string): Promise<SessionRow | undefined> {
-    if (this.db.inTransaction) await this.writes;
+  sessionRow(callId: string): SessionRow | undefined | Promise<SessionRow | undefined> {
+    if (this.db.inTransaction) return this.writes.then(() => this.committedSessionRow(callId));
+    return this.committedSessionRow(callId);
+  }
+
+  private committedSessionRow(callId: string): SessionRow | undefined {
     const row = this.sql('SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?').raw().get(callId) as
       | [string, string | null, string | null]
       | undefined;
