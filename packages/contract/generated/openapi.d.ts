@@ -792,7 +792,7 @@ export interface components {
             callId: components["schemas"]["CallId"];
             /**
              * Format: int64
-             * @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID`.
+             * @description The event's id, increasing by event; also the SSE `id`, to resume with `Last-Event-ID` (at most 15 digits, as that header takes).
              */
             id: number;
             session: components["schemas"]["SessionSummary"];
@@ -926,7 +926,7 @@ export interface components {
             callId: components["schemas"]["CallId"];
             /**
              * Format: int64
-             * @description The event's id; also the SSE `id`.
+             * @description The event's id; also the SSE `id`, to resume with `Last-Event-ID` (at most 15 digits, as that header takes).
              */
             id: number;
             /** @description The SBC that must end the call. */
