@@ -87,6 +87,40 @@ export async function freeUdpPort(): Promise<number> {
   }
 }
 
+/** Ports a media block may start at: below the kernel's ephemeral range, so that no socket bound to port 0 takes one. */
+const mediaPortFloor = 20_000;
+const mediaPortCeiling = 32_000;
+const mediaBlockSize = 10;
+const mediaBlocksHanded = new Set<number>();
+
+/**
+ * The first of `mediaBlockSize` consecutive UDP ports free on 127.0.0.1, for a sipp's `-mp`: sipp
+ * binds that port and the ones after it (RTP and RTCP, audio and video), so one port drawn at
+ * random could land next to another sipp's block. Blocks come from below the ephemeral range,
+ * are aligned, and are never handed out twice in one run.
+ */
+export async function freeMediaPortBlock(): Promise<number> {
+  const blocks = (mediaPortCeiling - mediaPortFloor) / mediaBlockSize;
+  for (let attempt = 0; attempt < blocks; attempt++) {
+    const base = mediaPortFloor + Math.floor(Math.random() * blocks) * mediaBlockSize;
+    if (mediaBlocksHanded.has(base)) continue;
+    const ports = Array.from({ length: mediaBlockSize }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(udpPortFree))).every(Boolean)) {
+      mediaBlocksHanded.add(base);
+      return base;
+    }
+  }
+  throw new Error(`no block of ${mediaBlockSize} free UDP ports between ${mediaPortFloor} and ${mediaPortCeiling}`);
+}
+
+function udpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+}
+
 /**
  * Resolves once something (a sipp just started) has bound this UDP port. Read from the kernel's
  * socket table: probing by binding the port could take it from under the process starting.

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSbcClient, type SbcClient, type SbcEvent, type Session } from '../packages/client/dist/index.js';
-import { freeTcpPort, freeUdpPort, Processes, udpPortBound, waitFor, type Child } from './processes.js';
+import { freeMediaPortBlock, freeTcpPort, freeUdpPort, Processes, udpPortBound, waitFor, type Child } from './processes.js';
 
 const root = resolve(import.meta.dirname, '..');
 const scenario = (name: string) => join(import.meta.dirname, 'scenarios', name);
@@ -195,7 +195,7 @@ export class Stack {
     const count = String(options.count ?? 1);
     const hold = String(options.holdMs ?? 300);
     const rate = options.rate ?? 0;
-    const [uasPort, uacPort, uasMedia, uacMedia] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
+    const [uasPort, uacPort, uasMedia, uacMedia] = [await freeUdpPort(), await freeUdpPort(), await freeMediaPortBlock(), await freeMediaPortBlock()];
     const common = ['-i', '127.0.0.1', '-m', count, '-nostdin', '-timeout', '120s', '-timeout_error', '-d', hold, '-trace_err'];
     const uas = this.processes.start(`${prefix}-uas`, 'sipp', ['-sf', scenario(uasScenario), '-p', String(uasPort), '-mp', String(uasMedia), ...common]);
     await udpPortBound(uasPort);
