@@ -16,6 +16,25 @@ interface StoredSession extends SessionColumns {
 }
 
 const storedSessionSql = `SELECT id, data, ${sessionColumns.join(', ')} FROM sessions`;
+const storedSessionByCallIdSql = `${storedSessionSql} WHERE call_id = ?`;
+
+// A write's statements are built once: their text was built anew for every report, and each
+// statement's cache key hashed with it. Bound by position, as naming them costs a property read
+// per parameter.
+const insertSessionSql = `INSERT INTO sessions (call_id, data, created_at, ${sessionColumns.join(', ')})
+  VALUES (${['call_id', 'data', 'created_at', ...sessionColumns].map(() => '?').join(', ')})`;
+
+/** The UPDATE of a session's data and the columns a report changed, by which of sessionColumns changed (a bit each). */
+const updateSessionSql = new Map<number, string>();
+function updateSessionSqlOf(changed: number): string {
+  let text = updateSessionSql.get(changed);
+  if (text === undefined) {
+    const set = ['data', ...sessionColumns.filter((_, i) => changed & (1 << i))].map((c) => `${c} = ?`);
+    text = `UPDATE sessions SET ${set.join(', ')} WHERE id = ?`;
+    updateSessionSql.set(changed, text);
+  }
+  return text;
+}
 
 /** The customers of a list's scope, given as a JSON array in @scope. */
 const scopeIdsSql = '(SELECT value FROM json_each(@scope))';
@@ -726,7 +745,7 @@ class SqliteTransaction implements WriteTransaction {
   async readAhead(): Promise<void> {}
 
   async session(callId: string): Promise<Session | undefined> {
-    const row = this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
+    const row = this.sql(storedSessionByCallIdSql).get(callId) as StoredSession | undefined;
     this.read.set(callId, row ?? null);
     return row && (JSON.parse(row.data) as Session);
   }
@@ -755,24 +774,28 @@ class SqliteTransaction implements WriteTransaction {
     const columns = columnsOf(session);
     const data = JSON.stringify(session);
     if (!stored) {
-      this.sql(
-        `INSERT INTO sessions (call_id, data, created_at, ${sessionColumns.join(', ')})
-         VALUES (@callId, @data, @now, ${sessionColumns.map((c) => `@${c}`).join(', ')})`,
-      ).run({ callId: session.callId, data, now: now.getTime(), ...columns });
+      const values: unknown[] = [session.callId, data, now.getTime()];
+      for (const c of sessionColumns) values.push(columns[c]);
+      this.sql(insertSessionSql).run(values);
       // Each distinct number once, for substring search (migration 10 says why not in a trigger).
       this.sql(
         'INSERT OR IGNORE INTO numbers (number) SELECT @a WHERE @a IS NOT NULL UNION ALL SELECT @b WHERE @b IS NOT NULL',
       ).run({ a: columns.a_number, b: columns.b_number });
       return;
     }
-    const changed = sessionColumns.filter((c) => columns[c] !== stored[c]);
-    const values: Record<string, unknown> = { id: stored.id, data };
-    for (const c of changed) values[c] = columns[c];
-    this.sql(`UPDATE sessions SET ${['data', ...changed].map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(values);
+    const values: unknown[] = [data];
+    let changed = 0;
+    sessionColumns.forEach((c, i) => {
+      if (columns[c] === stored[c]) return;
+      changed |= 1 << i;
+      values.push(columns[c]);
+    });
+    values.push(stored.id);
+    this.sql(updateSessionSqlOf(changed)).run(values);
   }
 
   private async storedRow(callId: string): Promise<StoredSession | undefined> {
-    return this.sql(`${storedSessionSql} WHERE call_id = ?`).get(callId) as StoredSession | undefined;
+    return this.sql(storedSessionByCallIdSql).get(callId) as StoredSession | undefined;
   }
 
   async addEvent(body: EventBody, now: Date): Promise<Event> {
