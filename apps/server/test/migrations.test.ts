@@ -30,7 +30,7 @@ describe('schema migrations', () => {
     expect(plan("SELECT data FROM sessions WHERE source_customer_id = 'a' OR destination_customer_id = 'a'")).toMatch(/sessions_source_customer.*sessions_destination_customer/);
     expect(plan("SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < 'x' LIMIT 10")).toContain('sessions_ended');
     expect(plan('SELECT id FROM events WHERE created_at < 5 ORDER BY created_at, id LIMIT 10')).toContain('COVERING INDEX events_created');
-    expect(plan("SELECT id FROM sessions WHERE a_number >= '+4570' AND a_number < '+4571'")).toContain('sessions_a_number');
+    expect(plan("SELECT session_id FROM number_sessions WHERE number >= '+4570' AND number < '+4571'")).toContain('SEARCH number_sessions USING PRIMARY KEY');
     expect(plan("SELECT id FROM sessions WHERE b_number >= '+4570' AND b_number < '+4571'")).toContain('sessions_b_number');
   });
 
@@ -188,5 +188,71 @@ describe('migration 12', () => {
     expect(plan("SELECT COUNT(*) FROM sessions INDEXED BY sessions_live WHERE live = 1 AND started_key >= 'x' AND started_key < 'y' AND answered IS NOT NULL")).toContain(
       'INDEX sessions_live (live=? AND started_key>? AND started_key<?)',
     );
+  });
+});
+
+describe('migration 13', () => {
+  // As a version 12 store inserts a session: its row, and its numbers.
+  const insertSession = (db: Database.Database, callId: string, startedKey: string, aNumber: string | null, bNumber: string | null) => {
+    db.prepare(`INSERT INTO sessions (call_id, data, started_key, live, a_number, b_number, created_at) VALUES (?, '{}', ?, 1, ?, ?, 0)`).run(
+      callId,
+      startedKey,
+      aNumber,
+      bNumber,
+    );
+    db.prepare('INSERT OR IGNORE INTO numbers (number) SELECT @a WHERE @a IS NOT NULL UNION ALL SELECT @b WHERE @b IS NOT NULL').run({ a: aNumber, b: bNumber });
+  };
+  const entries = (db: Database.Database) =>
+    db.prepare('SELECT n.number, n.started_key, s.call_id FROM number_sessions n JOIN sessions s ON s.id = n.session_id ORDER BY 1, 2, 3').raw().all();
+  const numbers = (db: Database.Database) => db.prepare('SELECT number FROM numbers ORDER BY number').pluck().all();
+
+  it("files each session of a version 12 database under its A-number and its B-number, with its start", () => {
+    const db = new Database(':memory:');
+    migrate(db, 12);
+    insertSession(db, 'one@x', '2026-01-15T12:00:00.000Z', '+4570301234', '+4512345678');
+    insertSession(db, 'two@x', '2026-01-15T12:00:01.000Z', '+4570301234', null);
+    insertSession(db, 'self@x', '2026-01-15T12:00:02.000Z', '+4599999999', '+4599999999');
+    migrate(db);
+    expect(entries(db)).toEqual([
+      ['+4512345678', '2026-01-15T12:00:00.000Z', 'one@x'],
+      ['+4570301234', '2026-01-15T12:00:00.000Z', 'one@x'],
+      ['+4570301234', '2026-01-15T12:00:01.000Z', 'two@x'],
+      ['+4599999999', '2026-01-15T12:00:02.000Z', 'self@x'],
+    ]);
+  });
+
+  it("moves a session's entries when its numbers or its start change", () => {
+    const db = new Database(':memory:');
+    migrate(db, 12);
+    insertSession(db, 'one@x', '', '+4570301234', '+4512345678');
+    migrate(db);
+    db.prepare("UPDATE sessions SET a_number = '+4511112222', started_key = '2026-01-15T12:00:00.000Z' WHERE call_id = 'one@x'").run();
+    expect(entries(db)).toEqual([
+      ['+4511112222', '2026-01-15T12:00:00.000Z', 'one@x'],
+      ['+4512345678', '2026-01-15T12:00:00.000Z', 'one@x'],
+    ]);
+    expect(numbers(db)).toEqual(['+4511112222', '+4512345678']);
+  });
+
+  it('drops a deleted session\'s entries, and a number with the last session that holds it in either role', () => {
+    const db = new Database(':memory:');
+    migrate(db, 12);
+    insertSession(db, 'one@x', '', '+4570301234', '+4512345678');
+    insertSession(db, 'two@x', '', '+4512345678', null);
+    migrate(db);
+    db.prepare("DELETE FROM sessions WHERE call_id = 'one@x'").run();
+    expect(entries(db)).toEqual([['+4512345678', '', 'two@x']]);
+    expect(numbers(db)).toEqual(['+4512345678']);
+  });
+
+  it("files a new session under its numbers as the store inserts it", async () => {
+    const store = new SqliteStore(':memory:');
+    await store.transaction(async (tx) => {
+      await tx.putSession({ callId: 'one@x', sbcServer: '10.0.0.1', started: '2026-01-15T12:00:00.000Z', aNumber: '+4570301234', bNumber: '+4512345678' }, new Date());
+      await tx.putSession({ callId: 'two@x', sbcServer: '10.0.0.1', aNumber: 'anonymous' }, new Date());
+    });
+    const page = await store.listSessions({ offset: 0, limit: 10, homeCountryCode: '45', number: '+4512' }, { all: true });
+    expect(page.sessions.map((s) => s.callId)).toEqual(['one@x']);
+    await store.close();
   });
 });

@@ -296,6 +296,48 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
         WHERE destination_customer_id IS NOT NULL;
     `,
   },
+  {
+    version: 13,
+    name: "number_sessions: one index from a number to its sessions in either role, in place of sessions_a_number",
+    // A substring search that matches thousands of numbers sought each of them in sessions_a_number
+    // and again in sessions_b_number: two random index pages a number, read cold on a freshly
+    // started server. Here one seek finds a number's sessions in both roles. sessions_b_number stays
+    // for the international filter (a range on B-numbers). New sessions are added by the store's
+    // insert (store/sqlite-store.ts), as their numbers are (migration 10); changes and deletions
+    // by the triggers, which now also keep number_sessions.
+    sql: `
+      CREATE TABLE number_sessions (
+        number TEXT NOT NULL,
+        started_key TEXT NOT NULL,
+        session_id INTEGER NOT NULL,
+        PRIMARY KEY (number, started_key, session_id)
+      ) WITHOUT ROWID;
+      INSERT INTO number_sessions (number, started_key, session_id)
+        SELECT a_number, started_key, id FROM sessions WHERE a_number IS NOT NULL
+        UNION SELECT b_number, started_key, id FROM sessions WHERE b_number IS NOT NULL
+        ORDER BY 1, 2, 3;
+      DROP INDEX sessions_a_number;
+
+      DROP TRIGGER sessions_numbers_update;
+      DROP TRIGGER sessions_numbers_delete;
+      CREATE TRIGGER sessions_numbers_update AFTER UPDATE OF a_number, b_number, started_key ON sessions
+        WHEN old.a_number IS NOT new.a_number OR old.b_number IS NOT new.b_number OR old.started_key IS NOT new.started_key BEGIN
+        DELETE FROM number_sessions WHERE number IN (old.a_number, old.b_number) AND started_key = old.started_key AND session_id = old.id;
+        INSERT OR IGNORE INTO numbers (number)
+          SELECT new.a_number WHERE new.a_number IS NOT NULL UNION ALL SELECT new.b_number WHERE new.b_number IS NOT NULL;
+        INSERT OR IGNORE INTO number_sessions (number, started_key, session_id)
+          SELECT new.a_number, new.started_key, new.id WHERE new.a_number IS NOT NULL
+          UNION ALL SELECT new.b_number, new.started_key, new.id WHERE new.b_number IS NOT NULL;
+        DELETE FROM numbers WHERE number IN (old.a_number, old.b_number)
+          AND NOT EXISTS (SELECT 1 FROM number_sessions WHERE number_sessions.number = numbers.number);
+      END;
+      CREATE TRIGGER sessions_numbers_delete AFTER DELETE ON sessions BEGIN
+        DELETE FROM number_sessions WHERE number IN (old.a_number, old.b_number) AND started_key = old.started_key AND session_id = old.id;
+        DELETE FROM numbers WHERE number IN (old.a_number, old.b_number)
+          AND NOT EXISTS (SELECT 1 FROM number_sessions WHERE number_sessions.number = numbers.number);
+      END;
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

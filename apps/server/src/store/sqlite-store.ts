@@ -652,7 +652,7 @@ function nextPrefix(prefix: string): string {
 /**
  * A number search: `ids`, the ids of sessions whose A- or B-number contains the text (a session
  * whose two numbers match comes twice); `newest`, the ids of the @last + 1 newest of them in list
- * order and of any whose started_key ties with the last, from the number indexes' entries alone.
+ * order and of any whose started_key ties with the last, from number_sessions' entries alone.
  */
 interface NumberSearch {
   ids: string;
@@ -663,37 +663,35 @@ interface NumberSearch {
 function numberSearch(text: string): NumberSearch {
   const { sessions, params } = numberMatches(text);
   return {
-    ids: sessions('id', 'UNION ALL'),
-    newest: `WITH keyed AS MATERIALIZED (${sessions('id, started_key', 'UNION')})
+    ids: `SELECT id FROM (${sessions})`,
+    newest: `WITH keyed AS MATERIALIZED (SELECT DISTINCT id, started_key FROM (${sessions}))
              SELECT id FROM keyed WHERE started_key >= coalesce((SELECT started_key FROM keyed ORDER BY started_key DESC LIMIT 1 OFFSET @last), '')`,
     params,
   };
 }
 
 /**
- * The sessions whose A- or B-number contains `text`, as a query of `columns` that joins its
- * A-number and B-number halves with `union`. A leading `+` can only match at the start of a
- * number: a prefix range on the number indexes. Other text: the trigram index, or, below three
+ * The sessions whose A- or B-number contains `text`, as a query of their `id` and `started_key`
+ * (a session whose two numbers match comes twice). A leading `+` can only match at the start of
+ * a number: a prefix range on number_sessions. Other text: the trigram index, or, below three
  * characters, a scan.
  */
-function numberMatches(text: string): { sessions: (columns: string, union: string) => string; params: Record<string, string> } {
+function numberMatches(text: string): { sessions: string; params: Record<string, string> } {
   if (text.startsWith('+')) {
     return {
-      sessions: (columns, union) => `SELECT ${columns} FROM sessions WHERE a_number >= @numberLow AND a_number < @numberHigh
-            ${union} SELECT ${columns} FROM sessions WHERE b_number >= @numberLow AND b_number < @numberHigh`,
+      sessions: 'SELECT session_id AS id, started_key FROM number_sessions WHERE number >= @numberLow AND number < @numberHigh',
       params: { numberLow: text, numberHigh: nextPrefix(text) },
     };
   }
   if (text.length >= 3) {
-    // The distinct numbers that contain the text (trigrams; found once, not once per number
-    // column), then their sessions (number indexes).
+    // The distinct numbers that contain the text (trigrams), then their sessions (number_sessions).
     return {
-      sessions: (columns, union) => `WITH matching AS MATERIALIZED (SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match))
-            SELECT ${columns} FROM sessions WHERE a_number IN matching ${union} SELECT ${columns} FROM sessions WHERE b_number IN matching`,
+      sessions: `WITH matching AS MATERIALIZED (SELECT number FROM numbers WHERE id IN (SELECT rowid FROM number_trigrams WHERE number_trigrams MATCH @match))
+            SELECT session_id AS id, started_key FROM number_sessions WHERE number IN matching`,
       params: { match: `"${text}"` },
     };
   }
-  return { sessions: (columns) => `SELECT ${columns} FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like`, params: { like: `%${text}%` } };
+  return { sessions: 'SELECT id, started_key FROM sessions WHERE a_number LIKE @like OR b_number LIKE @like', params: { like: `%${text}%` } };
 }
 
 function readParents(sql: Sql): Map<string, string | undefined> {
@@ -776,11 +774,15 @@ class SqliteTransaction implements WriteTransaction {
     if (!stored) {
       const values: unknown[] = [session.callId, data, now.getTime()];
       for (const c of sessionColumns) values.push(columns[c]);
-      this.sql(insertSessionSql).run(values);
-      // Each distinct number once, for substring search (migration 10 says why not in a trigger).
+      const { lastInsertRowid } = this.sql(insertSessionSql).run(values);
+      // Each distinct number once, for substring search, and the session under each of its
+      // numbers (migrations 10 and 13 say why not in a trigger).
+      const numbers = { a: columns.a_number, b: columns.b_number, startedKey: columns.started_key, id: lastInsertRowid };
+      this.sql('INSERT OR IGNORE INTO numbers (number) SELECT @a WHERE @a IS NOT NULL UNION ALL SELECT @b WHERE @b IS NOT NULL').run(numbers);
       this.sql(
-        'INSERT OR IGNORE INTO numbers (number) SELECT @a WHERE @a IS NOT NULL UNION ALL SELECT @b WHERE @b IS NOT NULL',
-      ).run({ a: columns.a_number, b: columns.b_number });
+        `INSERT OR IGNORE INTO number_sessions (number, started_key, session_id)
+         SELECT @a, @startedKey, @id WHERE @a IS NOT NULL UNION ALL SELECT @b, @startedKey, @id WHERE @b IS NOT NULL`,
+      ).run(numbers);
       return;
     }
     const values: unknown[] = [data];
