@@ -77,13 +77,25 @@ export function accessLogger(logger: Logger): (entry: AccessEntry) => void {
   const level = logger.levels.values['info'];
   const time = internals[pino.symbols.timeSym] as () => string;
   const bindings = internals[pino.symbols.chindingsSym] as string;
-  const text = JSON.stringify;
   return ({ reqId, method, url, route, status, ms }) => {
     if (!logger.isLevelEnabled('info')) return;
     stream.write(
       `{"level":${level}${time()}${bindings},"reqId":${text(reqId)},"method":${text(method)},"url":${text(url)},"route":${text(route)},"status":${status},"ms":${ms},"msg":"request"}\n`,
     );
   };
+}
+
+/**
+ * A string as JSON text. `JSON.stringify` costs 150 to 500 ns on each of a line's strings; those
+ * are printable ASCII without `"` or `\` (ids, methods, paths) but for a rare URL, and such a
+ * string is its own JSON text in quotes.
+ */
+function text(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(value);
+  }
+  return `"${value}"`;
 }
 
 /**

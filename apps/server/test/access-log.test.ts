@@ -108,6 +108,15 @@ describe('the access log line', () => {
     expect(JSON.parse(shaped.lines[0]!)).toMatchObject({ ...entry, level: 30, msg: 'request', service: 'sbc-session-api' });
   });
 
+  it('is the very line pino writes when no field needs escaping', () => {
+    const plain: AccessEntry = { reqId: '0f1e2d3c4b5a6978-1a', method: 'GET', url: '/sbc/session/a%40b?x=1', route: '/sbc/session/{id}', status: 200, ms: 1.5 };
+    const shaped = fixedClockLogger('info');
+    const pinos = fixedClockLogger('info');
+    accessLogger(shaped.logger)(plain);
+    pinos.logger.info(plain, 'request');
+    expect(shaped.lines).toEqual(pinos.lines);
+  });
+
   it('is not written by a logger above info', () => {
     const quiet = fixedClockLogger('warn');
     accessLogger(quiet.logger)(entry);
