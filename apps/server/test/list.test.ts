@@ -256,6 +256,33 @@ describe('number search over many matches', () => {
     await many.close();
   });
 
+  it("pages many calls that start at the same instant as the page's last by Call-ID", async () => {
+    const many = await startTestServer();
+    const token = await tokenFor(many, 'ADMIN');
+    // 60 matching calls in one instant, among 400 that do not match: far more ties than a page
+    // of 10 reads at first, too few matches for the store to walk the whole list instead.
+    const tied = Array.from({ length: 60 }, (_, i) => ({
+      callId: `t${String((i * 37) % 60).padStart(2, '0')}@x`,
+      aNumber: `+45888${String(i).padStart(5, '0')}`,
+      started: '2025-01-01T00:00:00.000Z',
+    }));
+    const others = Array.from({ length: 400 }, (_, i) => ({
+      callId: `o${String(i).padStart(3, '0')}@x`,
+      aNumber: `+4570${String(i).padStart(6, '0')}`,
+      started: new Date(Date.UTC(2025, 0, 1, 0, 0, 1 + (i % 50))).toISOString(),
+    }));
+    await seed(many, ...others, ...tied);
+    const page = async (query: string) =>
+      (await call<SessionList>(many, 'listSessions', `/sbc/session?${query}`, { headers: bearer(token) })).body;
+    const inOrder = tied.map((s) => s.callId).sort();
+    for (const [offset, limit] of [[0, 10], [25, 10], [50, 10]] as const) {
+      const found = await page(`number=888&offset=${offset}&limit=${limit}`);
+      expect(found.total).toBe(60);
+      expect(callIds(found)).toEqual(inOrder.slice(offset, offset + limit));
+    }
+    await many.close();
+  });
+
   it('a leading + matches only at the start of a number', async () => {
     expect(callIds(await list('?number=%2B4533'))).toEqual(['dk-out-live@x']);
     expect(callIds(await list('?number=%2B3345'))).toEqual([]);

@@ -153,6 +153,12 @@ const autocheckpointPages = 10_000;
 const backgroundCheckpointIntervalMs = 1000;
 const walBoundPages = 100_000;
 
+/**
+ * Rows a number search's page reads beyond twice the sessions it wants (each can match twice):
+ * room for sessions that start at the same instant as the page's last.
+ */
+const tieAllowance = 16;
+
 /** What SQL's `matching(id)` tests outside a number search's page: nothing. */
 const emptyMatches: ReadonlySet<number> = new Set();
 
@@ -294,10 +300,10 @@ export class SqliteStore implements StoreBackend {
         page['ids'] = JSON.stringify([...matches]);
         rows = `SELECT data FROM sessions WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
       } else {
-        // The newest matches are found on the number indexes, which hold started_key, and only
+        // The newest matches, found on the number index entries, which hold started_key: only
         // their rows are read and sorted (a page of the table each), not every match's.
-        page['last'] = wanted - 1;
-        rows = `SELECT data FROM sessions WHERE id IN (${number.newest}) ${order} LIMIT @limit OFFSET @offset`;
+        page['ids'] = JSON.stringify(this.newestMatches(number, params, wanted));
+        rows = `SELECT data FROM sessions WHERE id IN (SELECT value FROM json_each(@ids)) ${order} LIMIT @limit OFFSET @offset`;
       }
     } else if (!scope.all) {
       // A reseller's calls: counted on the customer indexes, which hold every filtered column.
@@ -326,6 +332,27 @@ export class SqliteStore implements StoreBackend {
       return read();
     } finally {
       this.matches = emptyMatches;
+    }
+  }
+
+  /**
+   * The `wanted` newest distinct sessions of a number search's matches, and the matches that
+   * start at the same instant as the last of them: the list orders sessions that start together
+   * by Call-ID, so any of them may belong on the page. Read newest first from the number index
+   * entries, in a bounded sort; read again with more rows in the rare case the first read ends
+   * inside a run of ties or of sessions matched twice.
+   */
+  private newestMatches(number: NumberSearch, params: Record<string, unknown>, wanted: number): number[] {
+    for (let rows = 2 * wanted + tieAllowance; ; rows *= 4) {
+      const found = this.sql(number.newestFirst).raw().all({ ...params, rows }) as Array<[number, string]>;
+      const newest = new Set<number>();
+      let last: string | undefined;
+      for (const [id, startedKey] of found) {
+        if (newest.size >= wanted && startedKey !== last) return [...newest];
+        newest.add(id);
+        last = startedKey;
+      }
+      if (found.length < rows) return [...newest];
     }
   }
 
@@ -650,13 +677,13 @@ function nextPrefix(prefix: string): string {
 }
 
 /**
- * A number search: `ids`, the ids of sessions whose A- or B-number contains the text (a session
- * whose two numbers match comes twice); `newest`, the ids of the @last + 1 newest of them in list
- * order and of any whose started_key ties with the last, from number_sessions' entries alone.
+ * A number search: `ids`, the ids of sessions whose A- or B-number contains the text;
+ * `newestFirst`, the first @rows of them and their started_key, newest first, from number index
+ * entries alone. A session whose two numbers match comes twice in both.
  */
 interface NumberSearch {
   ids: string;
-  newest: string;
+  newestFirst: string;
   params: Record<string, string>;
 }
 
@@ -664,8 +691,7 @@ function numberSearch(text: string): NumberSearch {
   const { sessions, params } = numberMatches(text);
   return {
     ids: `SELECT id FROM (${sessions})`,
-    newest: `WITH keyed AS MATERIALIZED (SELECT DISTINCT id, started_key FROM (${sessions}))
-             SELECT id FROM keyed WHERE started_key >= coalesce((SELECT started_key FROM keyed ORDER BY started_key DESC LIMIT 1 OFFSET @last), '')`,
+    newestFirst: `SELECT id, started_key FROM (${sessions}) ORDER BY started_key DESC LIMIT @rows`,
     params,
   };
 }
