@@ -260,6 +260,7 @@ function combined(runs: IngestLoadResult[]): IngestLoadResult {
     requestsPerSecond: sum('requests') / seconds,
     p50Ms: Math.max(...runs.map((run) => run.p50Ms)),
     p99Ms: Math.max(...runs.map((run) => run.p99Ms)),
+    loadCpuUsPerReport: runs.reduce((total, run) => total + run.loadCpuUsPerReport * run.reports, 0) / Math.max(1, sum('reports')),
     ...(firstFailure !== undefined ? { firstFailure } : {}),
   };
 }

@@ -1,5 +1,5 @@
-import { Agent, request } from 'node:http';
 import { DATASET_NOW, lifecycle, session, type IngestReport } from '../dataset.js';
+import { HttpConnection, type Answer } from '../http-connection.js';
 import { percentile } from '../stats.js';
 
 /**
@@ -38,12 +38,13 @@ export interface IngestLoadResult {
   p99Ms: number;
   failures: number;
   firstFailure?: string;
+  /** This process's own CPU (user + system) per report, in µs: taken from the server on a shared machine. */
+  loadCpuUsPerReport: number;
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as IngestLoadInput;
 const target = new URL(input.url);
 const nodes = Object.keys(input.tokens);
-const agent = new Agent({ keepAlive: true, maxSockets: nodes.length * Math.max(1, input.perNode) });
 
 /** Calls that go through all three steps, each assigned to the node that carries it. */
 function callsByNode(): Map<string, IngestReport[][]> {
@@ -87,35 +88,6 @@ function batchesOf(calls: IngestReport[][], size: number): { body: string; repor
   return batches;
 }
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function send(method: string, path: string, token: string, contentType: string, body: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method,
-        path,
-        agent,
-        headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.once('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.setTimeout(60_000, () => req.destroy(new Error(`timeout on ${method} ${path}`)));
-    req.once('error', reject);
-    req.end(body);
-  });
-}
-
 const latencies: number[] = [];
 let reports = 0;
 let requests = 0;
@@ -128,9 +100,10 @@ function fail(what: string) {
   firstFailure ??= what.slice(0, 300);
 }
 
-async function timed(method: string, path: string, token: string, contentType: string, body: string): Promise<Answer> {
+/** One request, its time kept. */
+async function timed(connection: HttpConnection, method: string, path: string, token: string, contentType: string, body: string): Promise<Answer> {
   const start = performance.now();
-  const answer = await send(method, path, token, contentType, body);
+  const answer = await connection.request(method, path, { authorization: `Bearer ${token}`, 'content-type': contentType }, body);
   latencies.push(performance.now() - start);
   requests++;
   return answer;
@@ -138,6 +111,13 @@ async function timed(method: string, path: string, token: string, contentType: s
 
 const byNode = callsByNode();
 const work: Promise<void>[] = [];
+const connections: HttpConnection[] = [];
+const connection = () => {
+  const opened = new HttpConnection(target.hostname, Number(target.port));
+  connections.push(opened);
+  return opened;
+};
+const cpuAtStart = process.cpuUsage();
 const started = performance.now();
 const deadline = started + input.maxSeconds * 1000;
 
@@ -145,11 +125,12 @@ if (input.mode === 'batch') {
   const prepared = nodes.map((node) => ({ node, batches: batchesOf(byNode.get(node) ?? [], input.batchSize) }));
   for (const { node, batches } of prepared) {
     const token = input.tokens[node] as string;
+    const nodeConnection = connection();
     work.push(
       (async () => {
         for (const batch of batches) {
           if (performance.now() > deadline) return;
-          const answer = await timed('POST', '/sbc/ingest', token, 'application/json', batch.body);
+          const answer = await timed(nodeConnection, 'POST', '/sbc/ingest', token, 'application/json', batch.body);
           if (answer.status !== 200) fail(`POST /sbc/ingest ${answer.status} ${answer.body}`);
           else {
             const counts = JSON.parse(answer.body) as { rejected: number; results: Array<{ callId: string; result: string; error?: unknown }> };
@@ -174,11 +155,12 @@ if (input.mode === 'batch') {
       }),
     );
     for (let worker = 0; worker < input.perNode; worker++) {
+      const workerConnection = connection();
       work.push(
         (async () => {
           for (let call = queue.shift(); call && performance.now() < deadline; call = queue.shift()) {
             for (const step of call) {
-              const answer = await timed('PATCH', step.path, token, 'application/merge-patch+json', step.body);
+              const answer = await timed(workerConnection, 'PATCH', step.path, token, 'application/merge-patch+json', step.body);
               if (answer.status !== 200 && answer.status !== 201) fail(`PATCH ${step.path} ${answer.status} ${answer.body}`);
               else reports++;
             }
@@ -192,7 +174,8 @@ if (input.mode === 'batch') {
 
 await Promise.all(work);
 const seconds = (performance.now() - started) / 1000;
-agent.destroy();
+const cpu = process.cpuUsage(cpuAtStart);
+for (const opened of connections) opened.close();
 latencies.sort((a, b) => a - b);
 const result: IngestLoadResult = {
   reports,
@@ -205,6 +188,7 @@ const result: IngestLoadResult = {
   p50Ms: percentile(latencies, 50),
   p99Ms: percentile(latencies, 99),
   failures,
+  loadCpuUsPerReport: reports === 0 ? 0 : (cpu.user + cpu.system) / reports,
   ...(firstFailure === undefined ? {} : { firstFailure }),
 };
 process.stdout.write(JSON.stringify(result) + '\n');
