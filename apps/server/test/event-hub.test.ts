@@ -1,25 +1,29 @@
 import type { Event } from '@sbc/contract';
 import { describe, expect, it } from 'vitest';
+import { frameOf } from '../src/events/frame.js';
 import { EventHub, type StreamLimits, type Subscriber } from '../src/events/hub.js';
 import { Metrics } from '../src/metrics.js';
 
 const roomy: StreamLimits = { perToken: 100, total: 100, bufferTotal: 1024 * 1024 };
 const hubWith = (limits: Partial<StreamLimits> = {}) => new EventHub({ ...roomy, ...limits }, async () => new Map(), new Metrics());
 
-/** A subscriber that takes everything and records it. */
+/** A subscriber that takes everything (or what `takes` lets through) and records it. */
 class FakeSubscriber implements Subscriber {
   readonly received: number[] = [];
+  readonly together: Array<Buffer | undefined> = [];
   disconnected = false;
   private leave = () => {};
   constructor(
     readonly tokenId = 'tok_a',
     private readonly queued = 0,
+    private readonly takes: (event: Event) => boolean = () => true,
   ) {}
-  accepts(): boolean {
-    return true;
+  accepts(event: Event): boolean {
+    return this.takes(event);
   }
-  send(event: Event): void {
-    this.received.push(event.id);
+  send(events: readonly Event[], together: Buffer | undefined): void {
+    for (const event of events) this.received.push(event.id);
+    this.together.push(together);
   }
   queuedBytes(): number {
     return this.disconnected ? 0 : this.queued;
@@ -62,6 +66,27 @@ describe('fan-out', () => {
     hub.publish(all.slice(5000));
     while (subscriber.received.length < 6000) await nextTurn();
     expect(subscriber.received).toEqual(all.map((e) => e.id));
+  });
+});
+
+describe('one write per stream and commit', () => {
+  it('hands the streams that take every event of a commit one shared buffer of all its messages', async () => {
+    const hub = hubWith();
+    const [first, second] = [new FakeSubscriber().join(hub), new FakeSubscriber().join(hub)];
+    const commit = events(3);
+    hub.publish(commit);
+    while (second.received.length < 3) await nextTurn();
+    expect(first.together[0]?.toString()).toBe(commit.map((event) => frameOf(event).toString()).join(''));
+    expect(second.together[0]).toBe(first.together[0]);
+  });
+
+  it('hands a stream that takes only some events of a commit those events alone', async () => {
+    const hub = hubWith();
+    const odd = new FakeSubscriber('tok_a', 0, (event) => event.id % 2 === 1).join(hub);
+    hub.publish(events(5));
+    while (odd.received.length < 3) await nextTurn();
+    expect(odd.received).toEqual([1, 3, 5]);
+    expect(odd.together).toEqual([undefined]);
   });
 });
 

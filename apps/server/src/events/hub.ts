@@ -9,7 +9,11 @@ export interface Subscriber {
   /** The token it was opened with: streams are counted per token. */
   readonly tokenId: string;
   accepts(event: Event, parents: CustomerParents): boolean;
-  send(event: Event): void;
+  /**
+   * The events of one commit that it accepts, in id order. `together`: all their messages in one
+   * buffer, given when it accepts every event of the commit (shared by the streams that do).
+   */
+  send(events: readonly Event[], together: Buffer | undefined): void;
   /** Bytes of stream data held in memory for it: written but not yet handed to the socket. */
   queuedBytes(): number;
   /** Cuts a subscriber that holds too much memory; it may resume with Last-Event-ID. */
@@ -29,8 +33,9 @@ export interface StreamLimits {
 /** A refused stream is told to try again after this long: a slot frees only when a client leaves. */
 const streamRetryAfterSeconds = 10;
 /**
- * (event, subscriber) pairs looked at per turn of the event loop: a thousand events for two
- * thousand streams are delivered over many turns, with requests answered in between.
+ * (event, subscriber) pairs looked at per turn of the event loop (a stream's share of a commit is
+ * never split): a thousand events for two thousand streams are delivered over many turns, with
+ * requests answered in between.
  */
 const deliveriesPerTurn = 4096;
 
@@ -38,10 +43,18 @@ const deliveriesPerTurn = 4096;
 interface Delivery {
   events: readonly Event[];
   to: Subscriber[];
-  /** The next (event, subscriber) pair, event by event: each stream gets its events in order. */
+  /** The next stream to hand its events to. */
   next: number;
-  /** The size of its events' messages, held until it is delivered. */
+  /** The size of its events' messages (and of `together` once made), held until it is delivered. */
   bytes: number;
+  /**
+   * All its messages in one buffer, for the streams that take every event: one chunk queued per
+   * stream instead of one per event (a stream with many events waiting held hundreds of small
+   * objects for each, which outlived the young generation and swelled the heap). A copy, not
+   * views of it as the events' own frames: a frame kept by a stream that takes few events must
+   * not keep a whole commit's bytes in memory beyond what its bound counts.
+   */
+  together?: Buffer;
 }
 
 /**
@@ -121,17 +134,26 @@ export class EventHub {
     let budget = deliveriesPerTurn;
     while (budget > 0 && this.queue.length > 0) {
       const delivery = this.queue[0]!;
-      const pairs = delivery.events.length * delivery.to.length;
-      const end = Math.min(pairs, delivery.next + budget);
-      for (let pair = delivery.next; pair < end; pair++) {
-        const event = delivery.events[Math.floor(pair / delivery.to.length)]!;
-        const subscriber = delivery.to[pair % delivery.to.length]!;
-        if (this.subscribers.has(subscriber) && subscriber.accepts(event, parents)) subscriber.send(event);
+      while (budget > 0 && delivery.next < delivery.to.length) {
+        const subscriber = delivery.to[delivery.next++]!;
+        budget -= delivery.events.length;
+        if (!this.subscribers.has(subscriber)) continue;
+        const accepted = delivery.events.filter((event) => subscriber.accepts(event, parents));
+        if (accepted.length === 0) continue;
+        subscriber.send(accepted, accepted.length === delivery.events.length ? this.together(delivery) : undefined);
       }
-      budget -= end - delivery.next;
-      delivery.next = end;
-      if (end === pairs) this.queueBytes -= this.queue.shift()!.bytes;
+      if (delivery.next === delivery.to.length) this.queueBytes -= this.queue.shift()!.bytes;
     }
+  }
+
+  /** A delivery's messages in one buffer, made for the first stream that takes them all; counted in the queued bytes as long as the events are. */
+  private together(delivery: Delivery): Buffer {
+    if (!delivery.together) {
+      delivery.together = Buffer.concat(delivery.events.map(frameOf));
+      delivery.bytes += delivery.together.length;
+      this.queueBytes += delivery.together.length;
+    }
+    return delivery.together;
   }
 
   /** Forgets the deliveries none of whose streams is still open. */
