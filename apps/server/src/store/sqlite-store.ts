@@ -206,8 +206,11 @@ export class SqliteStore implements StoreBackend {
     // WAL inside each COMMIT; a file's commits are flushed by flushWal instead (NORMAL, set below).
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
-    // 32 MiB of page cache (the default is 2 MiB): list filters and number search touch many pages.
-    this.db.pragma('cache_size = -32768');
+    // 16 MiB of page cache (the default is 2 MiB): list filters and number search touch many pages.
+    // Not more: a page missing from it is a read from the OS page cache, and 32 MiB made search,
+    // ingest and lookups on the 1M data set no faster while the process held about 11 MB more
+    // (docs/benchmarks.md, "Seventh pass").
+    this.db.pragma('cache_size = -16384');
     this.db.pragma(`wal_autocheckpoint = ${autocheckpointPages}`);
     // Statement journals in memory: an insert into sessions fires the numbers trigger, so SQLite
     // keeps each page the statement changes in a statement journal, by default a temporary file
