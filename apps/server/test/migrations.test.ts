@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Session } from '@sbc/contract';
 import { describe, expect, it } from 'vitest';
 import { latestVersion, migrate } from '../src/store/migrations.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
+import type { SessionFilter } from '../src/domain/session-store.js';
 
 describe('schema migrations', () => {
   it('bring an empty database to the latest version, once', () => {
@@ -31,7 +35,9 @@ describe('schema migrations', () => {
     expect(plan("SELECT id FROM sessions WHERE ended IS NOT NULL AND ended < 'x' LIMIT 10")).toContain('sessions_ended');
     expect(plan('SELECT id FROM events WHERE created_at < 5 ORDER BY created_at, id LIMIT 10')).toContain('COVERING INDEX events_created');
     expect(plan("SELECT session_id FROM number_sessions WHERE number >= '+4570' AND number < '+4571'")).toContain('SEARCH number_sessions USING PRIMARY KEY');
-    expect(plan("SELECT id FROM sessions WHERE b_number >= '+4570' AND b_number < '+4571'")).toContain('sessions_b_number');
+    expect(plan("SELECT COUNT(*) FROM sessions INDEXED BY sessions_order WHERE live = 0 AND direction = 'O' AND NOT (b_number >= '+45' AND b_number < '+46')")).toContain(
+      'COVERING INDEX sessions_order',
+    );
   });
 
   it("count a reseller's filtered calls from the customer indexes alone, without reading a session", () => {
@@ -254,5 +260,58 @@ describe('migration 13', () => {
     const page = await store.listSessions({ offset: 0, limit: 10, homeCountryCode: '45', number: '+4512' }, { all: true });
     expect(page.sessions.map((s) => s.callId)).toEqual(['one@x']);
     await store.close();
+  });
+});
+
+describe('migration 14', () => {
+  const indexes = (db: Database.Database) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions' ORDER BY name").pluck().all();
+
+  it('leaves no index that only a filter reads: a new session is written under two fewer keys', () => {
+    const db = new Database(':memory:');
+    migrate(db, 13);
+    expect(indexes(db)).toContain('sessions_b_number');
+    expect(indexes(db)).toContain('sessions_direction');
+    migrate(db);
+    expect(indexes(db)).not.toContain('sessions_b_number');
+    expect(indexes(db)).not.toContain('sessions_direction');
+    expect(db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').pluck().all('sessions_order')).toEqual([
+      'started_key',
+      'call_id',
+      'ended',
+      'talk_ms',
+      'live',
+      'direction',
+      'b_number',
+    ]);
+  });
+
+  it("keeps a version 13 database's sessions, found by every filter of an administrator's list", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbc-migration-14-'));
+    const path = join(dir, 'sessions.db');
+    const db = new Database(path);
+    migrate(db, 13);
+    const insert = db.prepare(
+      `INSERT INTO sessions (call_id, data, started_key, ended, live, direction, b_number, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0)`,
+    );
+    const call = (callId: string, started: string, ended: string | null, direction: string, bNumber: string) =>
+      insert.run(callId, JSON.stringify({ callId, started, ...(ended ? { ended } : {}), direction, bNumber }), started, ended, ended ? 0 : 1, direction, bNumber);
+    call('home-out@x', '2026-01-15T12:00:00.000Z', '2026-01-15T12:01:00.000Z', 'O', '+4512345678');
+    call('abroad-out@x', '2026-01-15T12:00:01.000Z', '2026-01-15T12:01:00.000Z', 'O', '+4699999999');
+    call('abroad-in@x', '2026-01-15T12:00:02.000Z', null, 'I', '+4412345678');
+    db.close();
+    const store = new SqliteStore(path);
+    try {
+      const list = async (filter: Partial<SessionFilter>) => {
+        const page = await store.listSessions({ offset: 0, limit: 10, homeCountryCode: '45', ...filter }, { all: true });
+        return { total: page.total, callIds: page.sessions.map((s) => s.callId) };
+      };
+      expect(await list({ international: true })).toEqual({ total: 2, callIds: ['abroad-in@x', 'abroad-out@x'] });
+      expect(await list({ international: false })).toEqual({ total: 1, callIds: ['home-out@x'] });
+      expect(await list({ direction: 'O', live: false, international: true })).toEqual({ total: 1, callIds: ['abroad-out@x'] });
+      expect(await list({ direction: 'I' })).toEqual({ total: 1, callIds: ['abroad-in@x'] });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

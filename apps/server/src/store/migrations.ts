@@ -338,6 +338,21 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       END;
     `,
   },
+  {
+    version: 14,
+    name: 'sessions_order holds live, direction and b_number: the list filters are read from it, and sessions_direction and sessions_b_number go',
+    // sessions_b_number served only the international filter, and each new session wrote it at a
+    // random place (its B-number): a page of WAL per new session in a commit. sessions_order is
+    // the list's own order and is written where the newest calls are; an end rewrites its entry
+    // already (ended is in it), and live changes only with an end. A filtered list now walks it
+    // and counts on it without reading a row, as a customer's list does on its customer index.
+    sql: `
+      DROP INDEX sessions_b_number;
+      DROP INDEX sessions_direction;
+      DROP INDEX sessions_order;
+      CREATE INDEX sessions_order ON sessions(started_key DESC, call_id, ended, talk_ms, live, direction, b_number);
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
