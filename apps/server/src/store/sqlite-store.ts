@@ -315,16 +315,7 @@ export class SqliteStore implements StoreBackend {
       rows = this.walkInListOrder(total, wanted)
         ? `SELECT data FROM sessions INDEXED BY sessions_order ${clause} ${order} LIMIT @limit OFFSET @offset`
         : `SELECT data FROM sessions WHERE id IN (${ids}) ${order} LIMIT @limit OFFSET @offset`;
-    } else if (number === undefined && filter.customer === undefined) {
-      // The list order's index holds every filtered column (migration 14): counted on it without
-      // reading a row, and paged in its order. Left to itself the planner would start from
-      // sessions_live for ended calls and read a row per entry to test the rest.
-      const from = where.length ? 'sessions INDEXED BY sessions_order' : 'sessions';
-      total = count(`SELECT 1 FROM ${from} ${clause}`);
-      rows = `SELECT data FROM ${from} ${clause} ${order} LIMIT @limit OFFSET @offset`;
     } else {
-      // A number with other filters (its matches, by id), or one customer's calls in either role
-      // (the two customer indexes): the planner starts from the narrower.
       total = count(`SELECT 1 FROM sessions ${clause}`);
       rows = `SELECT data FROM sessions ${clause} ${order} LIMIT @limit OFFSET @offset`;
     }
