@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 import type { Session } from '@sbc/contract';
 import { describe, expect, it } from 'vitest';
 import { latestVersion, migrate } from '../src/store/migrations.js';
+import { openStore } from '../src/store/open-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
+import type { ListScope } from '../src/store/backend.js';
 import type { SessionFilter } from '../src/domain/session-store.js';
 
 describe('schema migrations', () => {
@@ -313,6 +315,85 @@ describe('migration 14', () => {
       expect(await list({ direction: 'I' })).toEqual({ total: 1, callIds: ['abroad-in@x'] });
       expect(await list({ live: true })).toEqual({ total: 1, callIds: ['abroad-in@x'] });
       expect(await list({ live: false })).toEqual({ total: 2, callIds: ['abroad-out@x', 'home-out@x'] });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migration 15', () => {
+  const keyOrder = (db: Database.Database, index: string) =>
+    (db.prepare('SELECT name, desc FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno').all(index) as Array<{ name: string; desc: number }>)
+      .slice(0, 4)
+      .map(({ name, desc }) => `${name}${desc ? ' DESC' : ''}`);
+
+  it('keeps started_key ascending and call_id descending in the list-order, live and customer indexes', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    expect(keyOrder(db, 'sessions_order').slice(0, 2)).toEqual(['started_key', 'call_id DESC']);
+    expect(keyOrder(db, 'sessions_live')).toEqual(['started_key', 'call_id DESC']);
+    expect(keyOrder(db, 'sessions_source_customer').slice(0, 3)).toEqual(['source_customer_id', 'started_key', 'call_id DESC']);
+    expect(keyOrder(db, 'sessions_destination_customer').slice(0, 3)).toEqual(['destination_customer_id', 'started_key', 'call_id DESC']);
+  });
+
+  it('fills the pages of the list-order and customer indexes as new calls arrive, rather than leaving them half empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbc-migration-15-'));
+    const path = join(dir, 'sessions.db');
+    const store = await openStore(path);
+    try {
+      // Calls arriving in time order, over 20 customers, as an SBC reports them.
+      const start = Date.parse('2026-01-15T12:00:00.000Z');
+      for (let batch = 0; batch < 30; batch++) {
+        const reports = Array.from({ length: 200 }, (_, i) => {
+          const n = batch * 200 + i;
+          const callId = `${(n * 7919).toString(36)}-call@example.net`;
+          const report = { sbcServer: '10.0.0.1', aNumber: `+4570${String(n).padStart(6, '0')}`, started: new Date(start + n * 50).toISOString(), sourceCustomerId: `customer-${n % 20}` };
+          return { callId, report };
+        });
+        await store.applyReports(reports, {}, new Date(start));
+      }
+      const db = new Database(path, { readonly: true });
+      const fill = (index: string) =>
+        (db.prepare("SELECT 1.0 * SUM(pgsize - unused) / SUM(pgsize) AS fill FROM dbstat WHERE name = ? AND pagetype = 'leaf'").get(index) as { fill: number }).fill;
+      try {
+        expect(fill('sessions_order')).toBeGreaterThan(0.8);
+        expect(fill('sessions_source_customer')).toBeGreaterThan(0.75);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lists a version 14 database's calls as before: newest first, and calls that start together by Call-ID", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbc-migration-15-'));
+    const path = join(dir, 'sessions.db');
+    const db = new Database(path);
+    migrate(db, 14);
+    const insert = db.prepare(
+      'INSERT INTO sessions (call_id, data, started_key, ended, live, direction, source_customer_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0)',
+    );
+    const call = (callId: string, started: string, live: boolean) =>
+      insert.run(callId, JSON.stringify({ callId, started, direction: 'O', sourceCustomerId: 'c1' }), started, live ? null : started, live ? 1 : 0, 'O', 'c1');
+    call('b@x', '2026-01-15T12:00:00.000Z', true);
+    call('a@x', '2026-01-15T12:00:00.000Z', true);
+    call('c@x', '2026-01-15T12:00:00.000Z', false);
+    call('d@x', '2026-01-15T12:00:01.000Z', true);
+    call('e@x', '2026-01-15T11:59:59.000Z', false);
+    db.prepare("INSERT INTO customers (id, name, features) VALUES ('c1', 'One', '[]')").run();
+    db.close();
+    const store = new SqliteStore(path);
+    try {
+      const list = async (filter: Partial<SessionFilter>, scope: ListScope = { all: true }) =>
+        (await store.listSessions({ offset: 0, limit: 10, homeCountryCode: '45', ...filter }, scope)).sessions.map((s) => s.callId);
+      expect(await list({})).toEqual(['d@x', 'a@x', 'b@x', 'c@x', 'e@x']);
+      expect(await list({ live: true })).toEqual(['d@x', 'a@x', 'b@x']);
+      expect(await list({ direction: 'O' })).toEqual(['d@x', 'a@x', 'b@x', 'c@x', 'e@x']);
+      expect(await list({}, { all: false, customers: ['c1'] })).toEqual(['d@x', 'a@x', 'b@x', 'c@x', 'e@x']);
+      expect(await list({ live: false }, { all: false, customers: ['c1'] })).toEqual(['c@x', 'e@x']);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -357,6 +357,30 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX sessions_live ON sessions(started_key DESC, call_id) WHERE live = 1;
     `,
   },
+  {
+    version: 15,
+    name: 'the list-order, live and customer indexes keep started_key ascending (call_id descending): a new call is added at the end of its range, not at its start',
+    // The list reads them backwards, which is the same order (newest first, then Call-ID). Built
+    // descending, every new call went in at the first entry of its range, and a page that fills
+    // there is split into two half-full ones that nothing is added to again: on the 1M data set,
+    // built by the store, sessions_order's leaves were 51 % full and the customer indexes' 53 %
+    // (dbstat). Added at the end, a page fills before the next one starts (89 % for a customer
+    // index in a test of 300,000 calls over 190 customers, against 55 % descending).
+    sql: `
+      DROP INDEX sessions_order;
+      DROP INDEX sessions_live;
+      DROP INDEX sessions_source_customer;
+      DROP INDEX sessions_destination_customer;
+      CREATE INDEX sessions_order ON sessions(started_key, call_id DESC, ended, talk_ms, live, direction, b_number);
+      CREATE INDEX sessions_live ON sessions(started_key, call_id DESC) WHERE live = 1;
+      CREATE INDEX sessions_source_customer
+        ON sessions(source_customer_id, started_key, call_id DESC, destination_customer_id, direction, live, b_number, a_number, ended, talk_ms)
+        WHERE source_customer_id IS NOT NULL;
+      CREATE INDEX sessions_destination_customer
+        ON sessions(destination_customer_id, started_key, call_id DESC, source_customer_id, direction, live, b_number, a_number, ended, talk_ms)
+        WHERE destination_customer_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;
