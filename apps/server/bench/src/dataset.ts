@@ -32,8 +32,8 @@ export interface Arrivals {
 /** The data set: `count` calls over the day before its "now". */
 export const dayOf = (count: number): Arrivals => ({ first: 0, from: DATASET_NOW - DAY_MS, spanMs: DAY_MS, count });
 
-/** Where the calls reported during the ingest benchmarks start, by stage: far beyond the data set. */
-export const INGEST_RANGES = { batch1000: 1 << 24, batch100: 2 << 24, patch: 3 << 24, events: 4 << 24 } as const;
+/** Where the calls reported during the ingest benchmarks start, by stage (and the commit-pages tool): far beyond the data set. */
+export const INGEST_RANGES = { batch1000: 1 << 24, batch100: 2 << 24, patch: 3 << 24, events: 4 << 24, commitPages: 5 << 24 } as const;
 
 export const SBC_NODES = ['185.45.12.11', '185.45.12.12', '185.45.12.13', '2a05:d014:9f0::13'] as const;
 

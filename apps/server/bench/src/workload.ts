@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { customers, dayOf, session } from './dataset.js';
+import { customers, dayOf, DATASET_NOW, lifecycle, session, type IngestReport } from './dataset.js';
 import { Random } from './random.js';
 
 /**
@@ -44,4 +44,37 @@ export function numberSearchPaths(seed: number, sessions: number, count: number)
     paths.push(`/sbc/session?number=${encodeURIComponent(text)}`);
   }
   return paths;
+}
+
+/**
+ * The calls an ingest load reports, each as its lifecycle (start, answer, end): new calls that
+ * start in the minute after the data set's "now", after every stored call, as a live SBC's calls
+ * do (the server's clock starts at that "now"). Only answered calls over within 9 minutes, as the
+ * server refuses times more than 10 minutes ahead of its clock. Each keeps the node that carries it.
+ */
+export function ingestCalls(seed: number, firstIndex: number, count: number): IngestReport[][] {
+  const arrivals = { first: firstIndex, from: DATASET_NOW, spanMs: 60_000, count: count * 2 };
+  const calls: IngestReport[][] = [];
+  for (let index = firstIndex; calls.length < count && index < firstIndex + arrivals.count; index++) {
+    const call = session(seed, index, arrivals, DATASET_NOW + 9 * 60_000);
+    if (call.answered !== undefined && call.ended !== undefined) calls.push(lifecycle(call));
+  }
+  return calls;
+}
+
+/**
+ * One node's reports in the order a busy SBC sends them: the starts of new calls mixed with the
+ * answers of calls `lag` calls earlier and the ends of calls 2 x `lag` earlier.
+ */
+export function reportOrder(calls: IngestReport[][], lag: number): IngestReport[] {
+  const stream: IngestReport[] = [];
+  for (let step = 0; step < calls.length + 2 * lag; step++) {
+    const starting = calls[step];
+    const answering = calls[step - lag];
+    const ending = calls[step - 2 * lag];
+    if (starting) stream.push(starting[0] as IngestReport);
+    if (answering) stream.push(answering[1] as IngestReport);
+    if (ending) stream.push(ending[2] as IngestReport);
+  }
+  return stream;
 }

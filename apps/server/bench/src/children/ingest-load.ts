@@ -1,6 +1,7 @@
-import { DATASET_NOW, lifecycle, session, type IngestReport } from '../dataset.js';
+import type { IngestReport } from '../dataset.js';
 import { HttpConnection, type Answer } from '../http-connection.js';
 import { percentile } from '../stats.js';
+import { ingestCalls, reportOrder } from '../workload.js';
 
 /**
  * The SBC nodes' side of the ingest benchmark (runs in its own process). Each node reports
@@ -49,37 +50,19 @@ const nodes = Object.keys(input.tokens);
 /** Calls that go through all three steps, each assigned to the node that carries it. */
 function callsByNode(): Map<string, IngestReport[][]> {
   const byNode = new Map<string, IngestReport[][]>(nodes.map((node) => [node, []]));
-  // New calls start in the minute after the data set's "now", after every stored call, as a
-  // live SBC's calls do (the server's clock starts at that "now"). Sent: answered calls over
-  // within 9 minutes, three reports each, as the server refuses times more than 10 minutes
-  // ahead of its clock.
-  const arrivals = { first: input.firstIndex, from: DATASET_NOW, spanMs: 60_000, count: input.sessions * 2 };
-  let made = 0;
-  for (let index = input.firstIndex; made < input.sessions && index < input.firstIndex + arrivals.count; index++) {
-    const call = session(input.seed, index, arrivals, DATASET_NOW + 9 * 60_000);
-    if (call.answered === undefined || call.ended === undefined) continue;
-    const calls = byNode.get(call.sbcServer as string);
+  for (const call of ingestCalls(input.seed, input.firstIndex, input.sessions)) {
+    const calls = byNode.get(call[0]?.sbcServer as string);
     if (!calls) continue;
     // The machine token names the node; its reports leave sbcServer to default to it.
-    delete call.sbcServer;
-    calls.push(lifecycle(call));
-    made++;
+    delete call[0]?.sbcServer;
+    calls.push(call);
   }
   return byNode;
 }
 
 /** A node's reports in the order a busy SBC sends them, cut into batches. */
 function batchesOf(calls: IngestReport[][], size: number): { body: string; reports: number; ends: number }[] {
-  const stream: IngestReport[] = [];
-  const lag = size;
-  for (let step = 0; step < calls.length + 2 * lag; step++) {
-    const starting = calls[step];
-    const answering = calls[step - lag];
-    const ending = calls[step - 2 * lag];
-    if (starting) stream.push(starting[0] as IngestReport);
-    if (answering) stream.push(answering[1] as IngestReport);
-    if (ending) stream.push(ending[2] as IngestReport);
-  }
+  const stream = reportOrder(calls, size);
   const batches = [];
   for (let at = 0; at < stream.length; at += size) {
     const sessions = stream.slice(at, at + size);
