@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { CACHE_DIR } from './database.js';
 import { DATASET_NOW, DEFAULT_SEED, INGEST_RANGES } from './dataset.js';
 import { ingestCalls, reportOrder } from './workload.js';
+import { toolArgs } from './tool-args.js';
 
 /**
  * `node apps/server/bench/dist/commit-pages.js DB [BUILD] [--batch N] [--batches N]`: what a
@@ -24,11 +25,7 @@ interface Service {
   applyReports(reports: Array<{ callId: string; report: object }>, reporter: object, now: Date): Promise<{ outcomes: Array<{ result: string }> }>;
 }
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : Number(args.splice(at, 2)[1]);
-};
+const { positional: args, option } = toolArgs();
 const groupSize = option('--batch', 1000);
 const measured = option('--batches', 20);
 const warmUp = 10;

@@ -85,20 +85,27 @@ export interface SpawnOptions {
   nodeOptions?: string[];
   /** Where the server's own output goes: its log lines are not the benchmark's. */
   stdio?: 'ignore' | 'inherit';
+  /** A command that runs node in turn (valgrind and its options), and how long its slower start may take. */
+  wrapper?: { command: string[]; readyTimeoutMs: number };
+  /** The working directory, for the files a wrapped node leaves behind. */
+  cwd?: string;
 }
 
 /** Starts a server process on a free loopback port and waits until it is ready. */
 export async function startServerProcess(options: SpawnOptions): Promise<ServerProcess> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), options.script, ...(options.args ?? [])], {
+  const node = [process.execPath, ...(options.nodeOptions ?? []), options.script, ...(options.args ?? [])];
+  const [command, ...args] = [...(options.wrapper?.command ?? []), ...node] as [string, ...string[]];
+  const child = spawn(command, args, {
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', options.stdio ?? 'ignore', 'inherit'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitReady(url + options.readyPath, child, 120_000);
+    await waitReady(url + options.readyPath, child, options.wrapper?.readyTimeoutMs ?? 120_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_SEED } from './dataset.js';
 import { percentile } from './stats.js';
 import { numberSearchPaths } from './workload.js';
+import { toolArgs } from './tool-args.js';
 
 /**
  * `node apps/server/bench/dist/search-cpu.js DB [BUILD ...] [--sessions N] [--passes N]`: the
@@ -19,11 +20,7 @@ interface Store {
   close(): Promise<void>;
 }
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : Number(args.splice(at, 2)[1]);
-};
+const { positional: args, option } = toolArgs();
 const sessions = option('--sessions', 1_000_000);
 const passes = Math.max(2, option('--passes', 5));
 const [db, ...given] = args;

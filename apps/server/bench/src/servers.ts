@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { nodeFlags } from '@sbc/server';
-import { children, startServerProcess, type ServerProcess } from './processes.js';
+import { children, startServerProcess, type ServerProcess, type SpawnOptions } from './processes.js';
 
 /** The three servers compared on the lookup: the product, with its production node flags, and the two baselines on node's defaults. */
 export const SERVERS: Record<'sbc' | 'raw' | 'koa', { label: string; script: string; readyPath: string; nodeFlags: readonly string[] }> = {
@@ -16,6 +16,8 @@ export interface ServerOptions {
   nodeOptions?: string[];
   /** More of the server's settings, as environment variables. */
   env?: Record<string, string>;
+  wrapper?: SpawnOptions['wrapper'];
+  cwd?: string;
 }
 
 export function startNamed(name: ServerName, dbPath: string, options: ServerOptions = {}): Promise<ServerProcess> {
@@ -27,6 +29,8 @@ export function startNamed(name: ServerName, dbPath: string, options: ServerOpti
     readyPath: server.readyPath,
     env: { SBC_DB: dbPath, ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}), ...options.env },
     nodeOptions: [...server.nodeFlags, ...(options.nodeOptions ?? [])],
+    ...(options.wrapper ? { wrapper: options.wrapper } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
 }
 
