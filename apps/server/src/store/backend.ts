@@ -139,6 +139,8 @@ export interface StoreBackend {
 
   /** A backend that can answer at once (SQLite, when no write is open) does so: no promise on a lookup's path. */
   sessionRow(callId: string): SessionRow | undefined | Promise<SessionRow | undefined>;
+  /** The session's JSON alone, as `sessionRow` answers it: what a caller who may read every session needs. */
+  sessionJson(callId: string): string | undefined | Promise<string | undefined>;
   listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }>;
   countLiveSessions(): Promise<number>;
   /**

@@ -261,6 +261,11 @@ export class PostgresStore implements StoreBackend {
     return row && { json: row.data, sourceCustomerId: row.source_customer_id, destinationCustomerId: row.destination_customer_id };
   }
 
+  async sessionJson(callId: string): Promise<string | undefined> {
+    const [row] = await this.query<{ data: string }>('SELECT data FROM sessions WHERE call_id = $1', [callId], 'session-json');
+    return row?.data;
+  }
+
   async listSessions(filter: SessionFilter, scope: ListScope): Promise<{ total: number; sessions: Session[] }> {
     const params = new Params();
     const where = listConditions(filter, scope, params);

@@ -243,6 +243,15 @@ export class SqliteStore implements StoreBackend {
     return this.committedSessionRow(callId);
   }
 
+  sessionJson(callId: string): string | undefined | Promise<string | undefined> {
+    if (this.db.inTransaction) return this.writes.then(() => this.committedSessionJson(callId));
+    return this.committedSessionJson(callId);
+  }
+
+  private committedSessionJson(callId: string): string | undefined {
+    return this.sql('SELECT data FROM sessions WHERE call_id = ?').pluck().get(callId) as string | undefined;
+  }
+
   private committedSessionRow(callId: string): SessionRow | undefined {
     const row = this.sql('SELECT data, source_customer_id, destination_customer_id FROM sessions WHERE call_id = ?').raw().get(callId) as
       | [string, string | null, string | null]
