@@ -80,7 +80,7 @@ export function operationStep<Op extends OperationId>(
   return (ctx, param) => {
     const principal = ctx.state['principal'] as Principal | undefined;
     if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
-    const path = parse(op, 'path', pathParameter === undefined || param === undefined ? {} : { [pathParameter]: param });
+    const path = parse(op, 'path', pathParameter === undefined || param === undefined ? {} : pathParameters(pathParameter, param));
     // Nothing given where nothing is declared has nothing to check nor defaults to fill in; Koa's
     // `ctx.query` parses the URL and the query string, and with no `?` there is nothing in it.
     const given = ctx.req.url!.includes('?');
@@ -94,6 +94,17 @@ export function operationStep<Op extends OperationId>(
 }
 
 const noParameters: Record<string, string> = Object.freeze({});
+
+/**
+ * `{ [name]: value }`, without the literal: V8 defines a computed key of a literal in its runtime,
+ * and on the lookup path that cost 3 times a plain store (a loop of 3 million) and, in some
+ * processes, about 25,000 instructions a request in map transitions (lookup-instructions).
+ */
+function pathParameters(name: string, value: string): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  parameters[name] = value;
+  return parameters;
+}
 
 /**
  * The router keeps a segment it cannot decode as literal text; such a path names nothing. Only a
