@@ -11,11 +11,14 @@ import { lookupPaths, writePaths } from './workload.js';
 import { toolArgs } from './tool-args.js';
 
 /**
- * `node apps/server/bench/dist/lookup-instructions.js [SERVER ...] [--warm N] [--requests N] [--top N]`:
+ * `node apps/server/bench/dist/lookup-instructions.js [SERVER ...] [--warm N] [--requests N] [--top N] [--inclusive]`:
  * the machine instructions a lookup costs each server (`sbc`, `koa`, `raw`; default `sbc koa`),
- * counted by valgrind's callgrind rather than timed. A count is the same whatever else the
- * machine is doing, so two builds or servers can be compared to a few hundred instructions where
- * CPU time moves by 10 % between rounds. Each server runs under callgrind on the 1M file; after
+ * counted by valgrind's callgrind rather than timed. A count does not move with whatever else the
+ * machine is doing, where CPU time moves by 10 % between rounds. It does move with V8: the
+ * garbage collections that fall in it (a few thousand instructions), and code that its optimising
+ * compiler, on another thread slowed by valgrind, has not yet replaced (Baseline and CompileLazy
+ * builtins among the largest costs; one process of bare Koa counted 35,000 more than another).
+ * Compare runs whose top functions agree. Each server runs under callgrind on the 1M file; after
  * `--warm` lookups (enough for V8 to have optimised the request path) its counters are zeroed,
  * `--requests` lookups are made one at a time, and the counts are read per thread and, on the
  * main thread, per function, with JavaScript functions named from V8's `--perf-basic-prof` map.
@@ -26,10 +29,13 @@ const { positional: args, option } = toolArgs();
 const warm = option('--warm', 10_000);
 const requests = option('--requests', 4_500);
 const top = option('--top', 40);
+// Each function with what it calls (callgrind_annotate --inclusive=yes): what a step of the request path costs in all.
+const inclusive = args.includes('--inclusive');
+if (inclusive) args.splice(args.indexOf('--inclusive'), 1);
 const names = (args.length > 0 ? args : ['sbc', 'koa']) as ServerName[];
 for (const name of names) {
   if (!(name in SERVERS)) {
-    process.stderr.write(`usage: lookup-instructions [${Object.keys(SERVERS).join('|')} ...] [--warm N] [--requests N] [--top N]\n`);
+    process.stderr.write(`usage: lookup-instructions [${Object.keys(SERVERS).join('|')} ...] [--warm N] [--requests N] [--top N] [--inclusive]\n`);
     process.exit(2);
   }
 }
@@ -58,11 +64,11 @@ for (const [name, counts] of counted) {
 }
 const [first, second] = [...counted.values()];
 if (first && second) {
-  process.stdout.write(`\nmain thread, ${names[0]} minus ${names[1]}, by function (instructions a lookup):\n`);
+  process.stdout.write(`\nmain thread, ${names[0]} minus ${names[1]}, by function (instructions a lookup${inclusive ? ', with what each calls' : ''}):\n`);
   printRows([...new Set([...first.byFunction.keys(), ...second.byFunction.keys()])].map((fn) => [fn, (first.byFunction.get(fn) ?? 0) - (second.byFunction.get(fn) ?? 0)]));
 }
 for (const [name, counts] of counted) {
-  process.stdout.write(`\nmain thread of ${name}, by function (instructions a lookup):\n`);
+  process.stdout.write(`\nmain thread of ${name}, by function (instructions a lookup${inclusive ? ', with what each calls' : ''}):\n`);
   printRows([...counts.byFunction]);
 }
 
@@ -127,10 +133,10 @@ function totalOf(file: string): number {
   return summary ? Number(summary[1]) : 0;
 }
 
-/** Exclusive counts by function (callgrind_annotate's), with JIT code named from V8's map of it. */
+/** Counts by function (callgrind_annotate's, exclusive unless --inclusive), with JIT code named from V8's map of it. */
 function byFunction(file: string, perfMap: string, lookups: number): Map<string, number> {
   const jit = existsSync(perfMap) ? jitSymbols(perfMap) : [];
-  const annotated = execFileSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const annotated = execFileSync('callgrind_annotate', ['--threshold=100', `--inclusive=${inclusive ? 'yes' : 'no'}`, file], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const counts = new Map<string, number>();
   for (const line of annotated.split('\n')) {
     const match = /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.+)$/.exec(line);
