@@ -148,10 +148,20 @@ function loneSurrogateAt(value: unknown, path = ''): string | undefined {
 function lazy<K, V>(build: (key: K) => V): (key: K) => V {
   const cache = new Map<K, V>();
   return (key) => {
-    if (!cache.has(key)) cache.set(key, build(key));
-    return cache.get(key) as V;
+    let built = cache.get(key);
+    if (built === undefined && !cache.has(key)) cache.set(key, (built = build(key)));
+    return built as V;
   };
 }
+
+/**
+ * Parsed parameters: an object that inherits nothing, so that `?__proto__=1` or `?constructor=1`
+ * is a parameter like any other (and an unknown one) and a missing `toString` is missing. Made by
+ * a constructor whose prototype has none rather than by `Object.create(null)`: V8 keeps such an
+ * object in dictionary mode, and every read of it, the validator's included, was a hash lookup.
+ */
+const ParameterValues = function ParameterValues() {} as unknown as new () => Record<string, unknown>;
+ParameterValues.prototype = Object.create(null) as object;
 
 function once<T>(build: () => T): () => T {
   let built: T | undefined;
@@ -240,9 +250,8 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
       answersWithEventStream: [...responseMedia.keys()].some((key) => key.endsWith(' text/event-stream')),
       parseParameters(location, raw, ignore = []) {
         // Headers carry much besides parameters, and none of them is an issue: with none declared, nothing to check.
-        if (location === 'header' && headerNames.size === 0) return { value: Object.create(null) as Record<string, unknown> };
-        // No prototype: `?__proto__=1` becomes a parameter like any other (and an unknown one).
-        const value = Object.create(null) as Record<string, unknown>;
+        if (location === 'header' && headerNames.size === 0) return { value: new ParameterValues() };
+        const value = new ParameterValues();
         for (const [name, v] of Object.entries(raw)) {
           if (v === undefined || ignore.includes(name)) continue;
           if (Array.isArray(v) && location !== 'header') {
