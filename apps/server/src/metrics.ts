@@ -228,7 +228,6 @@ export class Metrics {
     for (const outcome of endOutcomes) this.endRequests.inc({ outcome }, 0);
     for (const cap of ['per_token', 'total'] satisfies StreamRefusal[]) this.streamsRefused.inc({ cap }, 0);
     for (const reason of ['slow_subscriber', 'token_no_longer_valid'] satisfies StreamDisconnect[]) this.streamDisconnects.inc({ reason }, 0);
-    for (const result of ['hit', 'miss']) this.tokenLookups.inc({ result }, 0);
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
@@ -268,8 +267,11 @@ export class Metrics {
     this.endRequests.inc({ outcome });
   }
 
+  /** Counted on every request with a token: its two series found once, not by their labels each time. */
+  private readonly tokenLookupSeries = { hit: this.tokenLookups.labels({ result: 'hit' }), miss: this.tokenLookups.labels({ result: 'miss' }) };
+
   tokenLookup(hit: boolean): void {
-    this.tokenLookups.inc({ result: hit ? 'hit' : 'miss' });
+    (hit ? this.tokenLookupSeries.hit : this.tokenLookupSeries.miss).value++;
   }
 
   rateLimited(): void {
@@ -288,19 +290,22 @@ export class Metrics {
         if (name === 'constructor' || Object.hasOwn(timed, name) || typeof method !== 'function') continue;
         // Found at the first call: series appear in the order of first use, as prom-client's did.
         let series: Distribution | undefined;
+        const stop = (start: number) => (series ??= this.storeDuration.labels({ operation: name })).observe((performance.now() - start) / 1000);
         timed[name] = (...args: unknown[]) => {
           const start = performance.now();
-          const stop = () => (series ??= this.storeDuration.labels({ operation: name })).observe((performance.now() - start) / 1000);
           let result: unknown;
           try {
             result = (method as (...a: unknown[]) => unknown).apply(store, args);
           } catch (error) {
-            stop();
+            stop(start);
             throw error;
           }
-          // Timed beside the caller's await, not in front of it: no extra promise in its way.
-          if (result instanceof Promise) void result.then(stop, stop);
-          else stop();
+          // Timed beside the caller's await, not in front of it: no extra promise in its way. A
+          // closure only for a promise: a call answered at once (an ADMIN's lookup) allocates none.
+          if (result instanceof Promise) {
+            const settled = () => stop(start);
+            void result.then(settled, settled);
+          } else stop(start);
           return result;
         };
       }
