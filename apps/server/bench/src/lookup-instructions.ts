@@ -11,7 +11,7 @@ import { lookupPaths, writePaths } from './workload.js';
 import { toolArgs } from './tool-args.js';
 
 /**
- * `node apps/server/bench/dist/lookup-instructions.js [SERVER ...] [--warm N] [--requests N] [--top N] [--inclusive]`:
+ * `node apps/server/bench/dist/lookup-instructions.js [SERVER ...] [--warm N] [--requests N] [--top N] [--inclusive] [--keep] [--node-flag ...]`:
  * the machine instructions a lookup costs each server (`sbc`, `koa`, `raw`; default `sbc koa`),
  * counted by valgrind's callgrind rather than timed. A count does not move with whatever else the
  * machine is doing, where CPU time moves by 10 % between rounds. It does move with V8: the
@@ -32,10 +32,16 @@ const top = option('--top', 40);
 // Each function with what it calls (callgrind_annotate --inclusive=yes): what a step of the request path costs in all.
 const inclusive = args.includes('--inclusive');
 if (inclusive) args.splice(args.indexOf('--inclusive'), 1);
-const names = (args.length > 0 ? args : ['sbc', 'koa']) as ServerName[];
+// Keeps each server's callgrind files and V8 map, for callgrind_annotate --tree=caller: who calls a costly function.
+const keep = args.includes('--keep');
+if (keep) args.splice(args.indexOf('--keep'), 1);
+// Any other `--flag` goes to each server's node, such as a V8 flag that changes when code is optimised.
+const nodeFlags = args.filter((arg) => arg.startsWith('--'));
+const servers = args.filter((arg) => !arg.startsWith('--'));
+const names = (servers.length > 0 ? servers : ['sbc', 'koa']) as ServerName[];
 for (const name of names) {
   if (!(name in SERVERS)) {
-    process.stderr.write(`usage: lookup-instructions [${Object.keys(SERVERS).join('|')} ...] [--warm N] [--requests N] [--top N] [--inclusive]\n`);
+    process.stderr.write(`usage: lookup-instructions [${Object.keys(SERVERS).join('|')} ...] [--warm N] [--requests N] [--top N] [--inclusive] [--keep] [--node-flag ...]\n`);
     process.exit(2);
   }
 }
@@ -81,7 +87,7 @@ async function count(name: ServerName): Promise<Counts> {
   const dir = mkdtempSync(join(tmpdir(), 'lookup-instructions-'));
   const out = join(dir, 'callgrind.out');
   const server = await startNamed(name, db.path, {
-    nodeOptions: ['--perf-basic-prof'],
+    nodeOptions: ['--perf-basic-prof', ...nodeFlags],
     wrapper: { command: ['valgrind', '--quiet', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${out}`], readyTimeoutMs: 600_000 },
     // The V8 log that --perf-basic-prof also writes lands in the working directory.
     cwd: dir,
@@ -106,8 +112,11 @@ async function count(name: ServerName): Promise<Counts> {
     };
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(`/tmp/perf-${server.pid}.map`, { force: true });
+    if (keep) process.stderr.write(`${name}: callgrind files kept in ${dir}, V8's map in /tmp/perf-${server.pid}.map\n`);
+    else {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(`/tmp/perf-${server.pid}.map`, { force: true });
+    }
   }
 }
 
