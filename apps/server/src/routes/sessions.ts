@@ -6,13 +6,17 @@ import type { OperationInput, WithDefaults } from '../contract-operation.js';
 import { summarize } from '../domain/session-shape.js';
 import type { RouteDeps } from './deps.js';
 
+const jsonContentType = 'application/json; charset=utf-8';
+
 export function sessionRoutes({ store, metrics, now, homeCountryCode }: RouteDeps) {
   return {
     getSession(ctx: Context, { path, principal }: OperationInput<'getSession'>) {
       // The stored JSON is already the response body: no parse and stringify on the hot path.
       const answer = (session: string | undefined) => {
         if (session === undefined) throw sessionNotFound();
-        ctx.type = 'application/json';
+        // The header as Koa's `ctx.type = 'application/json'` would write it, without its media-type
+        // lookup (mime-types' `contentType`, a regular expression and a table) on every lookup.
+        ctx.res.setHeader('Content-Type', jsonContentType);
         ctx.body = session;
       };
       // Synchronous when the store answers at once: no promise on the hottest path.
