@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+// Node's global `performance` is a getter that runs on every access; the module's object is not (timed per request).
+import { performance } from 'node:perf_hooks';
 import Koa, { type Context, type Middleware } from 'koa';
 import { Authenticator, presentedToken } from './auth.js';
 import { ApiError, badRequest, databaseUnavailable, internalError, methodNotAllowed, notReady } from './errors.js';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { AccessLevel } from '@sbc/contract';
 import type { Context } from 'koa';
 import { ApiError, accessDenied } from './errors.js';

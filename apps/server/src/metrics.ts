@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import type { EndCallResult, Event } from '@sbc/contract';
 import type { Registry } from 'prom-client';
 import type { ReportOutcome, SessionStore } from './domain/session-store.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { OperationContract } from '@sbc/contract';
 import type { Context } from 'koa';
 import type { Principal } from './auth.js';
