@@ -83,14 +83,63 @@ export function accessLogger(logger: Logger): (entry: AccessEntry) => void {
   const stream = internals[pino.symbols.streamSym] as { write(line: string): unknown; [key: symbol]: unknown };
   if (stream[pino.symbols.needsMetadataGsym]) return (entry) => logger.info(entry, 'request');
   const level = logger.levels.values['info'];
-  const time = internals[pino.symbols.timeSym] as () => string;
+  const configuredTime = internals[pino.symbols.timeSym] as () => string;
+  const time = configuredTime === pino.stdTimeFunctions.epochTime ? epochTimeOncePerMillisecond() : configuredTime;
   const bindings = internals[pino.symbols.chindingsSym] as string;
+  const fewText = fewStringsAsText();
   return ({ reqId, method, url, route, status, ms }) => {
     if (!logger.isLevelEnabled('info')) return;
     stream.write(
-      `{"level":${level}${time()}${bindings},"reqId":${text(reqId)},"method":${text(method)},"url":${text(url)},"route":${text(route)},"status":${status},"ms":${ms},"msg":"request"}\n`,
+      `{"level":${level}${time()}${bindings},"reqId":${text(reqId)},"method":${fewText(method)},"url":${text(url)},"route":${fewText(route)},"status":${status},"ms":${milliseconds(ms)},"msg":"request"}\n`,
     );
   };
+}
+
+/**
+ * pino's `epochTime`, with its text made once per millisecond: requests answered in the same
+ * turn of the event loop share it, and each new one converts a number beyond V8's small integers.
+ */
+function epochTimeOncePerMillisecond(): () => string {
+  let millisecond = -1;
+  let timeText = '';
+  return () => {
+    const now = Date.now();
+    if (now !== millisecond) {
+      millisecond = now;
+      timeText = `,"time":${now}`;
+    }
+    return timeText;
+  };
+}
+
+/**
+ * `text` for values drawn from a small set (methods, route templates), kept once made: a map
+ * lookup costs less than the check of each character. Bounded, should a caller pass many.
+ */
+function fewStringsAsText(): (value: string) => string {
+  const made = new Map<string, string>();
+  return (value) => {
+    let json = made.get(value);
+    if (json === undefined) {
+      json = text(value);
+      if (made.size < 256) made.set(value, json);
+    }
+    return json;
+  };
+}
+
+/** After the decimal point, for each whole number of µs: `.125`, `.5`, `.05`, nothing for 0. */
+const fractionsOfMillisecond = Array.from({ length: 1000 }, (_, micros) => (micros === 0 ? '' : `.${String(micros).padStart(3, '0').replace(/0+$/, '')}`));
+
+/**
+ * A duration in ms as JSON writes the number: for a whole number of µs (what the access log
+ * passes), the same digits from a table instead of converting a double to decimal each line.
+ */
+function milliseconds(ms: number): string {
+  const micros = Math.round(ms * 1000);
+  if (micros / 1000 !== ms || micros < 0 || !Number.isSafeInteger(micros)) return String(ms);
+  const fraction = micros % 1000;
+  return `${(micros - fraction) / 1000}${fractionsOfMillisecond[fraction]}`;
 }
 
 /** Printable ASCII but `"` and `\\`: a string made only of these is its own JSON text in quotes. */

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../src/index.js';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
@@ -97,6 +97,17 @@ describe('the access log line', () => {
     });
     return { logger: pino({ level, timestamp: () => ',"time":1764600000000', base: { service: 'sbc-session-api' } }, sink), lines };
   }
+  /** A logger at info with pino's own clock (epoch milliseconds), and the lines it wrote. */
+  function epochClockLogger() {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    return { logger: pino({ base: { service: 'sbc-session-api' } }, sink), lines };
+  }
   const entry: AccessEntry = { reqId: 'r"1\\', method: 'GET', url: '/sbc/session/a%40b?x="é"\u0001', route: '/sbc/session/{id}', status: 200, ms: 0.125 };
 
   it("is the very line pino writes for logger.info(entry, 'request')", () => {
@@ -115,6 +126,35 @@ describe('the access log line', () => {
     accessLogger(shaped.logger)(plain);
     pinos.logger.info(plain, 'request');
     expect(shaped.lines).toEqual(pinos.lines);
+  });
+
+  it('writes each duration as pino writes the number', () => {
+    const shaped = fixedClockLogger('info');
+    const pinos = fixedClockLogger('info');
+    const write = accessLogger(shaped.logger);
+    for (const ms of [0, 0.001, 0.05, 0.1, 0.125, 12.345, 999.999, 1000, 86_400_000.5, 1e-7, 1e21]) {
+      write({ ...entry, ms });
+      pinos.logger.info({ ...entry, ms }, 'request');
+    }
+    expect(shaped.lines).toEqual(pinos.lines);
+  });
+
+  it("carries pino's epoch time, new each millisecond", () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_764_600_000_123 });
+    try {
+      const shaped = epochClockLogger();
+      const pinos = epochClockLogger();
+      const write = accessLogger(shaped.logger);
+      for (const step of [0, 0, 1, 1000]) {
+        vi.advanceTimersByTime(step);
+        write(entry);
+        pinos.logger.info(entry, 'request');
+      }
+      expect(shaped.lines).toEqual(pinos.lines);
+      expect(shaped.lines.map((line) => (JSON.parse(line) as { time: number }).time)).toEqual([1_764_600_000_123, 1_764_600_000_123, 1_764_600_000_124, 1_764_600_001_124]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('is not written by a logger above info', () => {
