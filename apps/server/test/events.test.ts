@@ -1,6 +1,7 @@
 import type { Session } from '@sbc/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer, ServerOptions } from '../src/index.js';
+import type { SessionStore } from '../src/domain/session-store.js';
 import { call, holdStore, ids, json, resellerTrees, sessionPath, startTestServer, tokenFor } from './helpers.js';
 import { EventStreamClient, stalledSubscriber, subscriberCount } from './sse.js';
 
@@ -61,6 +62,18 @@ describe('GET /sbc/events', () => {
     const watcher = await open(admin);
     await watcher.waitForComment('connected');
     expect(watcher.comments[0]).toBe('connected');
+  });
+
+  it('starts after the events committed before it opened, even those this server has not handed to its streams yet', async () => {
+    // On PostgreSQL the event feed reads committed events back from the store: held, it lags behind the commit.
+    const release = holdStore((server.store as unknown as { backend: SessionStore }).backend, 'eventsAfter');
+    await report('before@x', { started: t(0) });
+    const watcher = await open(admin);
+    await watcher.waitForComment('connected');
+    release();
+    await report('after@x', { started: t(1) });
+    const [event] = await watcher.waitFor(1);
+    expect(event).toMatchObject({ type: 'started', callId: 'after@x' });
   });
 
   it('sends nothing for a replayed report', async () => {

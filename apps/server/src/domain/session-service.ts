@@ -148,6 +148,10 @@ export class SessionService implements SessionStore {
     return this.backend.eventsAfter(afterId, limit);
   }
 
+  newestEventId(): Promise<number> {
+    return this.backend.newestEventId();
+  }
+
   pendingTerminates(sbcServer: string): Promise<Event[]> {
     return this.backend.pendingTerminates(sbcServer);
   }

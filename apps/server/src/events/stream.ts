@@ -70,8 +70,14 @@ export class EventStream implements Subscriber {
     return this.caller.accepts(event, parents);
   }
 
-  /** Joins the hub; throws 429 `too_many_streams` over a cap, before anything is sent. */
-  subscribe(): void {
+  /**
+   * Joins the hub; throws 429 `too_many_streams` over a cap, before anything is sent. A stream
+   * without Last-Event-ID starts after the newest event committed now: on PostgreSQL an event
+   * committed before it opened can reach the hub after it joined (the feed reads behind the
+   * commits), and it is not this stream's to send.
+   */
+  async subscribe(lastEventId: number | undefined): Promise<void> {
+    if (lastEventId === undefined && this.caller.principal.level !== 'SBC') this.lastSentId = await this.deps.store.newestEventId();
     this.unsubscribe = this.deps.hub.add(this);
     this.ctx.req.once('close', () => this.close());
     this.body.once('error', () => this.close());

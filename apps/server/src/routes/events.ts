@@ -11,7 +11,7 @@ export function eventRoutes(deps: RouteDeps, authenticator: Authenticator) {
     async streamEvents(ctx: Context, { query, header, principal }: OperationInput<'streamEvents'>) {
       const lastEventId = header['Last-Event-ID'] === undefined ? undefined : Number(header['Last-Event-ID']);
       const stream = new EventStream(streamDeps, ctx, { principal, secret: presentedToken(ctx)!, accepts: eventFilter(principal, query) });
-      stream.subscribe();
+      await stream.subscribe(lastEventId);
       ctx.status = 200;
       ctx.type = 'text/event-stream';
       ctx.set('Cache-Control', 'no-cache');

@@ -154,6 +154,8 @@ export interface StoreBackend {
 
   /** Events with an id above `afterId`, oldest first. */
   eventsAfter(afterId: number, limit: number): Promise<Event[]>;
+  /** The newest event id committed, or 0. */
+  newestEventId(): Promise<number>;
   /** Terminate commands for this SBC whose session has not ended yet, oldest first. */
   pendingTerminates(sbcServer: string): Promise<Event[]>;
   /** Terminate commands requested before `requestedBefore`, by SBC node. */

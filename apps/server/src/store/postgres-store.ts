@@ -388,7 +388,7 @@ export class PostgresStore implements StoreBackend {
     return rows.map((r) => ({ id: r.id, ...JSON.parse(r.body) }) as Event);
   }
 
-  /** The newest event id committed, or 0: where a node's feed starts. */
+  /** The newest event id committed, or 0: where a node's feed and each new stream start. */
   async newestEventId(): Promise<number> {
     return this.count('SELECT COALESCE(MAX(id), 0) AS n FROM events');
   }

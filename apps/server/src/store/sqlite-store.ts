@@ -418,6 +418,11 @@ export class SqliteStore implements StoreBackend {
     return rows.map((r) => ({ id: r.id, ...JSON.parse(r.body) }) as Event);
   }
 
+  async newestEventId(): Promise<number> {
+    if (this.db.inTransaction) await this.writes;
+    return this.sql('SELECT COALESCE(MAX(id), 0) FROM events').pluck().get() as number;
+  }
+
   async pendingTerminates(sbcServer: string): Promise<Event[]> {
     if (this.db.inTransaction) await this.writes;
     const rows = this.sql(
