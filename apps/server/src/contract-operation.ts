@@ -79,7 +79,6 @@ export function operationStep<Op extends OperationId>(
   const declaresHeader = op.parameters.some((p) => p.in === 'header');
   return (ctx, param) => {
     const principal = ctx.state['principal'] as Principal | undefined;
-    if (!decodable(ctx.path)) throw badRequest('bad_request', 'The path is not valid percent-encoded UTF-8');
     const path = parse(op, 'path', pathParameter === undefined || param === undefined ? {} : pathParameters(pathParameter, param));
     // Nothing given where nothing is declared has nothing to check nor defaults to fill in; Koa's
     // `ctx.query` parses the URL and the query string, and with no `?` there is nothing in it.
@@ -104,20 +103,6 @@ function pathParameters(name: string, value: string): Record<string, string> {
   const parameters: Record<string, string> = {};
   parameters[name] = value;
   return parameters;
-}
-
-/**
- * The router keeps a segment it cannot decode as literal text; such a path names nothing. Only a
- * `%` can make a path undecodable, and decoding one without costs a lookup about 1,800 instructions.
- */
-function decodable(path: string): boolean {
-  if (!path.includes('%')) return true;
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function parse(op: OperationContract, location: 'path' | 'query' | 'header', raw: Record<string, string | string[] | undefined>): Record<string, unknown> {

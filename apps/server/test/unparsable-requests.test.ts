@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/index.js';
-import { bearer, call, contract, startTestServer, tokenFor } from './helpers.js';
+import { bearer, call, contract, json, sessionPath, startTestServer, tokenFor } from './helpers.js';
 
 let server: RunningServer;
 let admin: string;
@@ -33,6 +33,19 @@ describe('requests that cannot be read', () => {
     const answer = await call(server, 'getSession', `/sbc/session/${segment}`, { headers: bearer(admin) });
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ message: 'bad_request' });
+  });
+
+  it('serves a Call-ID that holds % signs and escapes of its own, sent encoded once', async () => {
+    const callId = 'a%zz%41%@pbx%1.example';
+    const sbc = await tokenFor(server, 'SBC', { sbcServer: '10.0.0.1' });
+    expect((await call(server, 'reportSession', sessionPath(callId), json(sbc, { started: '2025-01-01T12:00:00.000Z' }))).status).toBe(201);
+    const answer = await call(server, 'getSession', sessionPath(callId), { headers: bearer(admin) });
+    expect(answer.body).toMatchObject({ callId });
+  });
+
+  it('answers 400 bad_request for an undecodable customer id too, as for any path', async () => {
+    const answer = await call(server, 'getCustomer', '/sbc/customer/%zz', { headers: bearer(admin) });
+    expect(answer.body).toMatchObject({ status: 400, message: 'bad_request', description: 'The path is not valid percent-encoded UTF-8' });
   });
 
   it('stores nothing for a report sent to an undecodable path', async () => {
