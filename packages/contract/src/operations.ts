@@ -252,7 +252,10 @@ export function loadContract(document: OpenApiDocument = openapiDocument): Contr
         // Headers carry much besides parameters, and none of them is an issue: with none declared, nothing to check.
         if (location === 'header' && headerNames.size === 0) return { value: new ParameterValues() };
         const value = new ParameterValues();
-        for (const [name, v] of Object.entries(raw)) {
+        // Not `Object.entries`: V8 makes its pairs in its C++ runtime, about 1,300 instructions for
+        // a lookup's one path parameter (callgrind).
+        for (const name in raw) {
+          const v = raw[name];
           if (v === undefined || ignore.includes(name)) continue;
           if (Array.isArray(v) && location !== 'header') {
             return { issue: { field: name.slice(0, quotedNameLength), description: `${quoted(name)} is given more than once` } };
