@@ -158,6 +158,9 @@ export interface paths {
          *       new reseller's open streams and no longer to the old one's (a replay follows it too).
          *     - SBC tokens receive only `terminate` commands for their own `sbcServer`. Commands not yet
          *       acknowledged by the session's end are sent again when the stream (re)connects.
+         *     - Without `Last-Event-ID` a stream starts from now: no event committed before the request
+         *       arrived is sent, and every one committed from its `: connected` comment on is, whichever
+         *       server node committed it.
          *     - Resume with `Last-Event-ID` (header, sent by `EventSource` on reconnect): every later
          *       event still within retention (`RETENTION_HOURS`) is replayed in order, with no duplicates.
          *     - `HEAD` is 405: a stream has no headers-only form.
