@@ -162,6 +162,11 @@ export async function retentionRun(path: string, healthzFile: string, backlog: n
           break;
         }
       }
+      // The child also stops by itself after maxSeconds: when it already has, its stdin is closed
+      // and the write fails with EPIPE, which is no failure of the stage (its result is printed).
+      child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+      });
       child.stdin.end('stop\n');
       await exited;
       healthz = JSON.parse(out.trim().split('\n').pop() ?? '') as SequentialGetResult;
