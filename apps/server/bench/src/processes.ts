@@ -91,6 +91,12 @@ export interface SpawnOptions {
   cwd?: string;
 }
 
+/** Servers started and not yet exited: a run that ends on an error leaves none of them running. */
+const runningServers = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of runningServers) child.kill('SIGKILL');
+});
+
 /** Starts a server process on a free loopback port and waits until it is ready. */
 export async function startServerProcess(options: SpawnOptions): Promise<ServerProcess> {
   const port = await freePort();
@@ -103,7 +109,13 @@ export async function startServerProcess(options: SpawnOptions): Promise<ServerP
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  runningServers.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      runningServers.delete(child);
+      resolve();
+    }),
+  );
   try {
     await waitReady(url + options.readyPath, child, options.wrapper?.readyTimeoutMs ?? 120_000);
   } catch (error) {
